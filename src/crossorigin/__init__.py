@@ -1,0 +1,27 @@
+"""crossorigin: CORS for Python, done right.
+
+The public surface: `Policy` (validated, immutable), `ConfigError`, `Issue`,
+`Origin`, `same_origin`, `same_site`, `Engine` and its `Decision`s. Adapters
+live in `crossorigin.asgi`, `crossorigin.wsgi` and `crossorigin.django`.
+"""
+
+from crossorigin.engine import Decision, Engine, Reason, RequestKind
+from crossorigin.origin import Origin, OriginSyntaxError, same_origin, same_site
+from crossorigin.policy import ConfigError, Issue, Policy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "Decision",
+    "Engine",
+    "Issue",
+    "Origin",
+    "OriginSyntaxError",
+    "Policy",
+    "Reason",
+    "RequestKind",
+    "__version__",
+    "same_origin",
+    "same_site",
+]

@@ -1,0 +1,449 @@
+"""The server's CORS decisions, sans I/O.
+
+Theory of operation: the engine takes what a request says (method, `Origin`,
+and for preflights `Access-Control-Request-Method`, `-Headers`,
+`-Private-Network`) as raw bytes and returns a `Decision`: which headers to add
+to the application's response, or the status and headers of the answer the
+middleware sends itself (a preflight, or a strict-mode refusal), plus a
+`Reason` when something was refused. It never touches a socket; the adapters in
+asgi.py, wsgi.py and django.py translate, and decide nothing.
+
+Every decision is computed once and reused: the answers for the policy's exact
+origins are built when the engine is constructed, and answers for pattern- or
+regex-matched origins and for preflights are kept in bounded caches, so the
+request path is a dictionary lookup. Decisions are immutable and shared.
+
+Rules (Fetch standard §3.2 "CORS protocol", §4.8 "CORS-preflight fetch",
+§4.10 "CORS check"):
+
+- A request without `Origin` is not a CORS request. Its response still gets
+  `Vary: Origin` whenever the policy's answer depends on the origin, so a cache
+  never serves a header-less copy to a cross-origin reader.
+- `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a preflight;
+  the engine answers it (204 allowed, 403 refused with no CORS headers). Any
+  other request with `Origin` is an actual CORS request, handled by the
+  application; when refused it gets no CORS headers, only `Vary: Origin`.
+- Origins are compared byte for byte, as browsers compare `Access-Control-
+  Allow-Origin`. Methods are compared case-sensitively (§2.2.1: `patch` is not
+  `PATCH`); request-header names case-insensitively.
+- With credentials, `*` cannot be sent (§3.2.5): a wildcard for methods or
+  headers is answered by echoing the request. `Authorization` is never covered
+  by `*` (§2.2.2 "CORS non-wildcard request-header name").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Final, TypeVar
+
+from crossorigin import fetch_tables
+from crossorigin.origin import MAX_ORIGIN_LENGTH
+from crossorigin.policy import Policy
+
+__all__ = ["Decision", "Engine", "Reason", "RequestKind"]
+
+Header = tuple[bytes, bytes]
+K = TypeVar("K")
+
+#: Access-Control-Request-Headers longer than this is refused unread: browsers
+#: send one short name per non-safelisted header, so 8 KiB is generous.
+MAX_REQUEST_HEADERS_LENGTH: Final = 8192
+#: Entries kept per cache before it is emptied (bounded memory under a flood of
+#: distinct origins or header lists).
+CACHE_SIZE: Final = 4096
+#: A cache key longer than this is not cached (it is decided, not remembered).
+MAX_CACHED_KEY_LENGTH: Final = 1024
+
+_VISIBLE_ASCII: Final = frozenset(range(0x21, 0x7F))
+
+
+class RequestKind(Enum):
+    NOT_CORS = "not-cors"
+    PREFLIGHT = "preflight"
+    ACTUAL = "actual"
+    WEBSOCKET = "websocket"
+
+
+class Reason(Enum):
+    """Why a request was refused: a stable code, and a sentence for people."""
+
+    ORIGIN_NOT_ALLOWED = "origin-not-allowed"
+    ORIGIN_INVALID = "origin-invalid"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    METHOD_INVALID = "method-invalid"
+    HEADERS_NOT_ALLOWED = "headers-not-allowed"
+    HEADERS_INVALID = "headers-invalid"
+    PRIVATE_NETWORK_NOT_ALLOWED = "private-network-not-allowed"
+    UNSAFE_METHOD_FROM_REFUSED_ORIGIN = "unsafe-method-from-refused-origin"
+
+    @property
+    def explanation(self) -> str:
+        return _EXPLANATIONS[self]
+
+
+_EXPLANATIONS: Final = {
+    Reason.ORIGIN_NOT_ALLOWED: "the Origin is not one the policy allows",
+    Reason.ORIGIN_INVALID: (
+        "the Origin header is not a serialized origin a browser would send "
+        "(malformed, too long, or repeated)"
+    ),
+    Reason.METHOD_NOT_ALLOWED: "the preflight asks for a method the policy does not allow",
+    Reason.METHOD_INVALID: "Access-Control-Request-Method is not a single HTTP method token",
+    Reason.HEADERS_NOT_ALLOWED: "the preflight asks for request headers the policy does not allow",
+    Reason.HEADERS_INVALID: "Access-Control-Request-Headers is not a list of header names",
+    Reason.PRIVATE_NETWORK_NOT_ALLOWED: (
+        "the preflight asks for private network access, which the policy does not allow"
+    ),
+    Reason.UNSAFE_METHOD_FROM_REFUSED_ORIGIN: (
+        "strict mode: a state-changing request from an origin the policy does not allow"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one request.
+
+    `status` is None when the application answers (add `headers` to its
+    response); otherwise the middleware answers itself with `status`,
+    `headers` and an empty body, and the application is not called.
+    """
+
+    kind: RequestKind
+    allowed: bool
+    headers: tuple[Header, ...]
+    status: int | None = None
+    reason: Reason | None = None
+    detail: str = field(default="", compare=False)
+
+    @property
+    def respond_directly(self) -> bool:
+        return self.status is not None
+
+
+def _header_list(values: Iterable[str]) -> bytes:
+    return ", ".join(values).encode("latin-1")
+
+
+class Engine:
+    """Decisions for one Policy. Thread-safe: its caches only ever gain entries
+    or are replaced whole, and every value in them is immutable."""
+
+    __slots__ = (
+        "_actual",
+        "_actual_allowed_tail",
+        "_allow_headers_value",
+        "_allow_methods_value",
+        "_allowed_headers",
+        "_allowed_methods",
+        "_dynamic_actual",
+        "_headers_wildcard",
+        "_invalid_actual",
+        "_matcher",
+        "_methods_wildcard",
+        "_not_cors",
+        "_policy",
+        "_preflight_cache",
+        "_preflight_tail",
+        "_refused_actual",
+        "_refused_preflight",
+        "_strict",
+        "_strict_refusal",
+        "_vary",
+        "_wildcard_actual",
+    )
+
+    def __init__(self, policy: Policy, *, strict: bool = False) -> None:
+        self._policy = policy
+        self._strict = strict
+        self._matcher = policy.matcher
+        credentials = policy.credentials
+        any_origin = policy.allows_any_origin
+
+        vary_origin: tuple[Header, ...] = ((b"vary", b"Origin"),)
+        self._vary = vary_origin
+        tail: list[Header] = []
+        if credentials:
+            tail.append((b"access-control-allow-credentials", b"true"))
+        if policy.expose_headers:
+            tail.append((b"access-control-expose-headers", _header_list(policy.expose_headers)))
+
+        # Without credentials, "allow any origin" answers `*` to everyone: the
+        # response is then the same whatever the Origin, and needs no Vary.
+        self._wildcard_actual: Decision | None = None
+        if any_origin and not credentials:
+            constant = ((b"access-control-allow-origin", b"*"), *tail)
+            self._not_cors = Decision(RequestKind.NOT_CORS, True, constant)
+            self._wildcard_actual = Decision(RequestKind.ACTUAL, True, constant)
+        else:
+            self._not_cors = Decision(RequestKind.NOT_CORS, True, vary_origin)
+        self._actual_allowed_tail = (*tail, *vary_origin)
+        self._refused_actual = Decision(
+            RequestKind.ACTUAL, False, vary_origin, reason=Reason.ORIGIN_NOT_ALLOWED
+        )
+        self._invalid_actual = Decision(
+            RequestKind.ACTUAL, False, vary_origin, reason=Reason.ORIGIN_INVALID
+        )
+        self._strict_refusal = Decision(
+            RequestKind.ACTUAL,
+            False,
+            vary_origin,
+            status=403,
+            reason=Reason.UNSAFE_METHOD_FROM_REFUSED_ORIGIN,
+        )
+
+        # Actual requests from the policy's exact origins: answered from here.
+        self._actual: dict[bytes, Decision] = {
+            raw: self._allowed_actual(raw) for raw in self._matcher.exact
+        }
+        self._dynamic_actual: dict[bytes, Decision] = {}
+
+        # Preflight pieces that do not depend on the request.
+        self._methods_wildcard = policy.methods == ("*",)
+        self._allowed_methods = frozenset(policy.methods) | fetch_tables.CORS_SAFELISTED_METHODS
+        self._allow_methods_value = _header_list(policy.methods)
+        self._headers_wildcard = "*" in policy.request_headers
+        self._allowed_headers = frozenset(h for h in policy.request_headers if h != "*")
+        self._allow_headers_value = (
+            _header_list(policy.request_headers) if policy.request_headers else b""
+        )
+        preflight_tail: list[Header] = []
+        if credentials:
+            preflight_tail.append((b"access-control-allow-credentials", b"true"))
+        if policy.max_age is not None:
+            preflight_tail.append((b"access-control-max-age", str(policy.max_age).encode()))
+        self._preflight_tail = tuple(preflight_tail)
+        vary_preflight = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+        if policy.private_network:
+            vary_preflight += b", Access-Control-Request-Private-Network"
+        self._refused_preflight = ((b"vary", vary_preflight),)
+        self._preflight_cache: dict[tuple[bytes, bytes, bytes | None, bytes | None], Decision] = {}
+
+    def _allowed_actual(self, raw_origin: bytes) -> Decision:
+        if self._wildcard_actual is not None:
+            return self._wildcard_actual
+        headers = ((b"access-control-allow-origin", raw_origin), *self._actual_allowed_tail)
+        return Decision(RequestKind.ACTUAL, True, headers)
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def strict(self) -> bool:
+        return self._strict
+
+    def not_cors(self) -> Decision:
+        """The headers for a request without `Origin`."""
+        return self._not_cors
+
+    def actual(
+        self,
+        origin: bytes | None,
+        method: str = "GET",
+        self_origin: bytes | None = None,
+    ) -> Decision:
+        """An actual (non-preflight) request. `self_origin` is the server's own
+        origin as the request addressed it (used only by strict mode, so that
+        same-origin form posts are not refused)."""
+        if origin is None:
+            return self._not_cors
+        decision = self._actual.get(origin) or self._dynamic_actual.get(origin)
+        if decision is None:
+            decision = self._decide_actual(origin)
+        if (
+            self._strict
+            and not decision.allowed
+            and method not in fetch_tables.SAFE_METHODS
+            and origin != self_origin
+        ):
+            return self._strict_refusal
+        return decision
+
+    def _decide_actual(self, origin: bytes) -> Decision:
+        if self._wildcard_actual is not None:
+            return self._wildcard_actual
+        if not _is_plausible_origin(origin):
+            return self._invalid_actual
+        decision = (
+            self._allowed_actual(origin) if self._matcher.match(origin) else self._refused_actual
+        )
+        _remember(self._dynamic_actual, origin, decision)
+        return decision
+
+    def preflight(
+        self,
+        origin: bytes,
+        request_method: bytes,
+        request_headers: bytes | None = None,
+        private_network: bytes | None = None,
+    ) -> Decision:
+        """A CORS preflight (§4.8): answer it entirely."""
+        key = (origin, request_method, request_headers, private_network)
+        decision = self._preflight_cache.get(key)
+        if decision is None:
+            decision = self._decide_preflight(
+                origin, request_method, request_headers, private_network
+            )
+            size = len(origin) + len(request_method) + len(request_headers or b"")
+            if size <= MAX_CACHED_KEY_LENGTH:
+                _remember(self._preflight_cache, key, decision)
+        return decision
+
+    def websocket(self, origin: bytes | None, self_origin: bytes | None = None) -> Decision:
+        """A WebSocket handshake: browsers send `Origin` but no CORS applies,
+        so a cross-site page could open a socket with the user's cookies
+        (cross-site WebSocket hijacking). Allowed: no `Origin` (not a browser),
+        the server's own origin, or an origin the policy allows."""
+        if origin is None or origin == self_origin or self._matcher.match(origin):
+            return Decision(RequestKind.WEBSOCKET, True, ())
+        reason = (
+            Reason.ORIGIN_NOT_ALLOWED if _is_plausible_origin(origin) else Reason.ORIGIN_INVALID
+        )
+        return Decision(RequestKind.WEBSOCKET, False, (), status=403, reason=reason)
+
+    def decide(
+        self,
+        method: str,
+        headers: Iterable[tuple[bytes | str, bytes | str]],
+        self_origin: bytes | None = None,
+    ) -> Decision:
+        """Classify and decide from a method and the request's header lines (any
+        case, str or bytes, repeated lines allowed). Convenient for tools and
+        tests; the adapters call `actual`/`preflight` directly."""
+        origins: list[bytes] = []
+        request_methods: list[bytes] = []
+        request_headers: list[bytes] = []
+        private_network: bytes | None = None
+        for name, value in headers:
+            key = (name if isinstance(name, str) else name.decode("latin-1")).lower()
+            raw = value.encode("latin-1", "replace") if isinstance(value, str) else value
+            if key == "origin":
+                origins.append(raw)
+            elif key == "access-control-request-method":
+                request_methods.append(raw)
+            elif key == "access-control-request-headers":
+                request_headers.append(raw)
+            elif key == "access-control-request-private-network":
+                private_network = raw
+        if not origins:
+            return self._not_cors
+        # Two Origin lines make no origin at all (a browser sends one).
+        origin = origins[0] if len(origins) == 1 else b", ".join(origins)
+        if method == "OPTIONS" and request_methods:
+            request_method = (
+                request_methods[0] if len(request_methods) == 1 else b", ".join(request_methods)
+            )
+            joined = b",".join(request_headers) if request_headers else None
+            return self.preflight(origin, request_method, joined, private_network)
+        return self.actual(origin, method, self_origin)
+
+    # -- preflight rules ------------------------------------------------------------------
+
+    def _refuse_preflight(self, reason: Reason, detail: str = "") -> Decision:
+        return Decision(
+            RequestKind.PREFLIGHT,
+            False,
+            self._refused_preflight,
+            status=403,
+            reason=reason,
+            detail=detail,
+        )
+
+    def _decide_preflight(
+        self,
+        origin: bytes,
+        request_method: bytes,
+        request_headers: bytes | None,
+        private_network: bytes | None,
+    ) -> Decision:
+        policy = self._policy
+        if not _is_plausible_origin(origin):
+            return self._refuse_preflight(Reason.ORIGIN_INVALID)
+        if not self._matcher.match(origin):
+            return self._refuse_preflight(Reason.ORIGIN_NOT_ALLOWED)
+
+        try:
+            method = request_method.decode("ascii")
+        except UnicodeDecodeError:
+            return self._refuse_preflight(Reason.METHOD_INVALID)
+        if not fetch_tables.is_token(method):
+            return self._refuse_preflight(Reason.METHOD_INVALID, method[:64])
+        if not self._methods_wildcard and method not in self._allowed_methods:
+            return self._refuse_preflight(Reason.METHOD_NOT_ALLOWED, method[:64])
+
+        names = _parse_header_names(request_headers)
+        if names is None:
+            return self._refuse_preflight(Reason.HEADERS_INVALID)
+        refused = [name for name in names if not self._header_allowed(name)]
+        if refused:
+            return self._refuse_preflight(Reason.HEADERS_NOT_ALLOWED, ", ".join(refused)[:200])
+
+        wants_private_network = private_network is not None and private_network == b"true"
+        if wants_private_network and not policy.private_network:
+            return self._refuse_preflight(Reason.PRIVATE_NETWORK_NOT_ALLOWED)
+
+        credentials = policy.credentials
+        allow_origin = b"*" if policy.allows_any_origin and not credentials else origin
+        headers: list[Header] = [(b"access-control-allow-origin", allow_origin)]
+        if self._methods_wildcard and credentials:
+            headers.append((b"access-control-allow-methods", request_method))
+        else:
+            headers.append((b"access-control-allow-methods", self._allow_methods_value))
+        if self._headers_wildcard and credentials:
+            if names:
+                headers.append((b"access-control-allow-headers", ",".join(names).encode()))
+        elif self._allow_headers_value:
+            headers.append((b"access-control-allow-headers", self._allow_headers_value))
+        headers.extend(self._preflight_tail)
+        if wants_private_network:
+            headers.append((b"access-control-allow-private-network", b"true"))
+        headers.extend(self._refused_preflight)
+        return Decision(RequestKind.PREFLIGHT, True, tuple(headers), status=204)
+
+    def _header_allowed(self, name: str) -> bool:
+        if name in self._allowed_headers:
+            return True
+        return self._headers_wildcard and (
+            name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
+        )
+
+
+def _remember(cache: dict[K, Decision], key: K, decision: Decision) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = decision
+
+
+def _is_plausible_origin(raw: bytes) -> bool:
+    """Could a browser have sent this `Origin`? Bounded length, visible ASCII
+    only (so nothing reflected can split a header line)."""
+    return 0 < len(raw) <= MAX_ORIGIN_LENGTH and all(byte in _VISIBLE_ASCII for byte in raw)
+
+
+def _parse_header_names(value: bytes | None) -> list[str] | None:
+    """Access-Control-Request-Headers as lower-case names, or None when it is
+    not a comma-separated list of tokens. Browsers send sorted lower-case names
+    without spaces (§4.8 step 5); other clients may add optional whitespace or
+    split the list over several lines, which HTTP allows."""
+    if value is None:
+        return []
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+        return None
+    try:
+        text = value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    names: list[str] = []
+    for item in text.split(","):
+        name = item.strip(fetch_tables.HTTP_TAB_OR_SPACE)
+        if not name:
+            continue
+        if not fetch_tables.is_token(name):
+            return None
+        names.append(name.lower())
+    return names

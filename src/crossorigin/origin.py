@@ -1,0 +1,360 @@
+"""Origins: parse, serialize, compare.
+
+Theory of operation: an origin is either opaque (serialized `null`) or a tuple
+(scheme, host, port) (HTML §7.5 "Origin"). `Origin.parse` accepts what a person
+writes: a serialized origin or any URL, and computes the origin as the URL
+standard does (lower-cased scheme and host, IDNA-encoded host, default port
+dropped, path and the rest ignored). `Origin.parse_strict`, used by the
+policy validator, accepts only the byte-exact serialized form a browser sends
+in the `Origin` header and says precisely what is wrong otherwise.
+
+Same-site follows the HTML standard's schemeful "same site": the same scheme
+and the same registrable domain (public suffix list), or the same host when
+there is no registrable domain (IP addresses, `localhost`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "HOST_CHARACTERS",
+    "MAX_ORIGIN_LENGTH",
+    "Origin",
+    "OriginSyntaxError",
+    "is_ip_host",
+    "is_loopback_host",
+    "same_origin",
+    "same_site",
+]
+
+#: URL standard §4.1 special schemes and their default ports.
+DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+
+#: Bytes a browser can put in a serialized origin's host (after IDNA), besides
+#: the brackets and colons of IPv6.
+HOST_CHARACTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
+_SCHEME_FIRST: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+_SCHEME_REST: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+-.")
+#: 64 (scheme) + 3 (://) + 253 (DNS name) + 6 (:65535): nothing longer is an origin.
+MAX_ORIGIN_LENGTH: Final = 326
+
+
+class OriginSyntaxError(ValueError):
+    """The text is not an origin. `code` is a stable identifier, `hint` says how
+    to write it instead (may be empty)."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A tuple origin, or the opaque origin (`scheme == ""`, serialized `null`).
+
+    `port` is None when it is the scheme's default port (or the scheme has none).
+    """
+
+    scheme: str
+    host: str
+    port: int | None = None
+
+    # -- constructors -----------------------------------------------------------
+
+    @classmethod
+    def opaque(cls) -> Origin:
+        return cls("", "", None)
+
+    @classmethod
+    def parse(cls, text: str) -> Origin:
+        """The origin of a serialized origin or a URL, computed leniently.
+
+        >>> Origin.parse("https://example.com/api")
+        Origin(scheme='https', host='example.com', port=None)
+        """
+        text = text.strip()
+        if text == "null":
+            return cls.opaque()
+        scheme, sep, rest = text.partition("://")
+        if not sep:
+            raise OriginSyntaxError(
+                "origin-missing-scheme",
+                f"{text!r} has no scheme",
+                f"write it with its scheme, e.g. 'https://{text}'",
+            )
+        scheme = scheme.lower()
+        _check_scheme(scheme, text)
+        if scheme == "file":
+            return cls.opaque()
+        # The authority ends at the first /, ? or # (URL standard, special schemes
+        # also treat \ as a path separator).
+        end = len(rest)
+        for stop in "/?#\\":
+            index = rest.find(stop)
+            if index != -1 and index < end:
+                end = index
+        authority = rest[:end]
+        if "@" in authority:
+            authority = authority.rpartition("@")[2]
+        host, port = _split_host_port(authority, text)
+        host = _canonical_host(host, text, lenient=True)
+        return cls(scheme, host, _effective_port(scheme, port))
+
+    @classmethod
+    def parse_strict(cls, text: str) -> Origin:
+        """Parse the exact serialization a browser sends in `Origin`, refusing
+        anything else with an OriginSyntaxError naming the problem."""
+        if text == "null":
+            return cls.opaque()
+        if len(text) > MAX_ORIGIN_LENGTH:
+            raise OriginSyntaxError(
+                "origin-too-long", f"{text[:40]!r}... is too long for an origin"
+            )
+        if text != text.strip():
+            raise OriginSyntaxError(
+                "origin-whitespace",
+                f"{text!r} has surrounding whitespace",
+                f"write {text.strip()!r}",
+            )
+        scheme, sep, rest = text.partition("://")
+        if not sep:
+            hint = f"write it with its scheme, e.g. 'https://{text}'" if text else ""
+            raise OriginSyntaxError("origin-missing-scheme", f"{text!r} has no scheme", hint)
+        if scheme != scheme.lower():
+            raise OriginSyntaxError(
+                "origin-uppercase",
+                f"{text!r}: browsers send the scheme in lower case",
+                f"write {text.lower()!r}" if text.isascii() else "",
+            )
+        _check_scheme(scheme, text)
+        if scheme == "file":
+            raise OriginSyntaxError(
+                "origin-file-scheme",
+                f"{text!r}: pages loaded from file:// send `Origin: null`, never a file:// origin",
+                "serve the page over http://localhost instead",
+            )
+        for char, code, what in (
+            ("#", "origin-has-fragment", "a fragment"),
+            ("?", "origin-has-query", "a query"),
+            ("/", "origin-has-path", "a path"),
+        ):
+            if char in rest:
+                authority = rest.split("/")[0].split("?")[0].split("#")[0]
+                if char == "/" and rest == authority + "/":
+                    code, what = "origin-trailing-slash", "a trailing slash"
+                raise OriginSyntaxError(
+                    code,
+                    f"{text!r} has {what}; an origin is only scheme://host[:port]",
+                    f"write {scheme + '://' + authority!r}",
+                )
+        if "@" in rest:
+            bare = rest.rpartition("@")[2]
+            raise OriginSyntaxError(
+                "origin-has-userinfo",
+                f"{text!r} has a user name or password, which browsers never send in an origin",
+                f"write {scheme + '://' + bare!r}",
+            )
+        host, port_text = _split_host_port(rest, text)
+        if port_text is not None:
+            _check_port_text(port_text, text)
+            port = int(port_text)
+            if DEFAULT_PORTS.get(scheme) == port:
+                raise OriginSyntaxError(
+                    "origin-default-port",
+                    f"{text!r} names {scheme}'s default port; browsers leave it out",
+                    f"write {scheme + '://' + host!r}",
+                )
+        else:
+            port = None
+        canonical = _canonical_host(host, text, lenient=False)
+        return cls(scheme, canonical, port)
+
+    # -- properties ---------------------------------------------------------------
+
+    @property
+    def is_opaque(self) -> bool:
+        return self.scheme == ""
+
+    @property
+    def effective_port(self) -> int | None:
+        return self.port if self.port is not None else DEFAULT_PORTS.get(self.scheme)
+
+    @property
+    def is_ip(self) -> bool:
+        return is_ip_host(self.host)
+
+    @property
+    def is_potentially_trustworthy(self) -> bool:
+        """Secure Contexts §3.1: https/wss, loopback IPs and localhost names."""
+        if self.is_opaque:
+            return False
+        if self.scheme in ("https", "wss"):
+            return True
+        return is_loopback_host(self.host)
+
+    def serialize(self) -> str:
+        """HTML §7.5 "serialization of an origin"."""
+        if self.is_opaque:
+            return "null"
+        if self.port is None:
+            return f"{self.scheme}://{self.host}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def __str__(self) -> str:
+        return self.serialize()
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost`, `*.localhost` (RFC 6761) and loopback IPs (127/8, ::1)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    if is_ip_host(host):
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    return False
+
+
+# -- comparison ---------------------------------------------------------------------
+
+
+def _as_origin(value: Origin | str) -> Origin:
+    return value if isinstance(value, Origin) else Origin.parse(value)
+
+
+def same_origin(a: Origin | str, b: Origin | str) -> bool:
+    """HTML §7.5 "same origin": equal tuples; an opaque origin is never the same
+    as one parsed separately."""
+    first, second = _as_origin(a), _as_origin(b)
+    if first.is_opaque or second.is_opaque:
+        return False
+    return first == second
+
+
+def same_site(a: Origin | str, b: Origin | str) -> bool:
+    """HTML §7.5 schemeful "same site": the same scheme and the same site host
+    (registrable domain, or the host itself when it has none)."""
+    first, second = _as_origin(a), _as_origin(b)
+    if first.is_opaque or second.is_opaque:
+        return False
+    if first.scheme != second.scheme:
+        return False
+    return _site_host(first.host) == _site_host(second.host)
+
+
+def _site_host(host: str) -> str:
+    if is_ip_host(host):
+        return host
+    from crossorigin.public_suffix import registrable_domain
+
+    return registrable_domain(host) or host
+
+
+# -- parsing pieces ---------------------------------------------------------------------
+
+
+def _check_scheme(scheme: str, text: str) -> None:
+    if not scheme or scheme[0] not in _SCHEME_FIRST or any(c not in _SCHEME_REST for c in scheme):
+        raise OriginSyntaxError("origin-invalid-scheme", f"{text!r} has an invalid scheme")
+
+
+def _check_port_text(port_text: str, text: str) -> None:
+    if not port_text.isascii() or not port_text.isdigit():
+        raise OriginSyntaxError("origin-invalid-port", f"{text!r} has an invalid port")
+    if port_text != "0" and port_text.startswith("0"):
+        raise OriginSyntaxError(
+            "origin-invalid-port",
+            f"{text!r}: browsers never send a port with leading zeros",
+            f"write the port as {int(port_text)}",
+        )
+    if not 1 <= int(port_text) <= 65535:
+        raise OriginSyntaxError("origin-port-out-of-range", f"{text!r}: the port must be 1-65535")
+
+
+def _split_host_port(authority: str, text: str) -> tuple[str, str | None]:
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close == -1:
+            raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an unclosed IPv6 bracket")
+        host, rest = authority[: close + 1], authority[close + 1 :]
+        if not rest:
+            return host, None
+        if not rest.startswith(":"):
+            raise OriginSyntaxError("origin-invalid-host", f"{text!r} has text after the IPv6 host")
+        return host, rest[1:]
+    host, colon, port = authority.partition(":")
+    if not colon:
+        return host, None
+    return host, port
+
+
+def _effective_port(scheme: str, port_text: str | None) -> int | None:
+    if port_text is None or port_text == "":
+        return None
+    if not port_text.isascii() or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise OriginSyntaxError("origin-invalid-port", f"invalid port {port_text!r}")
+    port = int(port_text)
+    return None if DEFAULT_PORTS.get(scheme) == port else port
+
+
+def is_ip_host(host: str) -> bool:
+    if host.startswith("["):
+        return True
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
+    """The host as a browser serializes it. Lenient mode lower-cases and
+    IDNA-encodes; strict mode refuses anything not already canonical."""
+    if not host:
+        raise OriginSyntaxError("origin-invalid-host", f"{text!r} has no host")
+    if host.startswith("["):
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise OriginSyntaxError(
+                "origin-invalid-host", f"{text!r} has an invalid IPv6 host"
+            ) from None
+        canonical = f"[{address.compressed}]"
+        if not lenient and canonical != host:
+            raise OriginSyntaxError(
+                "origin-invalid-host",
+                f"{text!r}: browsers serialize this IPv6 address as {canonical}",
+                f"write {text.replace(host, canonical)!r}",
+            )
+        return canonical
+    if not host.isascii():
+        try:
+            encoded = host.lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            raise OriginSyntaxError(
+                "origin-invalid-host", f"{text!r} has an invalid host"
+            ) from None
+        if lenient:
+            return encoded
+        raise OriginSyntaxError(
+            "origin-non-ascii-host",
+            f"{text!r} has a non-ASCII host; browsers send its punycode form",
+            f"write {text.replace(host, encoded)!r}",
+        )
+    if host != host.lower():
+        if lenient:
+            host = host.lower()
+        else:
+            raise OriginSyntaxError(
+                "origin-uppercase",
+                f"{text!r}: browsers send the host in lower case",
+                f"write {text.replace(host, host.lower())!r}",
+            )
+    if any(c not in HOST_CHARACTERS for c in host) or ".." in host or host.startswith("."):
+        raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid host")
+    if len(host) > 253:
+        raise OriginSyntaxError("origin-too-long", f"{text!r}: the host is longer than 253 bytes")
+    return host
