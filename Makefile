@@ -5,7 +5,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench browser-diff clean
+
+N    ?= 5000
+SEED ?= 1
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not browser and not slow"
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
@@ -26,6 +29,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_asgi.py
+
+# A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
+browser-diff: $(STAMP)
+	$(PY) tests/browser/browser_diff.py --count $(N) --seed $(SEED) --report reports/browser-diff.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
