@@ -353,8 +353,27 @@ def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
                 f"{text!r}: browsers send the host in lower case",
                 f"write {text.replace(host, host.lower())!r}",
             )
-    if any(c not in HOST_CHARACTERS for c in host) or ".." in host or host.startswith("."):
+    if (
+        any(c not in HOST_CHARACTERS for c in host)
+        or ".." in host
+        or host.startswith(".")
+        or host.endswith(".")
+    ):
         raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid host")
+    last_label = host.rsplit(".", 1)[-1]
+    if last_label.isdigit() or last_label.startswith("0x"):
+        # URL standard §3.5: a host ending in a number is an IPv4 address, and
+        # browsers serialize it as a canonical dotted quad.
+        try:
+            canonical = str(ipaddress.IPv4Address(host))
+        except ValueError:
+            canonical = ""
+        if canonical != host:
+            raise OriginSyntaxError(
+                "origin-invalid-host",
+                f"{text!r}: a numeric host must be a dotted-quad IPv4 address as browsers "
+                "serialize it (e.g. 127.0.0.1)",
+            )
     if len(host) > 253:
         raise OriginSyntaxError("origin-too-long", f"{text!r}: the host is longer than 253 bytes")
     return host

@@ -34,7 +34,6 @@ from crossorigin.origin import (
     MAX_ORIGIN_LENGTH,
     Origin,
     OriginSyntaxError,
-    is_ip_host,
 )
 
 __all__ = ["ANY_PORT", "OriginMatcher", "OriginPattern", "PatternKind"]
@@ -81,6 +80,11 @@ class OriginPattern:
         wildcard_host = sep and rest.startswith("*.")
         if wildcard_host:
             rest = rest[2:]
+            base_host = rest if rest.startswith("[") else rest.partition(":")[0]
+            if base_host.startswith("[") or base_host.rsplit(".", 1)[-1].isdigit():
+                raise OriginSyntaxError(
+                    "origin-invalid-wildcard", f"{text!r}: an IP address has no subdomains"
+                )
         if sep and "*" in rest:
             raise OriginSyntaxError(
                 "origin-invalid-wildcard",
@@ -91,19 +95,8 @@ class OriginPattern:
         # place of the wildcard so the host rules still apply.
         probe = f"{scheme}{sep}{'x.' if wildcard_host else ''}{rest}"
         origin = Origin.parse_strict(probe)
-        if origin.is_opaque:
-            raise OriginSyntaxError("origin-invalid", f"{text!r} is not an origin")
         if wildcard_host:
             base = origin.host[2:]
-            if is_ip_host(base) or is_ip_host(origin.host):
-                raise OriginSyntaxError(
-                    "origin-invalid-wildcard", f"{text!r}: an IP address has no subdomains"
-                )
-            if "." not in base and base != "localhost":
-                raise OriginSyntaxError(
-                    "origin-invalid-wildcard",
-                    f"{text!r} matches every host under the top-level domain {base!r}",
-                )
             port = ANY_PORT if any_port else origin.port
             return cls(PatternKind.SUBDOMAINS, text, origin.scheme, base, port)
         if any_port:

@@ -1,0 +1,76 @@
+"""`crossorigin lint` and `crossorigin --version`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crossorigin import __version__
+from crossorigin.cli import main
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    return path
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_valid_policy_exits_zero_and_prints_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, 'origins = ["https://app.example.com"]\nmax_age = 9000\n')
+    assert main(["lint", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "note [max-age-above-chromium-cap]" in out
+    assert "valid policy (1 note)" in out
+
+
+def test_invalid_policy_lists_every_problem_and_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        'origins = ["*", "https://x.com/"]\ncredentials = true\nallow_origins = []\n',
+    )
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    for code in ("unknown-field", "wildcard-with-credentials", "origin-trailing-slash"):
+        assert f"error [{code}]" in out
+
+
+def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, 'origins = ["null"]\n')
+    assert main(["lint", "--format", "json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert report["problems"][0]["code"] == "origin-null"
+
+
+def test_unreadable_file_exits_two(tmp_path: Path) -> None:
+    assert main(["lint", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_broken_toml_is_a_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(write(tmp_path, "origins = ["))]) == 1
+    assert "toml-invalid" in capsys.readouterr().out
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    path = write(tmp_path, 'origins = ["https://app.example.com"]\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "crossorigin.cli", "lint", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "valid policy" in done.stdout

@@ -1,0 +1,157 @@
+"""Origin patterns and the compiled matcher."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crossorigin import Origin, OriginSyntaxError
+from crossorigin.patterns import ANY_PORT, OriginMatcher, OriginPattern, PatternKind
+
+
+def matcher(*texts: str, regex: str | None = None) -> OriginMatcher:
+    return OriginMatcher([OriginPattern.parse(t) for t in texts], regex)
+
+
+def test_parse_kinds() -> None:
+    assert OriginPattern.parse("*").kind is PatternKind.ANY
+    exact = OriginPattern.parse("https://example.com:8443")
+    assert (exact.kind, exact.scheme, exact.host, exact.port) == (
+        PatternKind.EXACT,
+        "https",
+        "example.com",
+        8443,
+    )
+    sub = OriginPattern.parse("https://*.example.com")
+    assert (sub.kind, sub.host, sub.port) == (PatternKind.SUBDOMAINS, "example.com", None)
+    both = OriginPattern.parse("https://*.example.com:*")
+    assert (both.kind, both.port) == (PatternKind.SUBDOMAINS, ANY_PORT)
+    ports = OriginPattern.parse("http://localhost:*")
+    assert (ports.kind, ports.host, ports.port) == (PatternKind.ANY_PORT, "localhost", ANY_PORT)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("https://a.*.example.com", "origin-invalid-wildcard"),
+        ("https://*example.com", "origin-invalid-wildcard"),
+        ("https://ex*ample.com", "origin-invalid-wildcard"),
+        ("https://*.127.0.0.1", "origin-invalid-wildcard"),
+        ("https://*.[::1]", "origin-invalid-wildcard"),
+        ("https://*.com", None),  # syntactically fine; the policy judges public suffixes
+        ("https://*.example.com/", "origin-trailing-slash"),
+        ("https://*.Example.com", "origin-uppercase"),
+        ("http://localhost:*/", "origin-invalid-wildcard"),
+        ("https://*", "origin-invalid-wildcard"),
+    ],
+)
+def test_parse_refuses_bad_wildcards(text: str, code: str | None) -> None:
+    if code is None:
+        OriginPattern.parse(text)
+        return
+    with pytest.raises(OriginSyntaxError) as error:
+        OriginPattern.parse(text)
+    assert error.value.code == code
+
+
+SUBDOMAIN_CASES = [
+    (b"https://a.example.com", True),
+    (b"https://a.b.example.com", True),
+    (b"https://example.com", False),  # the apex is not a subdomain
+    (b"http://a.example.com", False),  # scheme differs
+    (b"https://a.example.com:8443", False),  # port differs
+    (b"https://aexample.com", False),
+    (b"https://a.example.com.evil.net", False),
+    (b"https://a.example.comx", False),
+    (b"https://.example.com", False),
+    (b"https://a..example.com", False),
+    (b"https://A.example.com", False),  # browsers send lower case; compare as they do
+    (b"https://a.example.com/", False),
+    (b"https://a.example.com:", False),
+    (b"https://a.example.com:443", False),
+    (b"https://user@a.example.com", False),
+    (b"https://evil.com/.example.com", False),
+    (b"https://a.example.com\r\n", False),
+    (b"https://\xc3\xa9.example.com", False),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), SUBDOMAIN_CASES)
+def test_subdomain_pattern(raw: bytes, expected: bool) -> None:
+    assert matcher("https://*.example.com").match(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"http://localhost", True),
+        (b"http://localhost:3000", True),
+        (b"http://localhost:65535", True),
+        (b"http://localhost:65536", False),
+        (b"http://localhost:03000", False),
+        (b"http://localhost:80", False),
+        (b"https://localhost:3000", False),
+        (b"http://localhost.evil.com:3000", False),
+        (b"http://a.localhost:3000", False),
+    ],
+)
+def test_port_wildcard(raw: bytes, expected: bool) -> None:
+    assert matcher("http://localhost:*").match(raw) is expected
+
+
+def test_subdomains_with_any_port_and_ipv6_exact() -> None:
+    m = matcher("https://*.example.com:*", "http://[::1]:8000")
+    assert m.match(b"https://a.example.com:1234")
+    assert m.match(b"https://a.example.com")
+    assert m.match(b"http://[::1]:8000")
+    assert not m.match(b"http://[::1]:8001")
+
+
+def test_exact_is_byte_for_byte() -> None:
+    m = matcher("https://example.com")
+    assert m.match(b"https://example.com")
+    for raw in (b"https://example.com/", b"https://EXAMPLE.com", b"https://example.com:443", b""):
+        assert not m.match(raw)
+
+
+def test_regex_is_full_matched() -> None:
+    m = matcher("https://example.com", regex=r"https://[a-z]+\.example\.org")
+    assert m.match(b"https://app.example.org")
+    assert not m.match(b"https://app.example.org.evil.com")
+    assert not m.match(b"xhttps://app.example.org")
+    assert not m.match(b"https://\xff.example.org")
+
+
+def test_any() -> None:
+    m = matcher("*")
+    assert m.matches_any
+    assert m.match(b"null")
+
+
+def test_pattern_matches_parsed_origins() -> None:
+    pattern = OriginPattern.parse("https://*.example.com")
+    assert pattern.matches(Origin.parse("https://a.example.com"))
+    assert not pattern.matches(Origin.parse("https://example.com"))
+    assert not pattern.matches(Origin.opaque())
+    assert OriginPattern.parse("null").matches(Origin.opaque())
+
+
+@given(st.binary(max_size=400))
+def test_matcher_never_raises_and_agrees_with_the_pattern_model(raw: bytes) -> None:
+    texts = ["https://*.example.com", "http://localhost:*", "https://app.test:8443"]
+    compiled = matcher(*texts)
+    result = compiled.match(raw)
+    if result:
+        origin = Origin.parse_strict(raw.decode("ascii"))
+        assert origin.serialize().encode() == raw
+        assert any(OriginPattern.parse(t).matches(origin) for t in texts)
+
+
+labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+
+
+@given(st.lists(labels, min_size=1, max_size=4), st.sampled_from(["http", "https"]))
+def test_every_subdomain_matches(prefix: list[str], scheme: str) -> None:
+    raw = f"{scheme}://{'.'.join(prefix)}.example.com".encode()
+    assert matcher("https://*.example.com").match(raw) is (scheme == "https")

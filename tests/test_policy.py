@@ -1,0 +1,329 @@
+"""Policy validation: every code has a refused example and an accepted neighbour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossorigin import ConfigError, Policy
+
+APP = "https://app.example.com"
+
+# (code, refused kwargs, accepted neighbour kwargs)
+VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("origins-missing", {"origins": []}, {"origins": [APP]}),
+    (
+        "type-invalid",
+        {"origins": [APP], "credentials": "yes"},
+        {"origins": [APP], "credentials": True},
+    ),
+    ("type-invalid", {"origins": 42}, {"origins": "https://app.example.com"}),
+    ("type-invalid", {"origins": [APP, 7]}, {"origins": [APP, "https://b.example.com"]}),
+    (
+        "type-invalid",
+        {"origins": [APP], "origin_regex": 5},
+        {"origins": [APP], "origin_regex": "x"},
+    ),
+    ("origin-missing-scheme", {"origins": ["app.example.com"]}, {"origins": [APP]}),
+    ("origin-invalid-scheme", {"origins": ["h@p://x.com"]}, {"origins": ["http://x.com"]}),
+    ("origin-has-path", {"origins": [APP + "/api"]}, {"origins": [APP]}),
+    ("origin-trailing-slash", {"origins": [APP + "/"]}, {"origins": [APP]}),
+    ("origin-has-query", {"origins": [APP + "?x"]}, {"origins": [APP]}),
+    ("origin-has-fragment", {"origins": [APP + "#x"]}, {"origins": [APP]}),
+    ("origin-has-userinfo", {"origins": ["https://u:p@app.example.com"]}, {"origins": [APP]}),
+    ("origin-default-port", {"origins": [APP + ":443"]}, {"origins": [APP + ":8443"]}),
+    ("origin-port-out-of-range", {"origins": [APP + ":70000"]}, {"origins": [APP + ":7000"]}),
+    ("origin-invalid-port", {"origins": [APP + ":x"]}, {"origins": [APP + ":1"]}),
+    ("origin-uppercase", {"origins": ["https://App.example.com"]}, {"origins": [APP]}),
+    (
+        "origin-non-ascii-host",
+        {"origins": ["https://bücher.de"]},
+        {"origins": ["https://xn--bcher-kva.de"]},
+    ),
+    ("origin-invalid-host", {"origins": ["https://a b.com"]}, {"origins": ["https://a-b.com"]}),
+    ("origin-whitespace", {"origins": [" " + APP]}, {"origins": [APP]}),
+    (
+        "origin-too-long",
+        {"origins": ["https://" + "a" * 330]},
+        {"origins": ["https://" + "a" * 60]},
+    ),
+    (
+        "origin-invalid-wildcard",
+        {"origins": ["https://a.*.example.com"]},
+        {"origins": ["https://*.example.com"]},
+    ),
+    ("origin-file-scheme", {"origins": ["file://"]}, {"origins": ["http://localhost:8080"]}),
+    (
+        "origin-null",
+        {"origins": ["null"]},
+        {"origins": ["null"], "dangerously_allow_null_origin": True},
+    ),
+    ("wildcard-with-credentials", {"origins": "*", "credentials": True}, {"origins": "*"}),
+    (
+        "insecure-origin-with-credentials",
+        {"origins": ["http://app.example.com"], "credentials": True},
+        {
+            "origins": ["http://app.example.com"],
+            "credentials": True,
+            "dangerously_allow_insecure_origins": True,
+        },
+    ),
+    (
+        "insecure-origin-with-credentials",
+        {"origins": ["http://*.example.com"], "credentials": True},
+        {
+            "origins": ["http://localhost:3000", "http://127.0.0.1:*", "http://[::1]:3000"],
+            "credentials": True,
+        },
+    ),
+    (
+        "public-suffix-wildcard-with-credentials",
+        {"origins": ["https://*.github.io"], "credentials": True},
+        {
+            "origins": ["https://*.github.io"],
+            "credentials": True,
+            "dangerously_allow_public_suffix_subdomains": True,
+        },
+    ),
+    (
+        "public-suffix-wildcard-with-credentials",
+        {"origins": ["https://*.co.uk"], "credentials": True},
+        {"origins": ["https://*.example.co.uk"], "credentials": True},
+    ),
+    (
+        "public-suffix-wildcard-with-credentials",
+        {"origins": ["https://*.com"], "credentials": True},
+        {"origins": ["https://*.com"]},
+    ),
+    (
+        "origin-regex-invalid",
+        {"origins": [], "origin_regex": "https://(x"},
+        {"origins": [], "origin_regex": "https://x"},
+    ),
+    (
+        "origin-regex-too-broad",
+        {"origins": [], "origin_regex": r"https://.*", "credentials": True},
+        {"origins": [], "origin_regex": r"https://[a-z]+\.example\.com", "credentials": True},
+    ),
+    (
+        "method-invalid",
+        {"origins": [APP], "methods": ["PU T"]},
+        {"origins": [APP], "methods": ["PUT"]},
+    ),
+    (
+        "method-forbidden",
+        {"origins": [APP], "methods": ["TRACE"]},
+        {"origins": [APP], "methods": ["PATCH"]},
+    ),
+    (
+        "method-forbidden",
+        {"origins": [APP], "methods": ["connect"]},
+        {"origins": [APP], "methods": ["delete"]},
+    ),
+    (
+        "header-invalid",
+        {"origins": [APP], "request_headers": ["X Token"]},
+        {"origins": [APP], "request_headers": ["X-Token"]},
+    ),
+    (
+        "header-forbidden",
+        {"origins": [APP], "request_headers": ["Cookie"]},
+        {"origins": [APP], "request_headers": ["Content-Type"]},
+    ),
+    (
+        "header-forbidden",
+        {"origins": [APP], "request_headers": ["Sec-Fetch-Mode"]},
+        {"origins": [APP], "request_headers": ["X-Sec"]},
+    ),
+    (
+        "header-forbidden",
+        {"origins": [APP], "request_headers": ["Proxy-Authorization"]},
+        {"origins": [APP], "request_headers": ["Authorization"]},
+    ),
+    (
+        "header-forbidden",
+        {"origins": [APP], "request_headers": ["Host"]},
+        {"origins": [APP], "request_headers": ["X-Host"]},
+    ),
+    (
+        "header-forbidden",
+        {"origins": [APP], "request_headers": ["Origin"]},
+        {"origins": [APP], "request_headers": ["X-Origin"]},
+    ),
+    (
+        "header-is-response-header",
+        {"origins": [APP], "request_headers": ["Access-Control-Allow-Origin"]},
+        {"origins": [APP], "request_headers": ["X-Requested-With"]},
+    ),
+    (
+        "expose-invalid",
+        {"origins": [APP], "expose_headers": ["X Total"]},
+        {"origins": [APP], "expose_headers": ["X-Total"]},
+    ),
+    (
+        "expose-forbidden",
+        {"origins": [APP], "expose_headers": ["Set-Cookie"]},
+        {"origins": [APP], "expose_headers": ["X-Cookie"]},
+    ),
+    (
+        "expose-wildcard-with-credentials",
+        {"origins": [APP], "expose_headers": "*", "credentials": True},
+        {"origins": [APP], "expose_headers": "*"},
+    ),
+    ("max-age-invalid", {"origins": [APP], "max_age": "600"}, {"origins": [APP], "max_age": 600}),
+    ("max-age-invalid", {"origins": [APP], "max_age": True}, {"origins": [APP], "max_age": 1}),
+    ("max-age-out-of-range", {"origins": [APP], "max_age": -1}, {"origins": [APP], "max_age": 0}),
+    (
+        "max-age-out-of-range",
+        {"origins": [APP], "max_age": 86401},
+        {"origins": [APP], "max_age": 86400},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "refused", "accepted"),
+    VALIDATION_CASES,
+    ids=[f"{case[0]}-{index}" for index, case in enumerate(VALIDATION_CASES)],
+)
+def test_each_code_refuses_and_its_neighbour_passes(
+    code: str, refused: dict[str, Any], accepted: dict[str, Any]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(**refused)
+    codes = [issue.code for issue in error.value.issues]
+    assert code in codes, codes
+    for issue in error.value.issues:
+        assert issue.message, issue
+    Policy(**accepted)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(
+            origins=["*", "https://x.com/", "null", "http://evil.example"],
+            credentials=True,
+            methods=["TRACE", "a b"],
+            request_headers=["Cookie"],
+            expose_headers=["*", "Set-Cookie"],
+            max_age=10**6,
+        )
+    codes = [issue.code for issue in error.value.issues]
+    assert codes == [
+        "wildcard-with-credentials",
+        "origin-trailing-slash",
+        "origin-null",
+        "insecure-origin-with-credentials",
+        "method-forbidden",
+        "method-invalid",
+        "header-forbidden",
+        "expose-wildcard-with-credentials",
+        "expose-forbidden",
+        "max-age-out-of-range",
+    ]
+    text = str(error.value)
+    assert text.startswith("10 problems in the CORS policy:")
+    assert "https://x.com" in text  # the fix is spelled out
+
+
+def test_issue_is_a_code_value_message_triple() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=["https://x.com/"])
+    code, value, message = error.value.issues[0]
+    assert (code, value) == ("origin-trailing-slash", "https://x.com/")
+    assert "write 'https://x.com'" in message
+
+
+NOTE_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("origin-redundant", {"origins": ["https://*.example.com", "https://a.example.com"]}),
+    ("origin-redundant", {"origins": ["*", "https://a.example.com"]}),
+    ("public-suffix-wildcard", {"origins": ["https://*.github.io"]}),
+    ("origin-regex", {"origins": [], "origin_regex": r"https://[a-z]+\.example\.com"}),
+    ("origin-regex-too-broad", {"origins": [], "origin_regex": r".*"}),
+    ("method-redundant", {"origins": [APP], "methods": ["*", "GET"]}),
+    ("method-case", {"origins": [APP], "methods": ["patch"]}),
+    ("wildcard-excludes-authorization", {"origins": [APP], "request_headers": "*"}),
+    ("expose-safelisted", {"origins": [APP], "expose_headers": ["Content-Type"]}),
+    ("max-age-above-chromium-cap", {"origins": [APP], "max_age": 7201}),
+    ("private-network-legacy", {"origins": [APP], "private_network": True}),
+]
+
+
+@pytest.mark.parametrize(("code", "kwargs"), NOTE_CASES)
+def test_notes_flag_legal_but_suspicious_settings(code: str, kwargs: dict[str, Any]) -> None:
+    assert code in [note.code for note in Policy(**kwargs).notes]
+
+
+def test_a_clean_policy_has_no_notes() -> None:
+    policy = Policy(origins=[APP], methods=["PUT"], request_headers=["Authorization"], max_age=600)
+    assert policy.notes == ()
+
+
+def test_normalization() -> None:
+    policy = Policy(
+        origins="https://a.example.com, https://b.example.com",
+        methods=["get", "delete", "PATCH", "patch", "GET"],
+        request_headers=["Content-Type", "content-type", "X-Token"],
+        expose_headers=["X-Total"],
+    )
+    assert policy.origins == ("https://a.example.com", "https://b.example.com")
+    assert policy.methods == ("GET", "DELETE", "PATCH", "patch")
+    assert policy.request_headers == ("content-type", "x-token")
+    assert Policy(origins="*").origins == ("*",)
+    assert Policy(origins=["*"]).allows_any_origin
+    assert Policy(origins=[APP], methods="*").methods == ("*",)
+
+
+def test_policy_is_immutable_and_replace_validates() -> None:
+    policy = Policy(origins=[APP])
+    with pytest.raises(AttributeError):
+        policy.credentials = True  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del policy.origins  # type: ignore[misc]
+    changed = policy.replace(credentials=True)
+    assert changed.credentials and not policy.credentials
+    with pytest.raises(ConfigError):
+        policy.replace(origins="*", credentials=True)
+
+
+def test_round_trip_and_equality() -> None:
+    policy = Policy(origins=[APP, "https://*.example.org"], credentials=True, max_age=60)
+    assert Policy(**policy.to_dict()) == policy
+    assert hash(Policy(**policy.to_dict())) == hash(policy)
+    assert policy != Policy(origins=[APP])
+    assert "https://*.example.org" in repr(policy)
+
+
+def test_allows_origin() -> None:
+    policy = Policy(origins=[APP, "https://*.example.org", "http://localhost:*"])
+    assert policy.allows_origin(APP)
+    assert policy.allows_origin("https://x.example.org")
+    assert policy.allows_origin(b"http://localhost:5173")
+    assert not policy.allows_origin("https://example.org")
+    assert not policy.allows_origin(APP + "/")
+
+
+def test_from_mapping_reports_unknown_fields_with_the_rest() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy.from_mapping({"origins": ["x"], "allow_origins": [APP]})
+    codes = [issue.code for issue in error.value.issues]
+    assert codes == ["unknown-field", "origin-missing-scheme"]
+    with pytest.raises(ConfigError) as error:
+        Policy.from_mapping({"credentials": True})
+    assert [issue.code for issue in error.value.issues] == ["origins-missing"]
+
+
+def test_from_toml(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        'origins = ["https://app.example.com"]\nmethods = ["GET", "PUT"]\n'
+        "credentials = true\nmax_age = 600\n"
+    )
+    policy = Policy.from_toml(path)
+    assert policy.methods == ("GET", "PUT") and policy.credentials and policy.max_age == 600
+    path.write_text("origins = [")
+    with pytest.raises(ConfigError) as error:
+        Policy.from_toml(path)
+    assert error.value.issues[0].code == "toml-invalid"
