@@ -1,0 +1,76 @@
+"""Chromium and `crossorigin simulate` agree on every scenario of the CI corpus.
+
+The corpus (corpus.json) is written by scenario_generator.py: the edge cases
+from research/chromium.md and a seeded random batch. Each entry runs in real
+Chromium and through the model; the oracle tuple (allowed, reason, console
+text, preflight and its request headers, readable headers) must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from chromium_harness import Oracle, differences, load_corpus
+from model_comparison import compare_entry
+from scenario_generator import CORPUS_PATH, build_corpus
+
+pytestmark = pytest.mark.browser
+
+CORPUS = load_corpus(str(CORPUS_PATH))
+
+
+def test_corpus_is_what_the_generator_writes() -> None:
+    assert build_corpus() == CORPUS, "run: python tests/browser/scenario_generator.py"
+    steps = sum(len(entry.get("steps", [0])) for entry in CORPUS)
+    assert len(CORPUS) >= 300 and steps >= 300
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[entry["name"] for entry in CORPUS])
+def test_model_agrees_with_chromium(oracle: Oracle, entry: dict) -> None:
+    for number, result in enumerate(compare_entry(oracle, entry), start=1):
+        context = f"step {number}: {json.dumps(result.scenario)}"
+        assert result.error is None, f"the model raised {result.error}\n{context}"
+        assert result.differences == {}, (
+            "field: (Chromium, model)\n"
+            + "\n".join(f"  {name}: {pair}" for name, pair in result.differences.items())
+            + f"\n{context}"
+        )
+
+
+def test_simulate_command_matches_chromium(oracle: Oracle) -> None:
+    """The CLI, fed a batch of concrete scenarios on stdin, gives Chromium's outcomes."""
+    batch = [entry for entry in CORPUS if "scenario" in entry][:40]
+    sids = [oracle.new_sid() for _ in batch]
+    concrete = [oracle.concretize(e["scenario"], sid) for e, sid in zip(batch, sids, strict=True)]
+    chromium = [oracle.run(s, sid=sid) for s, sid in zip(concrete, sids, strict=True)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "crossorigin.cli", "simulate", "-"],
+        input=json.dumps(concrete),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    outcomes = _json_values(completed.stdout)
+    assert len(outcomes) == len(concrete)
+    for scenario, ours, theirs in zip(concrete, chromium, outcomes, strict=True):
+        assert differences(ours, theirs) == {}, json.dumps(scenario)
+
+
+def _json_values(text: str) -> list[dict]:
+    """The JSON values printed one after another (a list, lines, or pretty-printed)."""
+    decoder = json.JSONDecoder()
+    values: list = []
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        value, position = decoder.raw_decode(text, position)
+        values.extend(value if isinstance(value, list) else [value])
+    return values
