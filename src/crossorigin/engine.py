@@ -132,13 +132,11 @@ class Engine:
     or are replaced whole, and every value in them is immutable."""
 
     __slots__ = (
-        "_actual",
         "_actual_allowed_tail",
         "_allow_headers_value",
         "_allow_methods_value",
         "_allowed_headers",
         "_allowed_methods",
-        "_dynamic_actual",
         "_headers_wildcard",
         "_invalid_actual",
         "_matcher",
@@ -149,10 +147,12 @@ class Engine:
         "_preflight_tail",
         "_refused_actual",
         "_refused_preflight",
+        "_static_actual",
         "_strict",
         "_strict_refusal",
         "_vary",
         "_wildcard_actual",
+        "known_actual",
     )
 
     def __init__(self, policy: Policy, *, strict: bool = False) -> None:
@@ -194,11 +194,15 @@ class Engine:
             reason=Reason.UNSAFE_METHOD_FROM_REFUSED_ORIGIN,
         )
 
-        # Actual requests from the policy's exact origins: answered from here.
-        self._actual: dict[bytes, Decision] = {
+        # Decisions for actual requests, by raw Origin (None: no Origin). The
+        # policy's exact origins are answered from here from the start; others
+        # are added as they are decided (bounded). Strict mode keeps refusals
+        # out, since those also depend on the method.
+        self._static_actual: dict[bytes | None, Decision] = {
             raw: self._allowed_actual(raw) for raw in self._matcher.exact
         }
-        self._dynamic_actual: dict[bytes, Decision] = {}
+        self._static_actual[None] = self._not_cors
+        self.known_actual: dict[bytes | None, Decision] = dict(self._static_actual)
 
         # Preflight pieces that do not depend on the request.
         self._methods_wildcard = policy.methods == ("*",)
@@ -250,10 +254,9 @@ class Engine:
         """An actual (non-preflight) request. `self_origin` is the server's own
         origin as the request addressed it (used only by strict mode, so that
         same-origin form posts are not refused)."""
-        if origin is None:
-            return self._not_cors
-        decision = self._actual.get(origin) or self._dynamic_actual.get(origin)
+        decision = self.known_actual.get(origin)
         if decision is None:
+            assert origin is not None  # None is always known
             decision = self._decide_actual(origin)
         if (
             self._strict
@@ -269,10 +272,17 @@ class Engine:
             return self._wildcard_actual
         if not _is_plausible_origin(origin):
             return self._invalid_actual
-        decision = (
-            self._allowed_actual(origin) if self._matcher.match(origin) else self._refused_actual
-        )
-        _remember(self._dynamic_actual, origin, decision)
+        if self._matcher.match(origin):
+            decision = self._allowed_actual(origin)
+        elif self._strict:
+            return self._refused_actual
+        else:
+            decision = self._refused_actual
+        known = self.known_actual
+        if len(known) >= CACHE_SIZE + len(self._static_actual):
+            known.clear()
+            known.update(self._static_actual)
+        known[origin] = decision
         return decision
 
     def preflight(

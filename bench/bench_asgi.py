@@ -1,0 +1,242 @@
+"""In-process ASGI overhead: crossorigin vs Starlette's CORSMiddleware vs no-op floors.
+
+Method (as in the shared performance baseline): each request is
+`app(scope, receive, send).send(None)` until StopIteration, with no event loop;
+every cell is calibrated to about 25 ms per sample; rounds run every cell once
+in a freshly shuffled order; GC is off during a sample. Overheads are the
+median of per-round differences against the bare app (and against the no-op
+send-wrapping middleware, the floor for any middleware that adds headers).
+
+Run: `make bench` (or `python bench/bench_asgi.py --rounds 25`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware as StarletteCORS
+
+from crossorigin import Policy
+from crossorigin.asgi import CORSMiddleware
+
+ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
+METHODS = ["GET", "POST", "PUT", "DELETE"]
+HEADERS = ["content-type", "authorization"]
+
+BASE = [(b"host", b"api.example"), (b"user-agent", b"bench/1.0"), (b"accept", b"*/*")]
+CHROME_LIKE = [
+    (b"sec-ch-ua", b'"Chromium";v="156", "Not-A.Brand";v="24"'),
+    (b"sec-ch-ua-mobile", b"?0"),
+    (b"sec-ch-ua-platform", b'"Linux"'),
+    (b"authorization", b"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc"),
+    (b"cookie", b"session=" + b"x" * 92),
+    (b"sec-fetch-site", b"cross-site"),
+    (b"sec-fetch-mode", b"cors"),
+    (b"sec-fetch-dest", b"empty"),
+    (b"referer", b"https://a.example/page"),
+    (b"accept-encoding", b"gzip, deflate, br"),
+    (b"origin", b"https://a.example"),
+    (b"accept-language", b"en-US,en;q=0.9"),
+    (b"x-forwarded-for", b"10.0.0.1"),
+    (b"x-forwarded-proto", b"https"),
+    (b"x-request-id", b"0123456789abcdef"),
+    (b"cache-control", b"no-cache"),
+    (b"pragma", b"no-cache"),
+    (b"priority", b"u=1, i"),
+    (b"dnt", b"1"),
+    (b"connection", b"keep-alive"),
+]
+
+
+def scope(method: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": "/items",
+        "raw_path": b"/items",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+KINDS = {
+    "a no Origin": scope("GET", BASE),
+    "b allowed": scope("GET", [*BASE, (b"origin", b"https://a.example")]),
+    "c refused": scope("GET", [*BASE, (b"origin", b"https://evil.example.net")]),
+    "d preflight": scope(
+        "OPTIONS",
+        [
+            *BASE,
+            (b"origin", b"https://a.example"),
+            (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", b"content-type,authorization"),
+        ],
+    ),
+    "e allowed + 20 hdrs": scope("GET", [*BASE[:2], *CHROME_LIKE]),
+}
+
+
+async def bare_app(scope: Any, receive: Any, send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+class NoOp:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+class NoOpSendWrap:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def wrapped(message: Any) -> None:
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+async def receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def send(message: Any) -> None:
+    return None
+
+
+VARIANTS: dict[str, Any] = {
+    "bare app": bare_app,
+    "no-op middleware": NoOp(bare_app),
+    "no-op + send wrap (floor)": NoOpSendWrap(bare_app),
+    "starlette CORSMiddleware": StarletteCORS(
+        bare_app,
+        allow_origins=ORIGINS,
+        allow_methods=METHODS,
+        allow_headers=HEADERS,
+        allow_credentials=True,
+        max_age=600,
+    ),
+    "crossorigin": CORSMiddleware(
+        bare_app,
+        policy=Policy(
+            origins=ORIGINS,
+            methods=METHODS,
+            request_headers=HEADERS,
+            credentials=True,
+            max_age=600,
+        ),
+    ),
+}
+
+
+def run_once(app: Any, request_scope: dict[str, Any]) -> None:
+    coroutine = app(dict(request_scope), receive, send)
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    raise RuntimeError("the application suspended; the harness needs one-step apps")
+
+
+def sample(app: Any, request_scope: dict[str, Any], iterations: int) -> float:
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            run_once(app, request_scope)
+        return (time.perf_counter_ns() - start) / iterations
+    finally:
+        gc.enable()
+
+
+def calibrate(app: Any, request_scope: dict[str, Any], target_ns: float = 25e6) -> int:
+    iterations = 100
+    while True:
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            run_once(app, request_scope)
+        elapsed = time.perf_counter_ns() - start
+        if elapsed > target_ns / 4:
+            return max(100, int(iterations * target_ns / elapsed))
+        iterations *= 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    arguments = parser.parse_args(argv)
+
+    cells = [(variant, kind) for variant in VARIANTS for kind in KINDS]
+    iterations = {cell: calibrate(VARIANTS[cell[0]], KINDS[cell[1]]) for cell in cells}
+    for cell in cells:  # warm caches
+        sample(VARIANTS[cell[0]], KINDS[cell[1]], 1000)
+    results: dict[tuple[str, str], list[float]] = {cell: [] for cell in cells}
+    for _ in range(arguments.rounds):
+        order = cells[:]
+        random.shuffle(order)
+        for cell in order:
+            results[cell].append(sample(VARIANTS[cell[0]], KINDS[cell[1]], iterations[cell]))
+
+    def over(variant: str, baseline: str, kind: str) -> float:
+        pairs = zip(results[(variant, kind)], results[(baseline, kind)], strict=True)
+        return statistics.median(a - b for a, b in pairs)
+
+    kinds = list(KINDS)
+    print(
+        f"ASGI in process, {arguments.rounds} interleaved rounds, Python {sys.version.split()[0]}"
+    )
+    print()
+    print("median ns per request")
+    print("| variant | " + " | ".join(kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for variant in VARIANTS:
+        row = [f"{statistics.median(results[(variant, k)]):.0f}" for k in kinds]
+        print(f"| {variant} | " + " | ".join(row) + " |")
+    print()
+    floor = "no-op + send wrap (floor)"
+    print("overhead in ns (paired medians): over bare app / over the send-wrap floor")
+    print("| variant | " + " | ".join(kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for variant in list(VARIANTS)[1:]:
+        row = [
+            f"+{over(variant, 'bare app', k):.0f} / +{over(variant, floor, k):.0f}" for k in kinds
+        ]
+        print(f"| {variant} | " + " | ".join(row) + " |")
+    print()
+    ratios = []
+    for kind in kinds:
+        ours = over("crossorigin", floor, kind)
+        theirs = over("starlette CORSMiddleware", floor, kind)
+        ratios.append(f"{theirs / ours:.1f}x" if ours > 0 else "n/a (below floor)")
+    print(
+        "Starlette's overhead over ours (both over the floor): "
+        + ", ".join(f"{kind}: {ratio}" for kind, ratio in zip(kinds, ratios, strict=True))
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""What every adapter shares: arguments to engines, per-route selection,
+atomic reconfiguration, and the debug log line.
+
+Theory of operation: an adapter holds one `EngineTable`, an immutable value
+built from a default policy and an ordered list of `(path prefix, policy)`
+routes. The request path picks an engine with `EngineTable.engine_for(path)`:
+the first route whose prefix matches wins, else the default, else None (the
+middleware then leaves the request alone). Prefixes match case-sensitively, on
+whole path segments: `/api` matches `/api` and `/api/users`, never `/apis` or
+`/API`. Matching uses the same path the application routes on (the ASGI
+`path`, the WSGI `PATH_INFO`, Django's `request.path_info`), so the CORS policy
+and the handler can never disagree about which URL this is.
+
+Reconfiguring builds a new table off to the side and swaps one attribute, so a
+request in flight sees either the old table or the new one, never a mix.
+
+Starlette's argument names are translated here, once, for the ASGI and WSGI
+adapters; insecure combinations Starlette accepts raise ConfigError with the
+fix spelled out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from crossorigin.engine import Decision, Engine
+from crossorigin.policy import ConfigError, Issue, Policy
+
+__all__ = [
+    "STARLETTE_ALWAYS_ALLOWED_HEADERS",
+    "EngineTable",
+    "Route",
+    "log_refusal",
+    "policy_from_starlette_arguments",
+]
+
+logger: Final = logging.getLogger("crossorigin")
+
+#: Starlette's CORSMiddleware always allows the four CORS-safelisted request
+#: header names, whatever `allow_headers` says; the drop-in keeps that.
+STARLETTE_ALWAYS_ALLOWED_HEADERS: Final = (
+    "accept",
+    "accept-language",
+    "content-language",
+    "content-type",
+)
+
+Route = tuple[str, Policy]
+
+
+def policy_from_starlette_arguments(
+    *,
+    allow_origins: Sequence[str] = (),
+    allow_origin_regex: str | None = None,
+    allow_methods: Sequence[str] = ("GET",),
+    allow_headers: Sequence[str] = (),
+    allow_credentials: bool = False,
+    expose_headers: Sequence[str] = (),
+    max_age: int | None = 600,
+    allow_private_network: bool = False,
+) -> Policy:
+    """The Policy that Starlette's CORSMiddleware arguments mean, validated.
+
+    Differences from Starlette, on purpose: `allow_origins=["*"]` with
+    `allow_credentials=True` is refused (Starlette reflects every origin with
+    credentials); origins are validated; `"*"` in `allow_methods` means every
+    method rather than a fixed list of seven.
+    """
+    origins: str | Sequence[str] = "*" if "*" in allow_origins else allow_origins
+    if origins == "*" and allow_credentials:
+        raise ConfigError(
+            [
+                Issue(
+                    "wildcard-with-credentials",
+                    list(allow_origins),
+                    "allow_origins=['*'] with allow_credentials=True would let every site "
+                    "read your users' data (Starlette reflects any origin here); write the "
+                    "origins instead, e.g. allow_origins=['https://app.example.com'], or "
+                    "use allow_origin_regex for a family of subdomains",
+                )
+            ]
+        )
+    methods = "*" if "*" in allow_methods else tuple(allow_methods)
+    if "*" in allow_headers:
+        headers: tuple[str, ...] = ("*",)
+    else:
+        headers = (*STARLETTE_ALWAYS_ALLOWED_HEADERS, *allow_headers)
+    return Policy(
+        origins=origins,
+        origin_regex=allow_origin_regex,
+        methods=methods,
+        request_headers=headers,
+        credentials=allow_credentials,
+        expose_headers=tuple(expose_headers),
+        max_age=max_age,
+        private_network=allow_private_network,
+    )
+
+
+def _check_prefix(prefix: str) -> str:
+    if not isinstance(prefix, str) or not prefix.startswith("/"):
+        raise ConfigError(
+            [Issue("route-prefix-invalid", prefix, "a route prefix is a path starting with '/'")]
+        )
+    return prefix.rstrip("/") if prefix != "/" else ""
+
+
+class EngineTable:
+    """An immutable choice of engine per request path."""
+
+    __slots__ = ("default", "routes")
+
+    def __init__(
+        self,
+        default: Policy | None,
+        routes: Iterable[Route] = (),
+        *,
+        strict: bool = False,
+    ) -> None:
+        self.default = Engine(default, strict=strict) if default is not None else None
+        self.routes: tuple[tuple[str, str, Engine], ...] = tuple(
+            (stem, stem + "/", Engine(policy, strict=strict))
+            for stem, policy in ((_check_prefix(prefix), policy) for prefix, policy in routes)
+        )
+
+    def engine_for(self, path: str) -> Engine | None:
+        for stem, directory, engine in self.routes:
+            if path == stem or path.startswith(directory):
+                return engine
+        return self.default
+
+
+def log_refusal(method: str, path: str, origin: bytes | None, decision: Decision) -> None:
+    """One line per refused request. Values are repr()-escaped so a crafted
+    header cannot forge log lines."""
+    reason = decision.reason.value if decision.reason is not None else "refused"
+    detail = f" ({decision.detail!r})" if decision.detail else ""
+    logger.warning(
+        "CORS %s: %s %r from origin %r%s",
+        reason,
+        method,
+        path,
+        origin.decode("latin-1") if origin is not None else None,
+        detail,
+    )

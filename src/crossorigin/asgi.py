@@ -1,0 +1,310 @@
+"""ASGI adapter: `CORSMiddleware` for Starlette, FastAPI and any ASGI app.
+
+Theory of operation: translate, decide nothing. Per HTTP request the
+middleware scans the raw `scope["headers"]` once (ASGI header names are
+already lower-case bytes), asks the engine for a precomputed `Decision`, and
+either answers itself (preflights, strict-mode refusals) with two raw ASGI
+messages, or calls the application with a `send` that appends the decision's
+header tuples to `http.response.start`. Nothing is decoded or re-encoded on
+the way.
+
+Errors: Starlette and FastAPI turn an unhandled exception into a 500 in
+`ServerErrorMiddleware`, which sits *outside* every user middleware, so that
+500 would reach the browser without CORS headers and show up as a CORS error.
+When the application raises before it starts its response, this middleware
+answers the 500 itself, through the same header-adding `send` (using the
+application's own handler for 500/Exception when it registered one), then
+re-raises so the server still logs the exception.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from typing import Any
+
+from crossorigin.adapter_config import (
+    EngineTable,
+    Route,
+    log_refusal,
+    policy_from_starlette_arguments,
+)
+from crossorigin.engine import Decision, Engine, Header, RequestKind
+from crossorigin.policy import Policy
+
+__all__ = ["CORSMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: A WebSocket's page is served over the matching HTTP scheme.
+_PAGE_SCHEMES = {"http": b"http", "https": b"https", "ws": b"http", "wss": b"https"}
+_LENGTH_ZERO = (b"content-length", b"0")
+_ERROR_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21"))
+
+
+class CORSMiddleware:
+    """CORS for an ASGI application.
+
+    Either pass `policy=Policy(...)` (and optionally `routes=[(prefix, Policy)]`),
+    or Starlette's CORSMiddleware arguments, which mean what they mean there
+    (`allow_origins`, `allow_origin_regex`, `allow_methods`, `allow_headers`,
+    `allow_credentials`, `expose_headers`, `max_age`, `allow_private_network`),
+    except that insecure combinations raise ConfigError.
+
+    `strict=True` answers 403 to state-changing requests (POST, PUT, ...) from
+    origins the policy refuses, which CORS alone lets through to the handler.
+    `check_websockets=True` refuses WebSocket handshakes from such origins.
+    `debug=True` logs every refusal with its reason (logger "crossorigin").
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        allow_origins: Sequence[str] = (),
+        allow_origin_regex: str | None = None,
+        allow_methods: Sequence[str] = ("GET",),
+        allow_headers: Sequence[str] = (),
+        allow_credentials: bool = False,
+        expose_headers: Sequence[str] = (),
+        max_age: int | None = 600,
+        allow_private_network: bool = False,
+        strict: bool = False,
+        check_websockets: bool = False,
+        debug: bool = False,
+    ) -> None:
+        self.app = app
+        starlette_style = bool(allow_origins) or allow_origin_regex is not None
+        if policy is not None and starlette_style:
+            raise TypeError("pass either policy= or Starlette's allow_* arguments, not both")
+        if policy is None and starlette_style:
+            policy = policy_from_starlette_arguments(
+                allow_origins=allow_origins,
+                allow_origin_regex=allow_origin_regex,
+                allow_methods=allow_methods,
+                allow_headers=allow_headers,
+                allow_credentials=allow_credentials,
+                expose_headers=expose_headers,
+                max_age=max_age,
+                allow_private_network=allow_private_network,
+            )
+        self._strict = strict
+        self._check_websockets = check_websockets
+        self._debug = debug
+        self._table = EngineTable(policy, routes, strict=strict)
+        self._hot_engine = self._engine_for_hot_path()
+
+    def _engine_for_hot_path(self) -> Engine | None:
+        """The engine, when one engine answers every path and no refusal needs
+        logging; otherwise None, and every request takes the general path."""
+        engine = self._table.default
+        if engine is None or self._table.routes or self._debug:
+            return None
+        return engine
+
+    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+        """Swap the policy (and routes) atomically; requests in flight finish
+        under the old ones."""
+        table = EngineTable(policy, routes, strict=self._strict)
+        self._hot_engine = None  # requests in between take the general path
+        self._table = table
+        self._hot_engine = self._engine_for_hot_path()
+
+    @property
+    def engines(self) -> EngineTable:
+        return self._table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
+            return
+        extra: tuple[Header, ...] | None = None
+        engine = self._hot_engine
+        if engine is not None:
+            # The hot path: one scan of the raw headers, one dictionary lookup
+            # of a decision made earlier. Two Origin lines are joined, which no
+            # policy allows.
+            if scope["method"] != "OPTIONS":
+                origin: bytes | None = None
+                for name, value in scope["headers"]:
+                    if name == b"origin":
+                        origin = value if origin is None else origin + b", " + value
+                known = engine.known_actual.get(origin)
+                if known is not None:
+                    extra = known.headers
+            else:
+                decision = self._options(engine, scope["headers"])
+                if decision.kind is RequestKind.PREFLIGHT:
+                    start, body = _own_answer(decision)
+                    await send(start)
+                    await send(body)
+                    return
+                if decision.status is None:
+                    extra = decision.headers
+        if extra is None:
+            extra = await self._general(scope, receive, send)
+            if extra is None:
+                return
+
+        started = False
+
+        async def send_with_cors(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception as error:
+            if started:
+                raise
+            # The application failed before answering: send the 500 here, with
+            # the CORS headers, then let the server log the exception.
+            await _send_error_response(scope, receive, send_with_cors, error)
+            raise
+
+    async def _general(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> tuple[Header, ...] | None:
+        """Every request the hot path does not settle: routes, preflights,
+        first sight of an origin, strict mode's refusals, debug logging.
+        Returns the headers to add to the application's response, or None when
+        the request is already answered (or is not this middleware's business)."""
+        table = self._table
+        engine = table.default if not table.routes else table.engine_for(scope["path"])
+        if engine is None:
+            await self.app(scope, receive, send)
+            return None
+        method: str = scope["method"]
+        if method == "OPTIONS":
+            decision = self._options(engine, scope["headers"])
+            if decision.kind is RequestKind.PREFLIGHT:
+                await self._answer(scope, send, decision)
+                return None
+        else:
+            decision = engine.actual(_origin_of(scope), method)
+        if decision.status is not None:
+            # Strict mode refused a state-changing request; same-origin ones
+            # are let through (browsers send Origin on same-origin POSTs too).
+            decision = engine.actual(_origin_of(scope), method, _self_origin(scope))
+            if decision.status is not None:
+                await self._answer(scope, send, decision)
+                return None
+        if self._debug and not decision.allowed:
+            log_refusal(method, scope["path"], _origin_of(scope), decision)
+        return decision.headers
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and self._check_websockets:
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    @staticmethod
+    def _options(engine: Engine, headers: Iterable[tuple[bytes, bytes]]) -> Decision:
+        origin: bytes | None = None
+        request_method: bytes | None = None
+        request_headers: bytes | None = None
+        private_network: bytes | None = None
+        for name, value in headers:
+            if name == b"origin":
+                origin = value if origin is None else origin + b", " + value
+            elif name == b"access-control-request-method":
+                request_method = value if request_method is None else request_method + b", " + value
+            elif name == b"access-control-request-headers":
+                request_headers = (
+                    value if request_headers is None else request_headers + b"," + value
+                )
+            elif name == b"access-control-request-private-network":
+                private_network = value
+        if origin is None:
+            return engine.not_cors()
+        if request_method is None:
+            return engine.actual(origin, "OPTIONS")
+        return engine.preflight(origin, request_method, request_headers, private_network)
+
+    async def _answer(self, scope: Scope, send: Send, decision: Decision) -> None:
+        if self._debug and not decision.allowed:
+            log_refusal(scope["method"], scope["path"], _origin_of(scope), decision)
+        start, body = _own_answer(decision)
+        await send(start)
+        await send(body)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        table = self._table
+        engine = table.engine_for(scope["path"])
+        if engine is None:
+            await self.app(scope, receive, send)
+            return
+        origin = _origin_of(scope)
+        decision = engine.websocket(origin, _self_origin(scope))
+        if decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        if self._debug:
+            log_refusal("WEBSOCKET", scope["path"], origin, decision)
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            # Closing before accepting makes the server answer the handshake 403.
+            await send({"type": "websocket.close", "code": 1008})
+
+
+def _own_answer(decision: Decision) -> tuple[Message, Message]:
+    """The two messages of the middleware's own answer: an empty body, no
+    application call (204 has no Content-Length; a refusal says 0)."""
+    headers = list(decision.headers) if decision.allowed else [*decision.headers, _LENGTH_ZERO]
+    return (
+        {"type": "http.response.start", "status": decision.status, "headers": headers},
+        {"type": "http.response.body", "body": b"", "more_body": False},
+    )
+
+
+def _origin_of(scope: Scope) -> bytes | None:
+    origin: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            origin = value if origin is None else origin + b", " + value
+    return origin
+
+
+def _self_origin(scope: Scope) -> bytes | None:
+    """The origin the request was addressed to: scheme and Host."""
+    host: bytes
+    for name, host in scope["headers"]:
+        if name == b"host":
+            return _PAGE_SCHEMES.get(scope.get("scheme", "http"), b"http") + b"://" + host
+    return None
+
+
+async def _send_error_response(
+    scope: Scope, receive: Receive, send: Send, error: Exception
+) -> None:
+    """The 500 the server would have sent, but through the CORS `send`."""
+    handler = _error_handler(scope)
+    if handler is not None:
+        from starlette.requests import Request  # the app is Starlette: it is installed
+
+        response = handler(Request(scope, receive), error)
+        if inspect.isawaitable(response):
+            response = await response
+        await response(scope, receive, send)
+        return
+    await send({"type": "http.response.start", "status": 500, "headers": list(_ERROR_HEADERS)})
+    await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+
+def _error_handler(scope: Scope) -> Callable[..., Any] | None:
+    """A Starlette/FastAPI application's own handler for 500 or Exception."""
+    handlers = getattr(scope.get("app"), "exception_handlers", None)
+    if not isinstance(handlers, dict):
+        return None
+    handler = handlers.get(500) or handlers.get(Exception)
+    return handler if callable(handler) else None
