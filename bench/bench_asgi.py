@@ -18,7 +18,6 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS

@@ -153,8 +153,8 @@ def starlette_app(routes: list[Route | WebSocketRoute] | None = None) -> Starlet
         routes=routes
         or [
             Route("/{path:path}", echo, methods=["GET", "POST", "PUT", "DELETE"]),
+            Route("/opts", options_handler, methods=["OPTIONS"]),
         ]
-        + [Route("/opts", options_handler, methods=["OPTIONS"])]
     )
 
 
