@@ -1,0 +1,1 @@
+"""A zoo of loopback CORS servers, one misconfiguration each, for `crossorigin audit`."""
