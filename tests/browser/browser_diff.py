@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from chromium_harness import (  # noqa: E402
+from chromium_harness import (
     Oracle,
     Outcome,
     Scenario,
@@ -36,7 +36,7 @@ from chromium_harness import (  # noqa: E402
     differences,
     oracle_view,
 )
-from scenario_generator import generate_scenario  # noqa: E402
+from scenario_generator import generate_scenario
 
 
 @dataclass

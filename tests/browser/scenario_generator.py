@@ -646,6 +646,26 @@ def edge_cases() -> list[Entry]:
         read=["X-Total"],
     )
 
+    # Found by browser-diff (see tests/browser/README.md).
+    cases["duplicate-content-type-combined"] = _scenario(
+        headers=[["Content-Type", "text/plain;a=1"], ["content-type", "de"]],
+        actual=_answer(ACAO=PAGE),
+    )
+    cases["redirect-cross-origin-drops-authorization"] = _scenario(
+        headers=[["Authorization", "Bearer t"]],
+        preflight=_answer(204, ACAO=PAGE, ACAH="authorization"),
+        actual=[_answer(307, ACAO=PAGE, Location=f"{OTHER}/{{sid}}/next"), _answer(ACAO="*")],
+    )
+    cases["mode-same-origin-redirect-cross-origin"] = _scenario(
+        target=PAGE,
+        mode="same-origin",
+        actual=[_answer(302, Location=f"{API}/{{sid}}/next"), _answer(ACAO=PAGE)],
+    )
+    cases["acah-several-refused-hash-order"] = _scenario(
+        headers=[["X-A", "1"], ["X-B", "1"], ["X-C", "1"]],
+        preflight=_answer(204, ACAO=PAGE, ACAH=""),
+    )
+
     entries: list[Entry] = [{"name": name, "scenario": s} for name, s in cases.items()]
     entries += _cache_sequences()
     return entries
