@@ -1,0 +1,343 @@
+"""The browser's checks on responses: the CORS check, the preflight check,
+and which response headers a script may read.
+
+Theory of operation: every function here takes header lists as the server sent
+them (`(name, value)` pairs, names in any case, a name possibly repeated) and
+reads them the way Chromium's network stack does: a repeated header is one
+value joined with ", ", and leading and trailing whitespace is trimmed. The
+order of the checks is Chromium's, and each failure carries the DevTools name
+and the parameter that `messages.py` turns into console text.
+
+- CORS check (Fetch §4.10): `Access-Control-Allow-Origin` must be `*` (only
+  without credentials) or byte-equal to the serialized request origin (`null`
+  after a tainting redirect); with credentials, `Access-Control-Allow-
+  Credentials` must be exactly `true`. Chromium names a value holding a space
+  or a comma "multiple values", and a value that is not a URL "invalid".
+- Preflight check (Fetch §4.8): a redirect is refused; then the CORS check;
+  then an ok status (200-299); then `Access-Control-Allow-Methods` and
+  `-Headers` must parse as comma-separated tokens (empty items are skipped);
+  then the method and every CORS-unsafe header name must be allowed. Methods
+  compare exactly (`put` is not `PUT`), header names case-insensitively; `*`
+  is a wildcard only without credentials. `Authorization` is never covered by
+  `*` in the standard (§2.2.2 "CORS non-wildcard request-header name"), but is
+  in Chromium 156, which only files a DevTools deprecation issue.
+- Exposure (Fetch §2.2.3, §3.2.3): a CORS response shows the safelisted
+  response headers and those named in `Access-Control-Expose-Headers` (a
+  token list; one bad item voids the list, measured in Chromium); `*` exposes
+  every header unless credentials are included. `Set-Cookie` never shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from crossorigin import fetch_tables
+from crossorigin.browser import messages
+
+__all__ = [
+    "CorsCheckResult",
+    "PreflightVerdict",
+    "allowed_by_preflight",
+    "combined_value",
+    "cors_check",
+    "cors_check_failure",
+    "exposed_header_names",
+    "is_redirect",
+    "parse_allow_list",
+    "parse_max_age",
+    "preflight_check",
+    "readable_value",
+]
+
+Headers = Sequence[tuple[str, str]]
+
+#: net::HttpResponseHeaders::IsRedirectResponseCode: the statuses Chromium
+#: follows when a Location header is present (300 is not one of them).
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+#: Fetch §2.2.4 "ok status": any status in the range 200 to 299, inclusive.
+OK_STATUSES: Final = range(200, 300)
+
+_HTTP_WHITESPACE: Final = " \t\r\n"
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_SPECIAL_SCHEMES: Final = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True)
+class CorsCheckResult:
+    """The outcome of a CORS check. `reason` is Chromium's DevTools name (None
+    when ok); `message` the console text after "...blocked by CORS policy: "."""
+
+    ok: bool
+    reason: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PreflightVerdict:
+    """What a preflight response decided: `reason` and `failed_parameter` when
+    refused; otherwise the parsed lists and max-age for the preflight cache.
+    `issues` holds DevTools issue names Chromium files without failing."""
+
+    reason: str | None
+    failed_parameter: str = ""
+    methods: frozenset[str] = frozenset()
+    header_names: frozenset[str] = frozenset()
+    max_age: int = fetch_tables.PREFLIGHT_CACHE_DEFAULT_SECONDS
+    issues: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+# --- Reading headers --------------------------------------------------------------
+
+
+def combined_value(headers: Headers, name: str) -> str | None:
+    """Every value of `name`, trimmed and joined with ", " (Fetch "get"), or
+    None when the header is absent."""
+    lowered = name.lower()
+    values = [value.strip(_HTTP_WHITESPACE) for key, value in headers if key.lower() == lowered]
+    return ", ".join(values) if values else None
+
+
+def is_redirect(status: int, headers: Headers) -> bool:
+    """A response the browser treats as a redirect: a redirect status and a
+    Location (a 302 without one is just a non-ok status)."""
+    return status in REDIRECT_STATUSES and bool(combined_value(headers, "location"))
+
+
+# --- The CORS check -------------------------------------------------------------------
+
+
+def _looks_like_url(value: str) -> bool:
+    """Whether Chromium's URL parser (GURL) would accept the value: a scheme,
+    and a host for the special schemes. An approximation that sorts every
+    value measured so far as Chromium does."""
+    if _URL_SCHEME.match(value) is None:
+        return False
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in _SPECIAL_SCHEMES or scheme == "file":
+        return True
+    try:
+        return bool(urlsplit(value).hostname)
+    except ValueError:
+        return False
+
+
+def cors_check_failure(
+    *, request_origin: str, credentials: bool, response_headers: Headers
+) -> tuple[str, str] | None:
+    """Fetch §4.10 CORS check in Chromium's order: None on success, else the
+    DevTools name (without the Preflight prefix) and the failed parameter."""
+    allow_origin = combined_value(response_headers, "access-control-allow-origin")
+    if allow_origin == "*":
+        if credentials:
+            return "WildcardOriginNotAllowed", ""
+    elif allow_origin is None:
+        return "MissingAllowOriginHeader", ""
+    elif allow_origin != request_origin:
+        if " " in allow_origin or "," in allow_origin:
+            return "MultipleAllowOriginValues", allow_origin
+        if allow_origin != "null" and not _looks_like_url(allow_origin):
+            return "InvalidAllowOriginValue", allow_origin
+        return "AllowOriginMismatch", allow_origin
+    if credentials:
+        allow_credentials = combined_value(response_headers, "access-control-allow-credentials")
+        if allow_credentials != "true":
+            return "InvalidAllowCredentials", allow_credentials or ""
+    return None
+
+
+def cors_check(
+    *,
+    request_origin: str,
+    credentials: bool,
+    response_headers: Headers,
+    preflight: bool = False,
+) -> CorsCheckResult:
+    """Fetch §4.10 CORS check, as Chromium reports it.
+
+    `request_origin` is the serialized origin the request carried (`null`
+    after a tainting redirect); `credentials` is True for credentials mode
+    "include". With `preflight=True` the reason names and text are those of a
+    failed preflight (`PreflightAllowOriginMismatch`, "Response to preflight
+    request doesn't pass access control check: ...")."""
+    failure = cors_check_failure(
+        request_origin=request_origin, credentials=credentials, response_headers=response_headers
+    )
+    if failure is None:
+        return CorsCheckResult(True, None, "")
+    reason, parameter = failure
+    if preflight:
+        reason = "Preflight" + reason
+    return CorsCheckResult(False, reason, messages.reason_text(reason, parameter))
+
+
+# --- The preflight check ----------------------------------------------------------------
+
+
+def parse_allow_list(value: str | None) -> list[str] | None:
+    """A comma-separated token list (Fetch "extracting header list values" for
+    `#method` / `#field-name`): None when an item is not a token. Items are
+    trimmed; empty items are skipped; an absent header is an empty list."""
+    if value is None:
+        return []
+    items = []
+    for raw in value.split(","):
+        item = raw.strip(" \t")
+        if not item:
+            continue
+        if not fetch_tables.is_token(item):
+            return None
+        items.append(item)
+    return items
+
+
+def parse_max_age(value: str | None, *, spec: bool = False) -> int:
+    """Seconds a preflight result may be cached (Fetch §4.8 step "max-age";
+    Chromium `ParseAccessControlMaxAge`): 5 when absent or unparsable, capped
+    at 7200. A negative number is 0 in Chromium; the standard's grammar
+    (delta-seconds, digits only) makes it unparsable, so 5."""
+    default = fetch_tables.PREFLIGHT_CACHE_DEFAULT_SECONDS
+    if value is None:
+        return default
+    if spec:
+        if not value.isascii() or not value.isdigit():
+            return default
+        seconds = int(value)
+    else:
+        if _DIGITS.fullmatch(value) is None:
+            return default
+        seconds = int(value)
+        if seconds < 0:
+            return 0
+    return min(seconds, fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS)
+
+
+def allowed_by_preflight(
+    *,
+    method: str,
+    unsafe_header_names: Sequence[str],
+    methods: Iterable[str],
+    header_names: Iterable[str],
+    credentials: bool,
+    spec: bool,
+) -> tuple[str, str] | None:
+    """Whether a preflight result (parsed `methods`, lower-cased `header_names`,
+    obtained with or without credentials) covers a request. None when it does;
+    else the DevTools reason and the method or header name refused."""
+    method_set = set(methods)
+    if not (
+        method in method_set
+        or fetch_tables.is_cors_safelisted_method(method)
+        or (not credentials and "*" in method_set)
+    ):
+        return "MethodDisallowedByPreflightResponse", method
+    name_set = set(header_names)
+    wildcard = not credentials and "*" in name_set
+    for name in unsafe_header_names:
+        if name in name_set:
+            continue
+        if wildcard and (
+            not spec or name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
+        ):
+            continue
+        return "HeaderDisallowedByPreflightResponse", name
+    return None
+
+
+def preflight_check(
+    *,
+    status: int,
+    response_headers: Headers,
+    request_origin: str,
+    credentials: bool,
+    method: str,
+    unsafe_header_names: Sequence[str],
+    spec: bool = False,
+) -> PreflightVerdict:
+    """Fetch §4.8 CORS-preflight fetch, steps after the response arrives, in
+    Chromium's order (see the module docstring)."""
+    if is_redirect(status, response_headers):
+        return PreflightVerdict("PreflightDisallowedRedirect")
+    failure = cors_check_failure(
+        request_origin=request_origin, credentials=credentials, response_headers=response_headers
+    )
+    if failure is not None:
+        return PreflightVerdict("Preflight" + failure[0], failure[1])
+    if status not in OK_STATUSES:
+        return PreflightVerdict("PreflightInvalidStatus")
+    methods = parse_allow_list(combined_value(response_headers, "access-control-allow-methods"))
+    if methods is None:
+        return PreflightVerdict("InvalidAllowMethodsPreflightResponse")
+    names = parse_allow_list(combined_value(response_headers, "access-control-allow-headers"))
+    if names is None:
+        return PreflightVerdict("InvalidAllowHeadersPreflightResponse")
+    header_names = frozenset(name.lower() for name in names)
+    refused = allowed_by_preflight(
+        method=method,
+        unsafe_header_names=unsafe_header_names,
+        methods=methods,
+        header_names=header_names,
+        credentials=credentials,
+        spec=spec,
+    )
+    if refused is not None:
+        return PreflightVerdict(refused[0], refused[1])
+    issues: tuple[str, ...] = ()
+    if (
+        not spec
+        and not credentials
+        and "*" in header_names
+        and "authorization" in unsafe_header_names
+        and "authorization" not in header_names
+    ):
+        issues = ("AuthorizationCoveredByWildcard",)
+    max_age = parse_max_age(combined_value(response_headers, "access-control-max-age"), spec=spec)
+    return PreflightVerdict(
+        None,
+        methods=frozenset(methods),
+        header_names=header_names,
+        max_age=max_age,
+        issues=issues,
+    )
+
+
+# --- Exposure ----------------------------------------------------------------------------
+
+
+def exposed_header_names(response_headers: Headers, *, credentials: bool) -> frozenset[str]:
+    """Lower-cased names a script may read from a CORS response besides the
+    safelisted ones (Fetch §4.1 main fetch, "CORS-exposed header-name list")."""
+    names = parse_allow_list(combined_value(response_headers, "access-control-expose-headers"))
+    if not names:
+        return frozenset()
+    lowered = frozenset(name.lower() for name in names)
+    if "*" in lowered and not credentials:
+        return lowered | {key.lower() for key, _ in response_headers}
+    return lowered
+
+
+def readable_value(
+    response_headers: Headers, name: str, *, response_type: str, credentials: bool
+) -> str | None:
+    """What `response.headers.get(name)` returns for a response of the given
+    type (`basic`, `cors`, `opaque`, `opaqueredirect`, or `error`)."""
+    lowered = name.lower()
+    if fetch_tables.is_forbidden_response_header_name(lowered):
+        return None
+    if response_type == "basic":
+        return combined_value(response_headers, lowered)
+    if response_type != "cors":
+        return None
+    if lowered in fetch_tables.CORS_SAFELISTED_RESPONSE_HEADER_NAMES or lowered in (
+        exposed_header_names(response_headers, credentials=credentials)
+    ):
+        return combined_value(response_headers, lowered)
+    return None

@@ -1,0 +1,128 @@
+"""Chromium's words for a blocked request, byte for byte.
+
+Theory of operation: a CORS failure in Chromium has a DevTools name (the
+`corsErrorStatus.corsError` of `Network.loadingFailed`) and a parameter (the
+offending header value, method or header name). This module turns the pair into
+the console text Chromium 156 prints, as measured against the real browser
+(shared research, chromium.md; the preflight variants and
+`InvalidAllowOriginValue` were measured for this module). It owns only wording:
+which failure happened is decided in `access.py` and `model.py`.
+
+The console line is `Access to fetch at '<url>' [(redirected from '<first
+url>') ]from origin '<page origin>' has been blocked by CORS policy: ` followed
+by `reason_text(...)`. Blink's own checks (request mode) print a different
+`Fetch API cannot load ...` line, also here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "PREFLIGHT_PREFIX",
+    "REASONS",
+    "blocked_line",
+    "no_cors_redirect_mode_line",
+    "reason_text",
+    "same_origin_mode_line",
+]
+
+#: What Chromium prepends to the preflight variants of the ACAO/ACAC sentences.
+PREFLIGHT_PREFIX: Final = "Response to preflight request doesn't pass access control check: "
+
+_VALID_VALUE: Final = " Have the server send the header with a valid value."
+
+_WILDCARD: Final = (
+    "The value of the 'Access-Control-Allow-Origin' header in the response must not be the "
+    "wildcard '*' when the request's credentials mode is 'include'."
+)
+_MISSING: Final = "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+
+# `{}` is the failed parameter. The five ACAO/ACAC checks have a Preflight*
+# twin with the same sentence after PREFLIGHT_PREFIX.
+_ACCESS_SENTENCES: Final = {
+    "WildcardOriginNotAllowed": _WILDCARD,
+    "MissingAllowOriginHeader": _MISSING,
+    "MultipleAllowOriginValues": (
+        "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only one "
+        "is allowed." + _VALID_VALUE
+    ),
+    "InvalidAllowOriginValue": (
+        "The 'Access-Control-Allow-Origin' header contains the invalid value '{}'." + _VALID_VALUE
+    ),
+    "AllowOriginMismatch": (
+        "The 'Access-Control-Allow-Origin' header has a value '{}' that is not equal to the "
+        "supplied origin." + _VALID_VALUE
+    ),
+    "InvalidAllowCredentials": (
+        "The value of the 'Access-Control-Allow-Credentials' header in the response is '{}' "
+        "which must be 'true' when the request's credentials mode is 'include'."
+    ),
+}
+
+_OTHER_SENTENCES: Final = {
+    "PreflightInvalidStatus": PREFLIGHT_PREFIX + "It does not have HTTP ok status.",
+    "PreflightDisallowedRedirect": (
+        PREFLIGHT_PREFIX + "Redirect is not allowed for a preflight request."
+    ),
+    "InvalidAllowMethodsPreflightResponse": (
+        "Cannot parse Access-Control-Allow-Methods response header field in preflight response."
+    ),
+    "InvalidAllowHeadersPreflightResponse": (
+        "Cannot parse Access-Control-Allow-Headers response header field in preflight response."
+    ),
+    "MethodDisallowedByPreflightResponse": (
+        "Method {} is not allowed by Access-Control-Allow-Methods in preflight response."
+    ),
+    "HeaderDisallowedByPreflightResponse": (
+        "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight "
+        "response."
+    ),
+    # Chromium passes an empty parameter here: the location is printed as ''.
+    "RedirectContainsCredentials": (
+        "Redirect location '' contains a username and password, which is disallowed for "
+        "cross-origin requests."
+    ),
+}
+
+_TEMPLATES: Final = {
+    **_ACCESS_SENTENCES,
+    **{"Preflight" + name: PREFLIGHT_PREFIX + text for name, text in _ACCESS_SENTENCES.items()},
+    **_OTHER_SENTENCES,
+}
+
+#: Every DevTools reason name the model can report.
+REASONS: Final = frozenset(_TEMPLATES)
+
+
+def reason_text(reason: str, failed_parameter: str = "") -> str:
+    """The console text after "...has been blocked by CORS policy: "."""
+    template = _TEMPLATES[reason]
+    return template.replace("{}", failed_parameter) if "{}" in template else template
+
+
+def blocked_line(
+    *, url: str, initial_url: str, page_origin: str, reason: str, failed_parameter: str = ""
+) -> str:
+    """The full console line Chromium prints for a CORS failure at `url`."""
+    redirected = f"(redirected from '{initial_url}') " if initial_url != url else ""
+    return (
+        f"Access to fetch at '{url}' {redirected}from origin '{page_origin}' has been blocked "
+        f"by CORS policy: {reason_text(reason, failed_parameter)}"
+    )
+
+
+def same_origin_mode_line(*, url: str, page_origin: str) -> str:
+    """Blink's line for `mode: "same-origin"` aimed at another origin."""
+    return (
+        f'Fetch API cannot load {url}. Request mode is "same-origin" but the URL\'s origin is '
+        f"not same as the request origin {page_origin}."
+    )
+
+
+def no_cors_redirect_mode_line(*, url: str) -> str:
+    """Blink's line for a cross-origin `no-cors` request whose redirect mode is not follow."""
+    return (
+        f'Fetch API cannot load {url}. Request mode is "no-cors" but the redirect mode is not '
+        '"follow".'
+    )

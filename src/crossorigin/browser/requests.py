@@ -1,0 +1,138 @@
+"""What a page's `fetch()` turns into before anything is sent.
+
+Theory of operation: `prepare_request` applies the Request constructor's rules
+(Fetch §5.4 "Request class", §2.2.1 methods, §5.2 "Headers class") to what a
+scenario says a page called, and either returns a `PreparedRequest` or raises
+`RequestRejected` with the exact `TypeError` Chromium throws (measured in
+Chromium 156). Forbidden request headers are dropped silently, as `fetch()`
+drops them; under `no-cors` only no-CORS-safelisted headers survive.
+
+`unsafe_header_names` is what goes into `Access-Control-Request-Headers`
+(lower-cased, de-duplicated, sorted: Fetch §2.2.2 "CORS-unsafe request-header
+names"). Chromium 156 also safelists a few client-hint headers with strict
+value rules (measured: `DPR: 2.5` and `Save-Data: on` send no preflight,
+`DPR: 1e3` and `Save-Data: off` do); the standard does not, so with
+`spec=True` the standard's function from `fetch_tables` is used unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from crossorigin import fetch_tables
+
+__all__ = [
+    "CHROMIUM_SAFELISTED_CLIENT_HINTS",
+    "PreparedRequest",
+    "RequestRejected",
+    "is_chromium_safelisted_request_header",
+    "prepare_request",
+    "unsafe_header_names",
+]
+
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_INTEGER = re.compile(r"[0-9]+")
+_EFFECTIVE_CONNECTION_TYPES: Final = frozenset({"slow-2g", "2g", "3g", "4g"})
+
+#: Client-hint request headers Chromium 156 treats as CORS-safelisted, each
+#: with the value rule measured in the browser (not part of the Fetch standard).
+CHROMIUM_SAFELISTED_CLIENT_HINTS: Final[dict[str, Callable[[str], bool]]] = {
+    "device-memory": lambda v: _DECIMAL.fullmatch(v) is not None,
+    "dpr": lambda v: _DECIMAL.fullmatch(v) is not None,
+    "downlink": lambda v: _DECIMAL.fullmatch(v) is not None,
+    "width": lambda v: _INTEGER.fullmatch(v) is not None,
+    "viewport-width": lambda v: _INTEGER.fullmatch(v) is not None,
+    "rtt": lambda v: _INTEGER.fullmatch(v) is not None,
+    "ect": lambda v: v in _EFFECTIVE_CONNECTION_TYPES,
+    "save-data": lambda v: v.lower() == "on",
+}
+
+#: Fetch §2.2.2 "no-CORS-safelisted request-header name".
+_NO_CORS_SAFELISTED_NAMES: Final = frozenset(
+    {"accept", "accept-language", "content-language", "content-type"}
+)
+#: Fetch §2.2.2 header value normalization strips these from both ends.
+_HTTP_WHITESPACE: Final = " \t\r\n"
+_INVALID_VALUE_CHARACTERS: Final = frozenset("\x00\r\n")
+
+
+class RequestRejected(Exception):
+    """`fetch()` throws before sending anything; `str()` is Chromium's TypeError text."""
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    method: str
+    headers: tuple[tuple[str, str], ...]
+
+
+def is_chromium_safelisted_request_header(name: str, value: str) -> bool:
+    """Chromium's "CORS-safelisted request-header": the standard's, plus client hints."""
+    if fetch_tables.is_cors_safelisted_request_header(name, value):
+        return True
+    rule = CHROMIUM_SAFELISTED_CLIENT_HINTS.get(name.lower())
+    return (
+        rule is not None
+        and len(value.encode("utf-8", "surrogateescape"))
+        <= fetch_tables.MAX_SAFELISTED_VALUE_LENGTH
+        and rule(value)
+    )
+
+
+def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = False) -> list[str]:
+    """Fetch §2.2.2 CORS-unsafe request-header names (sorted, lower-cased,
+    de-duplicated); Chromium's variant unless `spec`."""
+    if spec:
+        return fetch_tables.cors_unsafe_request_header_names(list(headers))
+    # Chromium's CorsUnsafeNotForbiddenRequestHeaderNames: the standard's
+    # algorithm over Chromium's wider safelist (client hints count toward the
+    # 1024-byte total like any safelisted header).
+    unsafe: set[str] = set()
+    potentially_unsafe: set[str] = set()
+    total = 0
+    for name, value in headers:
+        if is_chromium_safelisted_request_header(name, value):
+            potentially_unsafe.add(name.lower())
+            total += len(value.encode("utf-8", "surrogateescape"))
+        else:
+            unsafe.add(name.lower())
+    if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
+        unsafe |= potentially_unsafe
+    return sorted(unsafe)
+
+
+def _fetch_error(detail: str) -> RequestRejected:
+    return RequestRejected(f"TypeError: Failed to execute 'fetch' on 'Window': {detail}")
+
+
+def prepare_request(
+    *, method: str, headers: Sequence[tuple[str, str]], mode: str
+) -> PreparedRequest:
+    """The Request constructor's checks, in its order: method, then the
+    no-cors method rule, then each header."""
+    if not fetch_tables.is_token(method):
+        raise _fetch_error(f"'{method}' is not a valid HTTP method.")
+    if fetch_tables.is_forbidden_method(method):
+        raise _fetch_error(f"'{method}' HTTP method is unsupported.")
+    normalized = fetch_tables.normalize_method(method)
+    if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
+        raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
+    kept: list[tuple[str, str]] = []
+    for name, raw_value in headers:
+        if not fetch_tables.is_token(name):
+            raise _fetch_error("Invalid name")
+        value = raw_value.strip(_HTTP_WHITESPACE)
+        if any(char in _INVALID_VALUE_CHARACTERS for char in value):
+            raise _fetch_error("Invalid value")
+        if fetch_tables.is_forbidden_request_header(name, value):
+            continue
+        if mode == "no-cors" and not (
+            name.lower() in _NO_CORS_SAFELISTED_NAMES
+            and fetch_tables.is_cors_safelisted_request_header(name, value)
+        ):
+            continue
+        kept.append((name, value))
+    return PreparedRequest(normalized, tuple(kept))
