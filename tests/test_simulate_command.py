@@ -1,0 +1,119 @@
+"""`crossorigin simulate`: files, stdin, a shared preflight cache, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossorigin.cli import main
+
+PAGE = "http://127.0.0.1:3000"
+API = "http://127.0.0.1:8000/api"
+ACAO = ["Access-Control-Allow-Origin", PAGE]
+
+
+def _put(time: float | None = None, *, preflight: bool = True) -> dict[str, Any]:
+    responses: dict[str, Any] = {"actual": {"status": 200, "headers": [ACAO]}}
+    if preflight:
+        responses["preflight"] = {
+            "status": 204,
+            "headers": [ACAO, ["Access-Control-Allow-Methods", "PUT"]],
+        }
+    scenario: dict[str, Any] = {
+        "page_origin": PAGE,
+        "request": {"url": API, "method": "PUT"},
+        "responses": responses,
+    }
+    if time is not None:
+        scenario["time"] = time
+    return scenario
+
+
+def _run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, *args: str
+) -> tuple[int, list[dict[str, Any]], str]:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code = main(["simulate", str(path), *args])
+    captured = capsys.readouterr()
+    return code, [json.loads(line) for line in captured.out.splitlines()], captured.err
+
+
+def test_single_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, outcomes, _ = _run(tmp_path, capsys, _put())
+    assert code == 0
+    assert outcomes[0]["preflight_sent"] is True and outcomes[0]["allowed"] is True
+
+
+def test_list_shares_the_preflight_cache_and_time_expires_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, outcomes, _ = _run(tmp_path, capsys, [_put(), _put(4.9), _put(5.0)])
+    assert code == 0
+    assert [o["preflight_sent"] for o in outcomes] == [True, False, True]
+
+
+def test_blocked_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _put()
+    scenario["responses"]["actual"]["headers"] = []
+    code, outcomes, _ = _run(tmp_path, capsys, scenario)
+    assert code == 1
+    assert outcomes[0]["reason"] == "MissingAllowOriginHeader"
+
+
+def test_spec_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": API, "headers": [["Authorization", "Bearer x"]]},
+        "responses": {
+            "preflight": {"status": 204, "headers": [ACAO, ["Access-Control-Allow-Headers", "*"]]},
+            "actual": {"status": 200, "headers": [ACAO]},
+        },
+    }
+    assert _run(tmp_path, capsys, scenario)[0] == 0
+    code, outcomes, _ = _run(tmp_path, capsys, scenario, "--spec")
+    assert code == 1
+    assert outcomes[0]["reason"] == "HeaderDisallowedByPreflightResponse"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"request": {"url": API}}, "page_origin must be a string"),
+        ({"page_origin": PAGE, "request": {"url": API, "mode": "navigate"}}, "request.mode"),
+        ({"page_origin": PAGE, "request": {"url": "ftp://x/"}}, "http and https"),
+        ({"page_origin": PAGE, "request": {"url": API}, "responses": {}}, "no responses.actual"),
+        (
+            {
+                "page_origin": PAGE,
+                "request": {"url": API},
+                "responses": {"actual": {"status": 999}},
+            },
+            "100-599",
+        ),
+        ([_put(), {"page_origin": PAGE}], "scenario 1"),
+    ],
+)
+def test_malformed_scenarios_exit_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, message: str
+) -> None:
+    code, _, err = _run(tmp_path, capsys, data)
+    assert code == 2
+    assert message in err
+
+
+def test_invalid_json_and_stdin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text("{", encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(_put())))
+    assert main(["simulate", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["allowed"] is True
