@@ -14,7 +14,7 @@ scenario and the problem).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -32,7 +32,7 @@ __all__ = ["command"]
     help="Follow the Fetch standard where Chromium departs from it.",
 )
 @click.option("--indent", type=click.IntRange(0, 8), default=None, help="Pretty-print the JSON.")
-def command(scenario_file: click.utils.LazyFile, spec: bool, indent: int | None) -> int:
+def command(scenario_file: TextIO, spec: bool, indent: int | None) -> int:
     """Predict what the browser does with SCENARIO_FILE (JSON; `-` for stdin)."""
     try:
         data: Any = json.load(scenario_file)
