@@ -109,6 +109,8 @@ class Decision:
     `status` is None when the application answers (add `headers` to its
     response); otherwise the middleware answers itself with `status`,
     `headers` and an empty body, and the application is not called.
+    `text_headers` are the same headers as str pairs (latin-1), computed once
+    for the adapters whose servers want text (WSGI, Django).
     """
 
     kind: RequestKind
@@ -117,6 +119,15 @@ class Decision:
     status: int | None = None
     reason: Reason | None = None
     detail: str = field(default="", compare=False)
+    text_headers: tuple[tuple[str, str], ...] = field(
+        default=(), init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        text = tuple(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in self.headers
+        )
+        object.__setattr__(self, "text_headers", text)
 
     @property
     def respond_directly(self) -> bool:

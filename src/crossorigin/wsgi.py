@@ -1,0 +1,188 @@
+"""WSGI adapter: `CORSMiddleware` for Flask and any WSGI application.
+
+Theory of operation: translate, decide nothing. The request's `Origin` and
+`Access-Control-Request-*` come from the environ (PEP 3333 gives them as
+latin-1 text; they are turned back into the exact bytes the client sent), the
+engine returns a cached `Decision`, and the middleware either answers itself
+(preflights, strict-mode refusals) or wraps `start_response` so the
+application's response, error pages included, carries the decision's headers
+(precomputed as text in `Decision.text_headers`).
+
+A WSGI server merges repeated header lines into one comma-separated value, so
+a doubled `Origin` arrives as `a, b`, which no policy allows.
+
+With Flask: `app.wsgi_app = CORSMiddleware(app.wsgi_app, policy=...)`. Flask
+turns view exceptions into its 500 page inside `wsgi_app`, so that page gets
+the headers. If an application lets an exception escape before calling
+`start_response`, the middleware answers the 500 itself with the CORS headers
+and reports the exception to `wsgi.errors` and the "crossorigin" logger, so
+the browser sees a 500 and the operator sees the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+from crossorigin.adapter_config import (
+    EngineTable,
+    Route,
+    log_refusal,
+    policy_from_starlette_arguments,
+)
+from crossorigin.engine import Decision, RequestKind
+from crossorigin.policy import Policy
+
+__all__ = ["CORSMiddleware"]
+
+Environ = dict[str, Any]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
+_ERROR_BODY = b"Internal Server Error"
+_ERROR_HEADERS = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Length", str(len(_ERROR_BODY))),
+]
+logger = logging.getLogger("crossorigin")
+
+
+def _raw(value: str | None) -> bytes | None:
+    """PEP 3333 header text back to the bytes on the wire."""
+    return None if value is None else value.encode("latin-1", "replace")
+
+
+class CORSMiddleware:
+    """CORS for a WSGI application; the same arguments as the ASGI adapter
+    (`policy=`/`routes=`, or Starlette's `allow_*` names, `strict`, `debug`)."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        allow_origins: Sequence[str] = (),
+        allow_origin_regex: str | None = None,
+        allow_methods: Sequence[str] = ("GET",),
+        allow_headers: Sequence[str] = (),
+        allow_credentials: bool = False,
+        expose_headers: Sequence[str] = (),
+        max_age: int | None = 600,
+        allow_private_network: bool = False,
+        strict: bool = False,
+        debug: bool = False,
+    ) -> None:
+        self.app = app
+        starlette_style = bool(allow_origins) or allow_origin_regex is not None
+        if policy is not None and starlette_style:
+            raise TypeError("pass either policy= or Starlette's allow_* arguments, not both")
+        if policy is None and starlette_style:
+            policy = policy_from_starlette_arguments(
+                allow_origins=allow_origins,
+                allow_origin_regex=allow_origin_regex,
+                allow_methods=allow_methods,
+                allow_headers=allow_headers,
+                allow_credentials=allow_credentials,
+                expose_headers=expose_headers,
+                max_age=max_age,
+                allow_private_network=allow_private_network,
+            )
+        self._strict = strict
+        self._debug = debug
+        self._table = EngineTable(policy, routes, strict=strict)
+
+    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+        """Swap the policy (and routes) atomically."""
+        self._table = EngineTable(policy, routes, strict=self._strict)
+
+    @property
+    def engines(self) -> EngineTable:
+        return self._table
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        table = self._table
+        engine = (
+            table.default if not table.routes else table.engine_for(environ.get("PATH_INFO", ""))
+        )
+        if engine is None:
+            return self.app(environ, start_response)
+        method: str = environ["REQUEST_METHOD"]
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None:
+            decision = engine.not_cors()
+        else:
+            raw_origin = origin.encode("latin-1", "replace")
+            request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+            if method == "OPTIONS" and request_method is not None:
+                decision = engine.preflight(
+                    raw_origin,
+                    request_method.encode("latin-1", "replace"),
+                    _raw(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
+                    _raw(environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")),
+                )
+            else:
+                self_origin = _self_origin(environ) if self._strict else None
+                decision = engine.actual(raw_origin, method, self_origin)
+            if not decision.allowed and self._debug:
+                log_refusal(method, environ.get("PATH_INFO", ""), raw_origin, decision)
+            if decision.status is not None:
+                return self._answer(decision, start_response)
+        return self._call_app(environ, start_response, decision.text_headers)
+
+    @staticmethod
+    def _answer(decision: Decision, start_response: StartResponse) -> Iterable[bytes]:
+        headers = list(decision.text_headers)
+        if decision.kind is not RequestKind.PREFLIGHT or not decision.allowed:
+            headers.append(("Content-Length", "0"))
+        status = decision.status or 403
+        start_response(_STATUS_LINES.get(status, f"{status} CORS"), headers)
+        return [b""]
+
+    def _call_app(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        extra: tuple[tuple[str, str], ...],
+    ) -> Iterable[bytes]:
+        started = False
+
+        def start_with_cors(
+            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            nonlocal started
+            started = True
+            return start_response(status, [*headers, *extra], exc_info)
+
+        try:
+            return self.app(environ, start_with_cors)
+        except Exception:
+            if started:
+                raise
+            _report(environ)
+            start_response("500 Internal Server Error", [*_ERROR_HEADERS, *extra], sys.exc_info())
+            return [_ERROR_BODY]
+
+
+def _self_origin(environ: Environ) -> bytes | None:
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        return None
+    scheme = environ.get("wsgi.url_scheme", "http")
+    return f"{scheme}://{host}".encode("latin-1", "replace")
+
+
+def _report(environ: Environ) -> None:
+    """Tell the operator what the 500 hides: the traceback goes where the
+    server puts errors, and to the "crossorigin" logger."""
+    text = traceback.format_exc()
+    errors = environ.get("wsgi.errors")
+    if errors is not None:
+        errors.write(text)
+    logger.error("exception in the WSGI application, answered 500 with CORS headers", exc_info=True)

@@ -1,0 +1,162 @@
+"""The Django adapter with Django's own test client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import django
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.test import Client, override_settings
+from django.urls import path
+
+from crossorigin import ConfigError
+
+PAGE = "http://localhost:3000"
+EVIL = "https://evil.example"
+
+
+def items(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return HttpResponse("view options", headers={"Allow": "GET, OPTIONS"})
+    return JsonResponse({"count": 1}, headers={"Vary": "Cookie"})
+
+
+def boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("the view failed")
+
+
+def form(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("posted")
+
+
+urlpatterns = [path("items", items), path("boom", boom), path("form", form)]
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=["crossorigin.django.CORSMiddleware"],
+        CROSSORIGIN={"origins": [PAGE]},
+        SECRET_KEY="tests-only",
+        INSTALLED_APPS=[],
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+
+CONFIG: dict[str, Any] = {
+    "origins": [PAGE],
+    "methods": ["GET", "PUT"],
+    "request_headers": ["Content-Type"],
+    "credentials": True,
+    "max_age": 600,
+}
+
+
+def client(config: dict[str, Any] | None = None) -> Client:
+    with override_settings(CROSSORIGIN=config or CONFIG):
+        test_client = Client(raise_request_exception=False)
+        test_client.get("/items")  # builds the middleware chain under these settings
+    return test_client
+
+
+def test_actual_requests() -> None:
+    c = client()
+    allowed = c.get("/items", headers={"Origin": PAGE})
+    assert allowed.json() == {"count": 1}
+    assert allowed["Access-Control-Allow-Origin"] == PAGE
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+    assert allowed["Vary"] == "Cookie, Origin"  # merged into the view's Vary
+    refused = c.get("/items", headers={"Origin": EVIL})
+    assert not refused.has_header("Access-Control-Allow-Origin")
+    assert refused["Vary"] == "Cookie, Origin"
+
+
+def test_preflights() -> None:
+    c = client()
+    allowed = c.options(
+        "/items",
+        headers={
+            "Origin": PAGE,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert allowed.status_code == 204 and allowed.content == b""
+    assert allowed["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert not allowed.has_header("Content-Type")
+    refused = c.options(
+        "/items", headers={"Origin": PAGE, "Access-Control-Request-Method": "PATCH"}
+    )
+    assert refused.status_code == 403
+    assert not refused.has_header("Access-Control-Allow-Origin")
+    plain = c.options("/items", headers={"Origin": PAGE})
+    assert plain.content == b"view options"
+    assert plain["Access-Control-Allow-Origin"] == PAGE
+
+
+def test_view_exception_500_carries_cors_headers() -> None:
+    response = client().get("/boom", headers={"Origin": PAGE})
+    assert response.status_code == 500
+    assert response["Access-Control-Allow-Origin"] == PAGE
+
+
+def test_unknown_url_404_carries_cors_headers() -> None:
+    response = client().get("/nowhere", headers={"Origin": PAGE})
+    assert response.status_code == 404
+    assert response["Access-Control-Allow-Origin"] == PAGE
+
+
+def test_routes_strict_and_debug(caplog: pytest.LogCaptureFixture) -> None:
+    c = client(
+        {
+            "routes": [("/form", {"origins": [PAGE]}), ("/items", CONFIG)],
+            "strict": True,
+            "debug": True,
+        }
+    )
+    with caplog.at_level(logging.WARNING, logger="crossorigin"):
+        refused = c.post("/form", headers={"Origin": EVIL})
+    assert refused.status_code == 403
+    assert "unsafe-method-from-refused-origin" in caplog.text
+    assert c.post("/form", headers={"Origin": PAGE}).content == b"posted"
+    same_origin = c.post("/form", headers={"Origin": "http://testserver"})
+    assert same_origin.content == b"posted"
+    unrouted = c.get("/boom", headers={"Origin": PAGE})
+    assert not unrouted.has_header("Access-Control-Allow-Origin")
+
+
+def test_invalid_settings_list_every_problem() -> None:
+    with pytest.raises(ConfigError) as error:
+        client({"origins": ["*"], "credentials": True, "routes": [("/x", {"origins": ["bad"]})]})
+    codes = [issue.code for issue in error.value.issues]
+    assert codes == ["wildcard-with-credentials", "origin-missing-scheme"]
+    assert "route '/x'" in error.value.issues[1].message
+
+
+def test_missing_settings_is_a_clear_error() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with override_settings(), pytest.raises(ImproperlyConfigured):
+        del settings.CROSSORIGIN
+        CORSMiddleware(lambda request: HttpResponse())
+
+
+def test_async_chain() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("async")
+
+    middleware = CORSMiddleware(view)
+    request = HttpRequest()
+    request.method = "GET"
+    request.path_info = "/items"
+    request.META["HTTP_ORIGIN"] = PAGE
+    response = asyncio.run(middleware(request))
+    assert response["Access-Control-Allow-Origin"] == PAGE
