@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from crossorigin import Policy
 from crossorigin.export.command import command
 from servers.nginx import running_nginx
-from servers.parity import POLICIES, compare_server
+from servers.parity import POLICIES, compare_server, policy_toml
 from servers.upstream import running_upstream
 
 pytestmark = [
@@ -24,22 +24,10 @@ pytestmark = [
 ]
 
 
-def _toml(fields: dict[str, object]) -> str:
-    lines = []
-    for key, value in fields.items():
-        if isinstance(value, bool):
-            lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, str):
-            lines.append(f"{key} = '{value}'")
-        else:
-            lines.append(f"{key} = {value!r}".replace("'", '"'))
-    return "\n".join(lines) + "\n"
-
-
 def export_parts(policy_fields: dict[str, object], tmp: Path) -> tuple[str, str]:
     """Both nginx parts, through the real command."""
     policy_file = tmp / "policy.toml"
-    policy_file.write_text(_toml(policy_fields))
+    policy_file.write_text(policy_toml(policy_fields))
     runner = CliRunner()
     parts = []
     for part in ("http", "server"):

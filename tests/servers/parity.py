@@ -135,6 +135,18 @@ def probes() -> list[Probe]:
     return found
 
 
+def policy_toml(fields: dict[str, object]) -> str:
+    lines = []
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, str):
+            lines.append(f"{key} = '{value}'")
+        else:
+            lines.append(f"{key} = {value!r}".replace("'", '"'))
+    return "\n".join(lines) + "\n"
+
+
 def is_known_gap(plan: ExportPlan, probe: Probe) -> bool:
     """Requests where an export documents that it differs from the engine
     (see ExportPlan.known_differences): an echoed header list that a browser
