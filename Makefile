@@ -28,7 +28,9 @@ demo: $(STAMP)
 	$(VENV)/bin/crossorigin demo
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/bench_asgi.py
+	$(PY) bench/bench_wsgi.py
 
 # A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
 browser-diff: $(STAMP)

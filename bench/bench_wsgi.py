@@ -1,0 +1,264 @@
+"""In-process WSGI overhead: crossorigin vs flask-cors (Flask) and vs
+django-cors-headers (Django), each against the bare framework and a no-op layer.
+
+Method (as in the shared performance baseline): each request is
+`app(environ.copy(), start_response)`, then the body is iterated and closed;
+cells are calibrated to about 25 ms per sample and run in a freshly shuffled
+order every round; overheads are medians of per-round differences against the
+bare framework.
+
+Same configuration everywhere: 11 allowed origins, methods GET POST PUT DELETE,
+headers content-type and authorization, credentials, max-age 600.
+
+Run: `make bench` (needs the `bench` extra: flask-cors, django-cors-headers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import django
+from django.conf import settings
+
+ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
+METHODS = ["GET", "POST", "PUT", "DELETE"]
+HEADERS = ["content-type", "authorization"]
+
+settings.configure(
+    DEBUG=False,
+    ALLOWED_HOSTS=["*"],
+    ROOT_URLCONF=__name__,
+    SECRET_KEY="bench",
+    INSTALLED_APPS=[],
+    MIDDLEWARE=[],
+    CORS_ALLOWED_ORIGINS=ORIGINS,
+    CORS_ALLOW_CREDENTIALS=True,
+    CORS_ALLOW_METHODS=METHODS,
+    CORS_ALLOW_HEADERS=HEADERS,
+    CORS_PREFLIGHT_MAX_AGE=600,
+    CROSSORIGIN={
+        "origins": ORIGINS,
+        "methods": METHODS,
+        "request_headers": HEADERS,
+        "credentials": True,
+        "max_age": 600,
+    },
+)
+django.setup()
+
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.urls import path  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask_cors import CORS  # noqa: E402
+
+from crossorigin import Policy  # noqa: E402
+from crossorigin.wsgi import CORSMiddleware  # noqa: E402
+
+
+def view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("items", view)]
+
+
+def noop_middleware(get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def middleware(request: Any) -> Any:
+        return get_response(request)
+
+    return middleware
+
+
+def django_handler(middleware: list[str]) -> WSGIHandler:
+    with override_settings(MIDDLEWARE=middleware):
+        handler = WSGIHandler()
+    return handler
+
+
+def flask_app(kind: str) -> Any:
+    app = Flask(__name__)
+
+    @app.route("/items", methods=["GET", "POST", "PUT", "DELETE"])
+    def items() -> str:
+        return "ok"
+
+    if kind == "no-op after_request":
+        app.after_request(lambda response: response)
+    elif kind == "flask-cors":
+        CORS(
+            app,
+            origins=ORIGINS,
+            supports_credentials=True,
+            methods=METHODS,
+            allow_headers=HEADERS,
+            max_age=600,
+        )
+    elif kind == "crossorigin":
+        app.wsgi_app = CORSMiddleware(  # type: ignore[method-assign]
+            app.wsgi_app,
+            policy=Policy(
+                origins=ORIGINS,
+                methods=METHODS,
+                request_headers=HEADERS,
+                credentials=True,
+                max_age=600,
+            ),
+        )
+    return app.wsgi_app
+
+
+def environ(method: str, extra: dict[str, str]) -> dict[str, Any]:
+    import io
+
+    base = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/items",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "api.example",
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "api.example",
+        "HTTP_USER_AGENT": "bench/1.0",
+        "HTTP_ACCEPT": "*/*",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    base.update(extra)
+    return base
+
+
+KINDS = {
+    "a no Origin": environ("GET", {}),
+    "b allowed": environ("GET", {"HTTP_ORIGIN": "https://a.example"}),
+    "c refused": environ("GET", {"HTTP_ORIGIN": "https://evil.example.net"}),
+    "d preflight": environ(
+        "OPTIONS",
+        {
+            "HTTP_ORIGIN": "https://a.example",
+            "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT",
+            "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type,authorization",
+        },
+    ),
+}
+
+
+def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def run_once(app: Callable[..., Iterable[bytes]], env: dict[str, Any]) -> None:
+    body = app(env.copy(), start_response)
+    for _ in body:
+        pass
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def sample(app: Any, env: dict[str, Any], iterations: int) -> float:
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            run_once(app, env)
+        return (time.perf_counter_ns() - start) / iterations
+    finally:
+        gc.enable()
+
+
+def calibrate(app: Any, env: dict[str, Any], target_ns: float = 25e6) -> int:
+    iterations = 10
+    while True:
+        start = time.perf_counter_ns()
+        for _ in range(iterations):
+            run_once(app, env)
+        elapsed = time.perf_counter_ns() - start
+        if elapsed > target_ns / 4:
+            return max(10, int(iterations * target_ns / elapsed))
+        iterations *= 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=11)
+    arguments = parser.parse_args(argv)
+    groups = {
+        "flask": {
+            name: flask_app(name)
+            for name in ("bare", "no-op after_request", "flask-cors", "crossorigin")
+        },
+        "django": {
+            "bare": django_handler([]),
+            "no-op middleware": django_handler([f"{__name__}.noop_middleware"]),
+            "django-cors-headers": django_handler(["corsheaders.middleware.CorsMiddleware"]),
+            "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"]),
+        },
+    }
+    cells = [(group, name, kind) for group in groups for name in groups[group] for kind in KINDS]
+    iterations = {c: calibrate(groups[c[0]][c[1]], KINDS[c[2]]) for c in cells}
+    results: dict[tuple[str, str, str], list[float]] = {c: [] for c in cells}
+    for _ in range(arguments.rounds):
+        order = cells[:]
+        random.shuffle(order)
+        for cell in order:
+            app = groups[cell[0]][cell[1]]
+            results[cell].append(sample(app, KINDS[cell[2]], iterations[cell]))
+
+    kinds = list(KINDS)
+    print(
+        f"WSGI in process, {arguments.rounds} interleaved rounds, Python {sys.version.split()[0]}"
+    )
+    for group, apps in groups.items():
+        print()
+        print(f"{group}: overhead over the bare framework, ns per request (paired medians)")
+        print("| variant | " + " | ".join(kinds) + " |")
+        print("|---|" + "---|" * len(kinds))
+        for name in list(apps)[1:]:
+            row = []
+            for kind in kinds:
+                pairs = zip(
+                    results[(group, name, kind)], results[(group, "bare", kind)], strict=True
+                )
+                row.append(f"{statistics.median(a - b for a, b in pairs):+.0f}")
+            print(f"| {name} | " + " | ".join(row) + " |")
+        competitor = "flask-cors" if group == "flask" else "django-cors-headers"
+        ratios = []
+        for kind in kinds:
+            ours = statistics.median(
+                a - b
+                for a, b in zip(
+                    results[(group, "crossorigin", kind)],
+                    results[(group, "bare", kind)],
+                    strict=True,
+                )
+            )
+            theirs = statistics.median(
+                a - b
+                for a, b in zip(
+                    results[(group, competitor, kind)], results[(group, "bare", kind)], strict=True
+                )
+            )
+            ratios.append(
+                f"{kind}: {theirs / ours:.0f}x" if ours > 0 else f"{kind}: faster than bare"
+            )
+        print(f"{competitor} overhead / crossorigin overhead: " + ", ".join(ratios))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
