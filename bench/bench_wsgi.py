@@ -220,42 +220,26 @@ def main(argv: list[str] | None = None) -> int:
             results[cell].append(sample(app, KINDS[cell[2]], iterations[cell]))
 
     kinds = list(KINDS)
-    print(
-        f"WSGI in process, {arguments.rounds} interleaved rounds, Python {sys.version.split()[0]}"
-    )
+
+    def overhead(group: str, name: str, kind: str) -> float:
+        ours, bare = results[(group, name, kind)], results[(group, "bare", kind)]
+        return statistics.median(a - b for a, b in zip(ours, bare, strict=True))
+
+    python = sys.version.split()[0]
+    print(f"WSGI in process, {arguments.rounds} interleaved rounds, Python {python}")
     for group, apps in groups.items():
         print()
         print(f"{group}: overhead over the bare framework, ns per request (paired medians)")
         print("| variant | " + " | ".join(kinds) + " |")
         print("|---|" + "---|" * len(kinds))
         for name in list(apps)[1:]:
-            row = []
-            for kind in kinds:
-                pairs = zip(
-                    results[(group, name, kind)], results[(group, "bare", kind)], strict=True
-                )
-                row.append(f"{statistics.median(a - b for a, b in pairs):+.0f}")
+            row = [f"{overhead(group, name, kind):+.0f}" for kind in kinds]
             print(f"| {name} | " + " | ".join(row) + " |")
         competitor = "flask-cors" if group == "flask" else "django-cors-headers"
         ratios = []
         for kind in kinds:
-            ours = statistics.median(
-                a - b
-                for a, b in zip(
-                    results[(group, "crossorigin", kind)],
-                    results[(group, "bare", kind)],
-                    strict=True,
-                )
-            )
-            theirs = statistics.median(
-                a - b
-                for a, b in zip(
-                    results[(group, competitor, kind)], results[(group, "bare", kind)], strict=True
-                )
-            )
-            ratios.append(
-                f"{kind}: {theirs / ours:.0f}x" if ours > 0 else f"{kind}: faster than bare"
-            )
+            ours, theirs = overhead(group, "crossorigin", kind), overhead(group, competitor, kind)
+            ratios.append(f"{kind}: {theirs / ours:.0f}x" if ours > 0 else f"{kind}: below bare")
         print(f"{competitor} overhead / crossorigin overhead: " + ", ".join(ratios))
     return 0
 
