@@ -651,6 +651,17 @@ def edge_cases() -> list[Entry]:
         headers=[["Content-Type", "text/plain;a=1"], ["content-type", "de"]],
         actual=_answer(ACAO=PAGE),
     )
+    cases["duplicate-content-type-unsafe"] = _scenario(
+        headers=[["Content-Type", "text/plain"], ["Content-Type", "text/plain"]],
+        actual=_answer(ACAO=PAGE),
+    )
+    cases["duplicate-range-unsafe"] = _scenario(
+        headers=[["Range", "bytes=0-1"], ["Range", "bytes=0-1"]], actual=_answer(ACAO=PAGE)
+    )
+    cases["mode-no-cors-redirect-with-userinfo"] = _scenario(
+        mode="no-cors",
+        actual=[_answer(301, Location="http://u:p@127.0.0.1:{api_port}/{sid}/next"), _answer()],
+    )
     cases["redirect-cross-origin-drops-authorization"] = _scenario(
         headers=[["Authorization", "Bearer t"]],
         preflight=_answer(204, ACAO=PAGE, ACAH="authorization"),
