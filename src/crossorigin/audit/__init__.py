@@ -1,0 +1,40 @@
+"""`crossorigin audit`: probe live URLs for CORS misconfigurations.
+
+`findings` names the classes and ranks severity, `probes` derives the origins
+to send from the target's site, `scanner` sends them and asks the browser
+model what a page on each origin could do, `reports` writes text, JSON and
+SARIF, `command` is the CLI.
+"""
+
+from crossorigin.audit.findings import (
+    CLASSES,
+    Access,
+    Exchange,
+    Finding,
+    FindingClass,
+    Reach,
+    Severity,
+)
+from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes
+from crossorigin.audit.reports import render_json, render_sarif, render_text
+from crossorigin.audit.scanner import Scanner, TargetReport, audit
+
+__all__ = [
+    "CLASSES",
+    "Access",
+    "AttackerNames",
+    "Exchange",
+    "Finding",
+    "FindingClass",
+    "Probe",
+    "Reach",
+    "Scanner",
+    "Severity",
+    "Site",
+    "TargetReport",
+    "audit",
+    "derive_probes",
+    "render_json",
+    "render_sarif",
+    "render_text",
+]

@@ -29,6 +29,8 @@ a clean result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
@@ -61,6 +63,8 @@ MAX_BODY_BYTES: Final = 64 * 1024
 HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
     {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}
 )
+#: Connections per HTTP client (see Scanner.scan).
+CONNECTIONS_PER_CLIENT: Final = 4
 #: A method and a header name no server allows on purpose.
 PROBE_METHOD: Final = "CROSSORIGINPROBE"
 PROBE_HEADER: Final = "x-crossorigin-probe"
@@ -101,7 +105,8 @@ class Scanner:
 
     `site` is the public origin the targets are served as (used to derive the
     probes); by default each URL's own origin. `attacker` fixes the random
-    names (tests); `on_request` is called after each request (progress).
+    names (tests); `on_request` is called after each request and `on_target`
+    after each URL (progress).
     """
 
     def __init__(
@@ -113,6 +118,7 @@ class Scanner:
         retries: int = 2,
         attacker: AttackerNames | None = None,
         on_request: Callable[[], None] | None = None,
+        on_target: Callable[[TargetReport], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if concurrency < 1:
@@ -127,6 +133,7 @@ class Scanner:
         self._retries = retries
         self._attacker = attacker or AttackerNames.generate()
         self._on_request = on_request
+        self._on_target = on_target
         self._transport = transport
 
     @property
@@ -134,24 +141,39 @@ class Scanner:
         return self._attacker
 
     async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
-        limits = httpx.Limits(
-            max_connections=self._concurrency, max_keepalive_connections=self._concurrency
-        )
+        # httpcore scans every connection of a pool on each request, so one
+        # big pool costs O(concurrency) per request; several small pools keep
+        # that constant. A target's requests all use one client (connections
+        # are reused), targets are spread round-robin.
+        per_client = min(self._concurrency, CONNECTIONS_PER_CLIENT)
+        limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+        tls = ssl.create_default_context()
         gate = asyncio.Semaphore(self._concurrency)
-        async with httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(self._timeout),
-            limits=limits,
-            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-            transport=self._transport,
-        ) as client:
-            target_gate = asyncio.Semaphore(max(1, self._concurrency))
+        target_gate = asyncio.Semaphore(self._concurrency)
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        follow_redirects=False,
+                        timeout=httpx.Timeout(self._timeout),
+                        limits=limits,
+                        verify=tls,
+                        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+                        transport=self._transport,
+                    )
+                )
+                for _ in range(-(-self._concurrency // per_client))
+            ]
 
-            async def one(url: str) -> TargetReport:
+            async def one(index: int, url: str) -> TargetReport:
                 async with target_gate:
-                    return await _TargetAudit(self, client, gate, url).run()
+                    client = clients[index % len(clients)]
+                    report = await _TargetAudit(self, client, gate, url).run()
+                if self._on_target is not None:
+                    self._on_target(report)
+                return report
 
-            return list(await asyncio.gather(*(one(url) for url in urls)))
+            return list(await asyncio.gather(*(one(i, url) for i, url in enumerate(urls))))
 
     # -- one request, with retries -----------------------------------------------
 
@@ -210,7 +232,7 @@ class _Judged:
 
     probe: Probe
     actual: Exchange
-    preflight: Exchange
+    preflight: Exchange | None
     access: Access | None
     verdict: str
 
@@ -270,8 +292,16 @@ class _TargetAudit:
                 f"{first.origin} is trusted, so any origin is: the other origin probes were skipped"
             )
         else:
+            # When preflights already trust any origin, only the GETs can still
+            # tell something (which origins may also read).
+            with_preflight = arbitrary.access is None
+            if not with_preflight:
+                self.report.notes.append(
+                    f"preflights trust {first.origin}, so any origin: "
+                    "the other origin probes were sent as GETs only"
+                )
             probes = rest + derive_probes(site, attacker)
-            more = await self._gather(self._probe(probe) for probe in probes)
+            more = await self._gather(self._probe(probe, with_preflight) for probe in probes)
             judged.extend(more)
         for item in judged:
             self._report_trusted(item)
@@ -303,9 +333,12 @@ class _TargetAudit:
 
     # -- origin probes --------------------------------------------------------------
 
-    async def _probe(self, probe: Probe) -> _Judged:
+    async def _probe(self, probe: Probe, with_preflight: bool = True) -> _Judged:
+        get = self.send("GET", [("Origin", probe.origin), ("Cookie", DUMMY_COOKIE)])
+        if not with_preflight:
+            return _judge(probe, await get, None)
         actual, preflight = await asyncio.gather(
-            self.send("GET", [("Origin", probe.origin), ("Cookie", DUMMY_COOKIE)]),
+            get,
             self.send(
                 "OPTIONS",
                 [
@@ -330,7 +363,7 @@ class _TargetAudit:
                 probe_origin=probe.origin,
                 credentials=item.access
                 in (Access.READ_WITH_CREDENTIALS, Access.SEND_WITH_CREDENTIALS),
-                evidence=item.actual if reads else item.preflight,
+                evidence=item.actual if reads or item.preflight is None else item.preflight,
                 detail=f"{probe.what}: {probe.reach.value} can {item.access.value}. {item.verdict}",
             )
         )
@@ -508,7 +541,7 @@ class _TargetAudit:
             return
 
 
-def _judge(probe: Probe, actual: Exchange, preflight: Exchange) -> _Judged:
+def _judge(probe: Probe, actual: Exchange, preflight: Exchange | None) -> _Judged:
     """What the browser lets `probe.origin` do, from its GET and its preflight.
     A `*` answer is no trust in this origin in particular (the wildcard
     analysis reports it)."""
@@ -522,7 +555,10 @@ def _judge(probe: Probe, actual: Exchange, preflight: Exchange) -> _Judged:
             )
             if result.ok:
                 return _Judged(probe, actual, preflight, access, _verdict_text(actual, origin))
-    if combined_value(preflight.response_headers, "access-control-allow-origin") != "*":
+    if (
+        preflight is not None
+        and combined_value(preflight.response_headers, "access-control-allow-origin") != "*"
+    ):
         for credentials, access in (
             (True, Access.SEND_WITH_CREDENTIALS),
             (False, Access.SEND),
