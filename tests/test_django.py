@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import django
@@ -158,5 +159,7 @@ def test_async_chain() -> None:
     request.method = "GET"
     request.path_info = "/items"
     request.META["HTTP_ORIGIN"] = PAGE
-    response = asyncio.run(middleware(request))
+    # A thread of its own: another test in this process may own an event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(asyncio.run, middleware(request)).result(timeout=30)
     assert response["Access-Control-Allow-Origin"] == PAGE
