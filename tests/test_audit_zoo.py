@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+
 from audit_zoo.fixtures import Fixture, build_fixtures
 from audit_zoo.server import RunningZoo, running_zoo
-
 from crossorigin.audit import CLASSES, AttackerNames, Scanner, Severity, TargetReport
 
 SITE = "https://www.example.com"
@@ -78,9 +78,7 @@ def test_severity_follows_who_gets_the_origin_and_what_the_browser_allows(
     assert _only(reports["reflect-any"], "origin-reflected") == [(Severity.HIGH, True)]
     assert _only(reports["reflect-any-anonymous"], "origin-reflected") == [(Severity.LOW, False)]
     # Only the preflight trusts the origin: credentialed writes, no reads.
-    assert _only(reports["reflect-preflight-only"], "origin-reflected") == [
-        (Severity.MEDIUM, True)
-    ]
+    assert _only(reports["reflect-preflight-only"], "origin-reflected") == [(Severity.MEDIUM, True)]
     assert {s for s, _ in _only(reports["subdomains"], "subdomain-trusted")} == {Severity.LOW}
     assert _only(reports["http-trusted"], "insecure-scheme-trusted") == [(Severity.MEDIUM, True)]
     assert _only(reports["localhost"], "localhost-trusted") == [(Severity.MEDIUM, True)] * 3
@@ -135,7 +133,9 @@ def test_every_finding_per_url_is_reported(reports: dict[str, TargetReport]) -> 
 
 
 def test_evidence_is_the_exchange_that_proves_it(reports: dict[str, TargetReport]) -> None:
-    (finding,) = [f for f in reports["django-regex-no-dollar"].findings if f.cls.id == "prefix-match"]
+    (finding,) = [
+        f for f in reports["django-regex-no-dollar"].findings if f.cls.id == "prefix-match"
+    ]
     evidence = finding.evidence
     assert evidence.method == "GET"
     assert evidence.request_value("Origin") == finding.probe_origin

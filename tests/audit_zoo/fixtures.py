@@ -172,7 +172,9 @@ def engine_handler(policy: Policy, *, cache_control: str | None = None) -> Handl
 
     def handle(request: ZooRequest) -> ZooResponse:
         decision = engine.decide(request.method, request.headers)
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in decision.headers]
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in decision.headers
+        ]
         if decision.respond_directly:
             assert decision.status is not None
             return ZooResponse(decision.status, headers, b"")
@@ -281,8 +283,10 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
             "the site and any *.github.io page",
             frozenset({"third-party-trusted"}),
             handler=deciding(
-                lambda origin: origin == own
-                or re.fullmatch(r"https://[a-z0-9-]+\.github\.io", origin) is not None
+                lambda origin: (
+                    origin == own
+                    or re.fullmatch(r"https://[a-z0-9-]+\.github\.io", origin) is not None
+                )
             ),
         ),
         Fixture(
@@ -290,8 +294,10 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
             "the site and any localhost or 127.0.0.1 port",
             frozenset({"localhost-trusted"}),
             handler=deciding(
-                lambda origin: origin == own
-                or re.fullmatch(r"http://(localhost|127\.0\.0\.1)(:\d+)?", origin) is not None
+                lambda origin: (
+                    origin == own
+                    or re.fullmatch(r"http://(localhost|127\.0\.0\.1)(:\d+)?", origin) is not None
+                )
             ),
         ),
         Fixture(

@@ -22,7 +22,13 @@ from functools import cache
 from typing import Any, Final
 
 from crossorigin.audit.findings import Reach
-from crossorigin.origin import HOST_CHARACTERS, Origin, is_ip_host, is_loopback_host
+from crossorigin.origin import (
+    HOST_CHARACTERS,
+    Origin,
+    OriginSyntaxError,
+    is_ip_host,
+    is_loopback_host,
+)
 from crossorigin.public_suffix import is_public_suffix, registrable_domain
 
 __all__ = [
@@ -264,10 +270,22 @@ def derive_probes(site: Site, attacker: AttackerNames) -> list[Probe]:
     seen = {site.serialize()}
     unique: list[Probe] = []
     for probe in probes:
-        if probe.origin not in seen:
+        if probe.origin not in seen and _browser_can_send(probe.origin):
             seen.add(probe.origin)
             unique.append(probe)
     return unique
+
+
+def _browser_can_send(origin: str) -> bool:
+    """Only what a browser can put in `Origin` (a short host such as `c.dev`
+    minus its first character, `.dev`, is no host at all)."""
+    if origin == "null":
+        return True
+    try:
+        Origin.parse_strict(origin)
+    except OriginSyntaxError:
+        return False
+    return True
 
 
 def _reach_of_foreign_host(host: str, site: Site) -> Reach:
