@@ -1,0 +1,60 @@
+"""Fixtures shared by the whole suite.
+
+Real Chromium: Playwright's sync API allows one running instance per process
+(per pytest-xdist worker), so every test that drives Chromium gets the browser
+from `chromium_browser` (session-scoped) instead of starting its own, and opens
+its own context or page in it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+#: Flags for headless Chromium on a machine with no network but loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_unavailable() -> str | None:
+    """Why real-Chromium tests cannot run here, or None when they can."""
+    if shutil.which(CHROMIUM_PATH) is None:
+        return f"{CHROMIUM_PATH} is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    reason = chromium_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
