@@ -231,7 +231,7 @@ def write_report(
         lines += [
             f"## {number}. {group.signature}",
             "",
-            f"{len(group.names)} scenarios, e.g. {', '.join(group.names[:8])}",
+            f"{len(group.names)} scenarios, {', '.join(group.names[:200])}",
             "",
         ]
         scenario, chromium, model = group.example, group.chromium, group.model
