@@ -13,17 +13,16 @@ Run: `make bench` (or `python bench/bench_asgi.py --rounds 25`).
 from __future__ import annotations
 
 import argparse
-import gc
-import random
 import statistics
 import sys
-import time
+from functools import partial
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
+from timing import interleaved, paired_difference
 
 ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
 METHODS = ["GET", "POST", "PUT", "DELETE"]
@@ -160,48 +159,20 @@ def run_once(app: Any, request_scope: dict[str, Any]) -> None:
     raise RuntimeError("the application suspended; the harness needs one-step apps")
 
 
-def sample(app: Any, request_scope: dict[str, Any], iterations: int) -> float:
-    gc.disable()
-    try:
-        start = time.perf_counter_ns()
-        for _ in range(iterations):
-            run_once(app, request_scope)
-        return (time.perf_counter_ns() - start) / iterations
-    finally:
-        gc.enable()
-
-
-def calibrate(app: Any, request_scope: dict[str, Any], target_ns: float = 25e6) -> int:
-    iterations = 100
-    while True:
-        start = time.perf_counter_ns()
-        for _ in range(iterations):
-            run_once(app, request_scope)
-        elapsed = time.perf_counter_ns() - start
-        if elapsed > target_ns / 4:
-            return max(100, int(iterations * target_ns / elapsed))
-        iterations *= 4
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     arguments = parser.parse_args(argv)
 
-    cells = [(variant, kind) for variant in VARIANTS for kind in KINDS]
-    iterations = {cell: calibrate(VARIANTS[cell[0]], KINDS[cell[1]]) for cell in cells}
-    for cell in cells:  # warm caches
-        sample(VARIANTS[cell[0]], KINDS[cell[1]], 1000)
-    results: dict[tuple[str, str], list[float]] = {cell: [] for cell in cells}
-    for _ in range(arguments.rounds):
-        order = cells[:]
-        random.shuffle(order)
-        for cell in order:
-            results[cell].append(sample(VARIANTS[cell[0]], KINDS[cell[1]], iterations[cell]))
+    cells = {
+        (variant, kind): partial(run_once, app, request_scope)
+        for variant, app in VARIANTS.items()
+        for kind, request_scope in KINDS.items()
+    }
+    results = interleaved(cells, arguments.rounds)
 
     def over(variant: str, baseline: str, kind: str) -> float:
-        pairs = zip(results[(variant, kind)], results[(baseline, kind)], strict=True)
-        return statistics.median(a - b for a, b in pairs)
+        return paired_difference(results[(variant, kind)], results[(baseline, kind)])
 
     kinds = list(KINDS)
     print(

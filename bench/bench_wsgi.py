@@ -16,12 +16,9 @@ Run: `make bench` (needs the `bench` extra: flask-cors, django-cors-headers).
 from __future__ import annotations
 
 import argparse
-import gc
-import random
-import statistics
 import sys
-import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import django
@@ -62,6 +59,7 @@ from flask_cors import CORS  # noqa: E402
 
 from crossorigin import Policy  # noqa: E402
 from crossorigin.wsgi import CORSMiddleware  # noqa: E402
+from timing import interleaved, paired_difference  # noqa: E402
 
 
 def view(request: HttpRequest) -> HttpResponse:
@@ -170,29 +168,6 @@ def run_once(app: Callable[..., Iterable[bytes]], env: dict[str, Any]) -> None:
         close()
 
 
-def sample(app: Any, env: dict[str, Any], iterations: int) -> float:
-    gc.disable()
-    try:
-        start = time.perf_counter_ns()
-        for _ in range(iterations):
-            run_once(app, env)
-        return (time.perf_counter_ns() - start) / iterations
-    finally:
-        gc.enable()
-
-
-def calibrate(app: Any, env: dict[str, Any], target_ns: float = 25e6) -> int:
-    iterations = 10
-    while True:
-        start = time.perf_counter_ns()
-        for _ in range(iterations):
-            run_once(app, env)
-        elapsed = time.perf_counter_ns() - start
-        if elapsed > target_ns / 4:
-            return max(10, int(iterations * target_ns / elapsed))
-        iterations *= 4
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=11)
@@ -209,21 +184,18 @@ def main(argv: list[str] | None = None) -> int:
             "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"]),
         },
     }
-    cells = [(group, name, kind) for group in groups for name in groups[group] for kind in KINDS]
-    iterations = {c: calibrate(groups[c[0]][c[1]], KINDS[c[2]]) for c in cells}
-    results: dict[tuple[str, str, str], list[float]] = {c: [] for c in cells}
-    for _ in range(arguments.rounds):
-        order = cells[:]
-        random.shuffle(order)
-        for cell in order:
-            app = groups[cell[0]][cell[1]]
-            results[cell].append(sample(app, KINDS[cell[2]], iterations[cell]))
+    cells = {
+        (group, name, kind): partial(run_once, app, env)
+        for group, apps in groups.items()
+        for name, app in apps.items()
+        for kind, env in KINDS.items()
+    }
+    results = interleaved(cells, arguments.rounds)
 
     kinds = list(KINDS)
 
     def overhead(group: str, name: str, kind: str) -> float:
-        ours, bare = results[(group, name, kind)], results[(group, "bare", kind)]
-        return statistics.median(a - b for a, b in zip(ours, bare, strict=True))
+        return paired_difference(results[(group, name, kind)], results[(group, "bare", kind)])
 
     python = sys.version.split()[0]
     print(f"WSGI in process, {arguments.rounds} interleaved rounds, Python {python}")

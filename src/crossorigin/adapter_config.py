@@ -33,7 +33,7 @@ __all__ = [
     "EngineTable",
     "Route",
     "log_refusal",
-    "policy_from_starlette_arguments",
+    "resolve_policy",
 ]
 
 logger: Final = logging.getLogger("crossorigin")
@@ -50,7 +50,8 @@ STARLETTE_ALWAYS_ALLOWED_HEADERS: Final = (
 Route = tuple[str, Policy]
 
 
-def policy_from_starlette_arguments(
+def resolve_policy(
+    policy: Policy | None,
     *,
     allow_origins: Sequence[str] = (),
     allow_origin_regex: str | None = None,
@@ -60,14 +61,21 @@ def policy_from_starlette_arguments(
     expose_headers: Sequence[str] = (),
     max_age: int | None = 600,
     allow_private_network: bool = False,
-) -> Policy:
-    """The Policy that Starlette's CORSMiddleware arguments mean, validated.
+) -> Policy | None:
+    """The adapter's default policy: `policy` itself, or the Policy that
+    Starlette's CORSMiddleware arguments mean, validated (None when neither
+    is given: routes alone decide).
 
     Differences from Starlette, on purpose: `allow_origins=["*"]` with
     `allow_credentials=True` is refused (Starlette reflects every origin with
     credentials); origins are validated; `"*"` in `allow_methods` means every
     method rather than a fixed list of seven.
     """
+    starlette_style = bool(allow_origins) or allow_origin_regex is not None
+    if policy is not None and starlette_style:
+        raise TypeError("pass either policy= or Starlette's allow_* arguments, not both")
+    if not starlette_style:
+        return policy
     origins: str | Sequence[str] = "*" if "*" in allow_origins else allow_origins
     if origins == "*" and allow_credentials:
         raise ConfigError(

@@ -32,7 +32,7 @@ from crossorigin.adapter_config import (
     EngineTable,
     Route,
     log_refusal,
-    policy_from_starlette_arguments,
+    resolve_policy,
 )
 from crossorigin.engine import Decision, RequestKind
 from crossorigin.policy import Policy
@@ -80,20 +80,17 @@ class CORSMiddleware:
         debug: bool = False,
     ) -> None:
         self.app = app
-        starlette_style = bool(allow_origins) or allow_origin_regex is not None
-        if policy is not None and starlette_style:
-            raise TypeError("pass either policy= or Starlette's allow_* arguments, not both")
-        if policy is None and starlette_style:
-            policy = policy_from_starlette_arguments(
-                allow_origins=allow_origins,
-                allow_origin_regex=allow_origin_regex,
-                allow_methods=allow_methods,
-                allow_headers=allow_headers,
-                allow_credentials=allow_credentials,
-                expose_headers=expose_headers,
-                max_age=max_age,
-                allow_private_network=allow_private_network,
-            )
+        policy = resolve_policy(
+            policy,
+            allow_origins=allow_origins,
+            allow_origin_regex=allow_origin_regex,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            allow_credentials=allow_credentials,
+            expose_headers=expose_headers,
+            max_age=max_age,
+            allow_private_network=allow_private_network,
+        )
         self._strict = strict
         self._debug = debug
         self._table = EngineTable(policy, routes, strict=strict)
