@@ -5,10 +5,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench browser-diff clean
+.PHONY: test demo lint bench browser-diff fuzz load clean
 
 N    ?= 5000
 SEED ?= 1
+FUZZ_SECONDS ?= 300
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,15 @@ bench: $(STAMP)
 # A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
 browser-diff: $(STAMP)
 	$(PY) tests/browser/browser_diff.py --count $(N) --seed $(SEED) --report reports/browser-diff.md
+
+# Coverage-guided fuzzing (atheris) of the parsers and the engine, within a time budget.
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet atheris
+	$(PY) tests/fuzz/run_fuzz.py --seconds $(FUZZ_SECONDS)
+
+# Bounded load against the ASGI and WSGI adapters on loopback (about a minute).
+load: $(STAMP)
+	$(PY) tests/load/run_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
