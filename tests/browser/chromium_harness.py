@@ -291,9 +291,10 @@ class Oracle:
     Use as a context manager (or call `close()`); `run()` is not thread-safe
     (Playwright's sync API belongs to the thread that started it)."""
 
-    def __init__(self, *, extra_servers: dict[str, int] | None = None) -> None:
-        from playwright.sync_api import sync_playwright
-
+    def __init__(self, *, browser: Any = None) -> None:
+        """`browser`: a running Playwright Chromium to open a context in (the
+        suite's shared one: Playwright's sync API allows one instance per
+        process); without it the oracle starts and owns its own."""
         self.registry = ScenarioRegistry()
         self._servers = [start_http_server(self.registry) for _ in range(3)]
         self.page_port, self.api_port, self.other_port = (
@@ -303,22 +304,26 @@ class Oracle:
             "page_port": self.page_port,
             "api_port": self.api_port,
             "other_port": self.other_port,
-            **(extra_servers or {}),
         }
         self._run_token = os.urandom(4).hex()
         self._counter = itertools.count(1)
-        self._playwright_manager = sync_playwright()
-        self._playwright = self._playwright_manager.start()
+        self._playwright_manager: Any = None
+        self._owned_browser: Any = None
         try:
-            self._browser = self._playwright.chromium.launch(
-                executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
-            )
-            self._context = self._browser.new_context()
+            if browser is None:
+                from playwright.sync_api import sync_playwright
+
+                self._playwright_manager = sync_playwright()
+                playwright = self._playwright_manager.start()
+                browser = self._owned_browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+                )
+            self._context = browser.new_context()
         except Exception:
-            self._playwright_manager.__exit__(None, None, None)
+            self.close()
             raise
         self._pages: dict[str, _PageState] = {}
-        self.version: str = self._browser.version
+        self.version: str = browser.version
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -330,9 +335,13 @@ class Oracle:
 
     def close(self) -> None:
         try:
-            self._browser.close()
+            if getattr(self, "_context", None) is not None:
+                self._context.close()
+            if self._owned_browser is not None:
+                self._owned_browser.close()
         finally:
-            self._playwright_manager.__exit__(None, None, None)
+            if self._playwright_manager is not None:
+                self._playwright_manager.__exit__(None, None, None)
             for server in self._servers:
                 server.shutdown()
                 server.server_close()

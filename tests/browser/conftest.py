@@ -1,10 +1,11 @@
-"""Fixtures for the real-Chromium tests: one browser per pytest worker.
+"""Fixtures for the real-Chromium tests.
 
-`oracle` is session-scoped (one Chromium, its pages and the loopback scenario
-servers per xdist worker); every scenario gets its own URL, so tests sharing it
-stay independent. `asgi_api` adds our ASGI middleware under uvicorn on the same
+`oracle` is session-scoped: a context in the suite's shared Chromium
+(tests/conftest.py), its pages and the loopback scenario servers, one per
+xdist worker. Every scenario gets its own URL, so tests sharing it stay
+independent. `asgi_api` adds our ASGI middleware under uvicorn on the same
 registry. Both skip, with the reason, only when Chromium or playwright is
-missing.
+missing (the shared `chromium_browser` fixture decides).
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from chromium_harness import Oracle, chromium_unavailable
+from chromium_harness import Oracle
 
 
 @pytest.fixture(scope="session")
-def oracle() -> Iterator[Oracle]:
-    reason = chromium_unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    with Oracle() as running:
+def oracle(chromium_browser: object) -> Iterator[Oracle]:
+    """The oracle in the suite's shared Chromium (tests/conftest.py), which
+    skips when Chromium or playwright is missing."""
+    with Oracle(browser=chromium_browser) as running:
         yield running
 
 
