@@ -483,7 +483,15 @@ def explain_trace(trace: Trace) -> Explanation:
             f"The {which} has no Access-Control-Allow-Origin header, so the browser hides it "
             "from the page."
         )
-        if status >= 400:
+        if which == "preflight" and status == 403:
+            summary += (
+                " Its status is 403: the server's CORS layer refused the preflight, so the "
+                "origin, the method or one of the requested headers is not in its policy "
+                "(crossorigin's middleware logs which one with debug=True). If nothing on "
+                "the server is meant to refuse it, an authentication layer in front of the "
+                "CORS middleware may be answering instead."
+            )
+        elif status >= 400:
             summary += (
                 f" Its status is {status}: error responses often bypass the CORS layer (an "
                 "exception, another route, an authentication layer in front of it). Put the "
