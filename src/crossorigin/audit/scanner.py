@@ -20,7 +20,8 @@ on the probe origin could read the response, with and without credentials,
 exactly as Chromium compares the headers. Only the first response is judged:
 redirects are never followed (a browser checks CORS on the redirect itself).
 
-Requests go through one `httpx.AsyncClient` (connections reused), at most
+Requests go through one `httpx.AsyncClient` over `KeepAliveTransport`
+(connections reused; see transport.py for why not httpcore's pool), at most
 `concurrency` at a time, each with a timeout and `retries` retries on
 transport errors. A request that still fails is an error of the target, never
 a clean result.
@@ -29,8 +30,6 @@ a clean result.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
@@ -47,7 +46,9 @@ from crossorigin.audit.findings import (
     severity_for,
 )
 from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
-from crossorigin.browser.access import combined_value, cors_check, preflight_check
+from crossorigin.audit.transport import KeepAliveTransport
+from crossorigin.browser import cors_check
+from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = ["DUMMY_COOKIE", "Scanner", "TargetReport", "audit"]
@@ -56,15 +57,11 @@ __all__ = ["DUMMY_COOKIE", "Scanner", "TargetReport", "audit"]
 #: (cookie present) must show it. The value means nothing to any server.
 DUMMY_COOKIE: Final = "crossorigin_audit=1"
 USER_AGENT: Final = f"crossorigin-audit/{__version__}"
-#: Response bytes read at most per request; the body is never judged.
-MAX_BODY_BYTES: Final = 64 * 1024
 #: Statuses a cache may store without explicit freshness (RFC 9110 §15.1
 #: "heuristically cacheable").
 HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
     {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}
 )
-#: Connections per HTTP client (see Scanner.scan).
-CONNECTIONS_PER_CLIENT: Final = 4
 #: A method and a header name no server allows on purpose.
 PROBE_METHOD: Final = "CROSSORIGINPROBE"
 PROBE_HEADER: Final = "x-crossorigin-probe"
@@ -141,39 +138,23 @@ class Scanner:
         return self._attacker
 
     async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
-        # httpcore scans every connection of a pool on each request, so one
-        # big pool costs O(concurrency) per request; several small pools keep
-        # that constant. A target's requests all use one client (connections
-        # are reused), targets are spread round-robin.
-        per_client = min(self._concurrency, CONNECTIONS_PER_CLIENT)
-        limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
-        tls = ssl.create_default_context()
         gate = asyncio.Semaphore(self._concurrency)
         target_gate = asyncio.Semaphore(self._concurrency)
-        async with contextlib.AsyncExitStack() as stack:
-            clients = [
-                await stack.enter_async_context(
-                    httpx.AsyncClient(
-                        follow_redirects=False,
-                        timeout=httpx.Timeout(self._timeout),
-                        limits=limits,
-                        verify=tls,
-                        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-                        transport=self._transport,
-                    )
-                )
-                for _ in range(-(-self._concurrency // per_client))
-            ]
+        async with httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self._timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+            transport=self._transport or KeepAliveTransport(),
+        ) as client:
 
-            async def one(index: int, url: str) -> TargetReport:
+            async def one(url: str) -> TargetReport:
                 async with target_gate:
-                    client = clients[index % len(clients)]
                     report = await _TargetAudit(self, client, gate, url).run()
                 if self._on_target is not None:
                     self._on_target(report)
                 return report
 
-            return list(await asyncio.gather(*(one(i, url) for i, url in enumerate(urls))))
+            return list(await asyncio.gather(*(one(url) for url in urls)))
 
     # -- one request, with retries -----------------------------------------------
 
@@ -192,15 +173,7 @@ class Scanner:
             try:
                 async with gate:
                     request = client.build_request(method, url, headers=headers)
-                    response = await client.send(request, stream=True)
-                    try:
-                        received = 0
-                        async for chunk in response.aiter_raw():
-                            received += len(chunk)
-                            if received > MAX_BODY_BYTES:
-                                break
-                    finally:
-                        await response.aclose()
+                    response = await client.send(request)
             except httpx.TransportError as error:
                 last_error = type(error).__name__ + (f": {error}" if str(error) else "")
                 continue
