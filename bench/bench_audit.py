@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,16 @@ def _targets(zoo: RunningZoo, names: list[str], copies: int, host: str) -> list[
     return [f"{base}/{name}/api?copy={copy}" for copy in range(copies) for name in names]
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _fixture_of(url: str) -> str:
     return url.split("/")[3]
 
@@ -85,6 +96,7 @@ def run_crossorigin(zoo: RunningZoo, urls: list[str], concurrency: int) -> dict[
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(urls))
     before = zoo.request_count()
+    client_cpu, server_cpu = _children_cpu(), _process_cpu(zoo.process.pid)
     start = time.perf_counter()
     done = subprocess.run(
         [
@@ -105,6 +117,8 @@ def run_crossorigin(zoo: RunningZoo, urls: list[str], concurrency: int) -> dict[
         timeout=900,
     )
     elapsed = time.perf_counter() - start
+    client_cpu = _children_cpu() - client_cpu
+    server_cpu = _process_cpu(zoo.process.pid) - server_cpu
     requests = zoo.request_count() - before - 1
     os.unlink(listing.name)
     if done.returncode not in (0, 1):
@@ -113,7 +127,13 @@ def run_crossorigin(zoo: RunningZoo, urls: list[str], concurrency: int) -> dict[
     for target in json.loads(done.stdout)["targets"]:
         classes = {finding["class"] for finding in target["findings"]}
         found.setdefault(_fixture_of(target["url"]), set()).update(classes)
-    return {"elapsed": elapsed, "requests": requests, "found": found}
+    return {
+        "elapsed": elapsed,
+        "requests": requests,
+        "found": found,
+        "client_cpu": client_cpu,
+        "server_cpu": server_cpu,
+    }
 
 
 def run_corscanner(
@@ -126,6 +146,7 @@ def run_corscanner(
         wrapper = Path(scratch, "run_corscanner.py")
         wrapper.write_text(_CORSCANNER_WRAPPER)
         before = zoo.request_count()
+        client_cpu, server_cpu = _children_cpu(), _process_cpu(zoo.process.pid)
         start = time.perf_counter()
         done = subprocess.run(
             [python, str(wrapper), str(listing), str(output), str(threads)],
@@ -135,6 +156,8 @@ def run_corscanner(
             env=dict(os.environ, GEVENT_RESOLVER="block"),
         )
         elapsed = time.perf_counter() - start
+        client_cpu = _children_cpu() - client_cpu
+        server_cpu = _process_cpu(zoo.process.pid) - server_cpu
         requests = zoo.request_count() - before - 1
         if not output.exists():
             raise SystemExit(
@@ -146,7 +169,13 @@ def run_corscanner(
         found.setdefault(_fixture_of(item["url"]), set()).add(
             CORSCANNER_TYPES.get(item["type"], item["type"])
         )
-    return {"elapsed": elapsed, "requests": requests, "found": found}
+    return {
+        "elapsed": elapsed,
+        "requests": requests,
+        "found": found,
+        "client_cpu": client_cpu,
+        "server_cpu": server_cpu,
+    }
 
 
 def main() -> None:
@@ -178,27 +207,38 @@ def main() -> None:
         f"# crossorigin audit benchmark ({urls} URLs: {len(names)} fixtures x {arguments.copies})"
     )
     lines.append("")
-    lines.append("| scanner | requests | wall s | requests/s | URLs/s |")
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append(
+        "| scanner | requests | wall s | requests/s | URLs/s "
+        "| scanner CPU µs/request | zoo CPU µs/request |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for label, result in (("crossorigin audit", ours), ("CORScanner 0.9.7", theirs)):
         if result is None:
             lines.append(f"| {label} | not installed | | | |")
             continue
         elapsed = float(result["elapsed"])  # type: ignore[arg-type]
         requests = int(result["requests"])  # type: ignore[call-overload]
+        client = float(result["client_cpu"]) * 1e6 / requests  # type: ignore[arg-type]
+        server = float(result["server_cpu"]) * 1e6 / requests  # type: ignore[arg-type]
         lines.append(
-            f"| {label} | {requests} | {elapsed:.2f} | {requests / elapsed:.0f} | {urls / elapsed:.1f} |"
+            f"| {label} | {requests} | {elapsed:.2f} | {requests / elapsed:.0f} "
+            f"| {urls / elapsed:.1f} | {client:.0f} | {server:.0f} |"
         )
     if theirs is not None:
         ratio_requests = (int(ours["requests"]) / float(ours["elapsed"])) / (  # type: ignore[call-overload, arg-type]
             int(theirs["requests"]) / float(theirs["elapsed"])  # type: ignore[call-overload, arg-type]
         )
         ratio_urls = float(theirs["elapsed"]) / float(ours["elapsed"])  # type: ignore[arg-type]
+        ratio_cpu = (float(theirs["client_cpu"]) / int(theirs["requests"])) / (  # type: ignore[arg-type, call-overload]
+            float(ours["client_cpu"]) / int(ours["requests"])  # type: ignore[arg-type, call-overload]
+        )
         lines.append("")
         lines.append(
             f"crossorigin: {ratio_requests:.1f}x CORScanner's requests/s, "
             f"{ratio_urls:.1f}x its URLs/s (a complete audit per URL, where CORScanner "
-            "stops at its first finding)."
+            f"stops at its first finding), {ratio_cpu:.1f}x less scanner CPU per request. "
+            "Wall-clock rates include each scanner's start-up and are bounded by the zoo "
+            "server sharing the same cores; CPU per request is the scanner's own cost."
         )
     lines.append("")
     lines.append("| fixture | expected | crossorigin | CORScanner |")
