@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench browser-diff fuzz load clean
+.PHONY: test demo lint bench bench-audit browser-diff fuzz load clean
 
 N    ?= 5000
 SEED ?= 1
@@ -29,9 +29,14 @@ demo: $(STAMP)
 	$(VENV)/bin/crossorigin demo
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/bench_asgi.py
 	$(PY) bench/bench_wsgi.py
+
+# crossorigin audit vs CORScanner on the loopback zoo (CORScanner in a venv of its own:
+# it patches the whole process with gevent).
+bench-audit: $(STAMP)
+	test -x /tmp/corscanner-venv/bin/python || ($(PYTHON) -m venv /tmp/corscanner-venv && /tmp/corscanner-venv/bin/pip install --quiet corscanner)
+	$(PY) bench/bench_audit.py --copies 10 --report reports/bench-audit.md
 
 # A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
 browser-diff: $(STAMP)

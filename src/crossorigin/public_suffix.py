@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-__all__ = ["is_public_suffix", "registrable_domain"]
+__all__ = ["is_listed_suffix", "is_public_suffix", "registrable_domain"]
 
 
 @cache
@@ -32,3 +32,10 @@ def registrable_domain(host: str) -> str | None:
     or a single-label name such as `localhost`."""
     result = _list().privatesuffix(host.lower().rstrip("."))
     return str(result) if result else None
+
+
+def is_listed_suffix(domain: str) -> bool:
+    """True only for suffixes on the list itself (`co`, `co.uk`), not for
+    names that only the list's default `*` rule makes public (`examplexcom`)."""
+    name = domain.lower().rstrip(".")
+    return bool(_list().publicsuffix(name, accept_unknown=False) == name)

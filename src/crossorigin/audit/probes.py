@@ -18,8 +18,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Final
+from typing import Final
 
 from crossorigin.audit.findings import Reach
 from crossorigin.origin import (
@@ -29,7 +28,7 @@ from crossorigin.origin import (
     is_ip_host,
     is_loopback_host,
 )
-from crossorigin.public_suffix import is_public_suffix, registrable_domain
+from crossorigin.public_suffix import is_listed_suffix, registrable_domain
 
 __all__ = [
     "LOCALHOST_ORIGINS",
@@ -298,23 +297,6 @@ def _reach_of_foreign_host(host: str, site: Site) -> Reach:
     if domain == site.domain:
         return Reach.SUBDOMAIN
     suffix = domain.partition(".")[2]
-    if not _is_listed_suffix(suffix):
+    if not is_listed_suffix(suffix):
         return Reach.UNLIKELY
     return Reach.ANYONE
-
-
-def _is_listed_suffix(suffix: str) -> bool:
-    """True when `suffix` is on the public suffix list itself, not merely
-    covered by its default `*` rule (which makes every unknown TLD 'public')."""
-    if not is_public_suffix(suffix):
-        return False
-    return bool(_suffix_list().publicsuffix(suffix, accept_unknown=False) == suffix)
-
-
-@cache
-def _suffix_list() -> Any:
-    # crossorigin.public_suffix answers with the default rule applied; the
-    # audit must tell a listed TLD (`co`) from an unknown one (`examplexcom`).
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()
