@@ -28,26 +28,11 @@ def test_corpus_is_what_the_generator_writes() -> None:
     assert len(CORPUS) >= 300 and steps >= 300
 
 
-#: Disagreements found by this oracle and reported to the model's owner, each
-#: with the rule the model must learn. Strict xfail: once the model is fixed
-#: the test passes unexpectedly and fails, so the entry must be removed here.
-KNOWN_MODEL_DISAGREEMENTS = {
-    # (A) fetch() joins a repeated request header with ", " and safelists the joined value.
-    "duplicate-content-type-combined": "A: repeated request headers are joined before safelisting",
-    "duplicate-content-type-unsafe": "A: repeated request headers are joined before safelisting",
-    "duplicate-range-unsafe": "A: repeated request headers are joined before safelisting",
-    "random-20261124-42": "A: repeated request headers are joined before safelisting",
-    "random-20261124-93": "A: repeated request headers are joined before safelisting",
-    # (B) Fetch §4.4 step 13: a cross-origin redirect removes Authorization.
-    "redirect-cross-origin-drops-authorization": "B: cross-origin redirect drops Authorization",
-    "random-20261124-255": "B: cross-origin redirect drops Authorization",
-    "random-20261124-257": "B: cross-origin redirect drops Authorization",
-    # (C) mode same-origin redirected cross-origin logs Blink's "Unsafe attempt" line.
-    "mode-same-origin-redirect-cross-origin": "C: 'Unsafe attempt to load URL' console line",
-    "random-20261124-172": "C: 'Unsafe attempt to load URL' console line",
-    # (D) Chromium refuses a redirect to a URL with userinfo in no-cors mode too, silently.
-    "mode-no-cors-redirect-with-userinfo": "D: no-cors redirect to a URL with userinfo fails",
-}
+#: Disagreements found by this oracle and not yet fixed in the model, each
+#: with the rule the model must learn (corpus entry name -> rule). Strict
+#: xfail: once the model is fixed the test passes unexpectedly and fails, so
+#: the entry must be removed here. Empty: the model agrees on the whole corpus.
+KNOWN_MODEL_DISAGREEMENTS: dict[str, str] = {}
 
 
 def _corpus_param(entry: dict) -> object:

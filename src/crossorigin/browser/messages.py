@@ -11,7 +11,8 @@ which failure happened is decided in `access.py` and `model.py`.
 The console line is `Access to fetch at '<url>' [(redirected from '<first
 url>') ]from origin '<page origin>' has been blocked by CORS policy: ` followed
 by `reason_text(...)`. Blink's own checks (request mode) print a different
-`Fetch API cannot load ...` line, also here.
+`Fetch API cannot load ...` line, and a `same-origin` request redirected to
+another origin Blink's `Unsafe attempt to load URL ...` line, also here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "no_cors_redirect_mode_line",
     "reason_text",
     "same_origin_mode_line",
+    "unsafe_redirect_line",
 ]
 
 #: What Chromium prepends to the preflight variants of the ACAO/ACAC sentences.
@@ -125,4 +127,13 @@ def no_cors_redirect_mode_line(*, url: str) -> str:
     return (
         f'Fetch API cannot load {url}. Request mode is "no-cors" but the redirect mode is not '
         '"follow".'
+    )
+
+
+def unsafe_redirect_line(*, url: str, frame_url: str) -> str:
+    """Blink's line for a `mode: "same-origin"` request redirected to `url`, another
+    origin, from a page at `frame_url`. Measured in Chromium 156, with its newline."""
+    return (
+        f"Unsafe attempt to load URL {url} from frame with URL {frame_url}. "
+        "Domains, protocols and ports must match.\n"
     )

@@ -24,16 +24,21 @@ The steps, and where each rule lives:
    `access.preflight_check`, the actual response and every redirect hop by
    the CORS check (`access.cors_check_failure`).
 4. Redirects (Fetch §4.5): at most 20; a Location with credentials is refused
-   in CORS requests; a hop to another origin from a cross-origin URL taints the
-   request's origin, which is then sent and compared as `null`; 303 (and
-   301/302 for POST) become GET without body headers; the next hop is a new
-   request, with its own preflight when needed. Response tainting "cors" is
-   sticky, so a redirect back to the page's origin still needs CORS headers.
+   in CORS requests (and, silently, in Chromium in every mode); a
+   `same-origin`-mode request redirected to another origin fails with Blink's
+   "Unsafe attempt to load URL" line; a hop to another origin drops
+   `Authorization` and, from a cross-origin URL, taints the request's origin,
+   which is then sent and compared as `null`; 303 (and 301/302 for POST)
+   become GET without body headers; the next hop is a new request, with its
+   own preflight when needed. Response tainting "cors" is sticky, so a
+   redirect back to the page's origin still needs CORS headers.
 
 Where Chromium 156 and the standard differ (`spec=True` follows the standard):
 `Access-Control-Allow-Headers: *` covers `Authorization` in Chromium (only a
 DevTools issue, "AuthorizationCoveredByWildcard"); Chromium safelists some
-client-hint request headers; the preflight cache layout (see
+client-hint request headers; Chromium joins a repeated request header into one
+before the safelist rules judge it (see `requests.py`); Chromium refuses a
+redirect to a URL with userinfo in every mode; the preflight cache layout (see
 `preflight_cache.py`); a negative `Access-Control-Max-Age` (0 in Chromium, 5
 in the standard). Not modelled: cookies themselves, Local Network Access
 permissions, service workers, and request bodies (only their headers matter).
@@ -349,7 +354,7 @@ def run_fetch(
         )
     try:
         prepared = prepare_request(
-            method=request.method, headers=request.headers, mode=request.mode
+            method=request.method, headers=request.headers, mode=request.mode, combine=not spec
         )
     except RequestRejected as rejected:
         return _finish(
@@ -364,23 +369,23 @@ def run_fetch(
     state.headers = list(prepared.headers)
     cache = cache if cache is not None else PreflightCache()
 
-    for hop in range(MAX_REDIRECTS + 1):
+    for _hop in range(MAX_REDIRECTS + 1):
         same = same_origin(page, state.url) if not page.is_opaque else False
         if not (same and state.response_tainting == "basic"):
             if request.mode == "same-origin":
-                if hop == 0:
-                    console = messages.same_origin_mode_line(
-                        url=state.url, page_origin=page.serialize()
-                    )
-                    return _finish(
-                        state,
-                        allowed=False,
-                        response_type="error",
-                        failed_at="request",
-                        console=console,
-                        sent_origin=False,
-                    )
-                return _finish(state, allowed=False, response_type="error", failed_at="redirect")
+                # Only the first hop gets here: a redirect elsewhere is refused
+                # in `_follow_redirect`.
+                console = messages.same_origin_mode_line(
+                    url=state.url, page_origin=page.serialize()
+                )
+                return _finish(
+                    state,
+                    allowed=False,
+                    response_type="error",
+                    failed_at="request",
+                    console=console,
+                    sent_origin=False,
+                )
             if request.mode == "no-cors":
                 if request.redirect != "follow":
                     console = messages.no_cors_redirect_mode_line(url=state.url)
@@ -429,7 +434,7 @@ def run_fetch(
             return _finish(state, allowed=False, response_type="error", failed_at="redirect")
         if request.redirect == "manual":
             return _finish(state, allowed=True, response_type="opaqueredirect", response=response)
-        refused = _follow_redirect(state, response)
+        refused = _follow_redirect(state, response, spec=spec)
         if refused is not None:
             return refused
     # Fetch §4.5 step "If request's redirect count is 20, return a network error."
@@ -512,7 +517,7 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     return response
 
 
-def _follow_redirect(state: _State, response: HTTPResponse) -> Trace | None:
+def _follow_redirect(state: _State, response: HTTPResponse, *, spec: bool) -> Trace | None:
     """Fetch §4.5 HTTP-redirect fetch: update `state` for the next hop, or the
     Trace of a refused redirect."""
     location = access.combined_value(response.headers, "location") or ""
@@ -532,6 +537,7 @@ def _follow_redirect(state: _State, response: HTTPResponse) -> Trace | None:
     if _has_credentials(next_url) and (
         (state.request.mode == "cors" and cross_origin_target) or state.response_tainting == "cors"
     ):
+        # Fetch §4.5 steps 9-10, in Chromium's network service (a DevTools reason).
         return _finish(
             state,
             allowed=False,
@@ -539,8 +545,36 @@ def _follow_redirect(state: _State, response: HTTPResponse) -> Trace | None:
             failed_at="redirect",
             reason="RedirectContainsCredentials",
         )
-    if not same_origin(state.url, next_url) and not same_origin(state.page, state.url):
-        state.tainted = True
+    if state.request.mode == "same-origin" and cross_origin_target:
+        # Blink refuses the hop before any CORS or userinfo rule, with its own
+        # line naming the target (userinfo and fragment included) and the
+        # frame's URL; the model's page is `page_origin` + "/" (measured in
+        # Chromium 156: no DevTools reason, the line ends in a newline).
+        console = messages.unsafe_redirect_line(
+            url=next_url, frame_url=state.page.serialize() + "/"
+        )
+        return _finish(
+            state, allowed=False, response_type="error", failed_at="redirect", console=console
+        )
+    if _has_credentials(next_url) and not spec:
+        # Stricter than Fetch, which checks userinfo only in "cors" mode or
+        # with the CORS flag: Chromium 156 also refuses a redirect to a URL with
+        # userinfo in `no-cors` and `same-origin` mode and to the page's own
+        # origin, silently (no console line, no DevTools reason).
+        return _finish(state, allowed=False, response_type="error", failed_at="redirect")
+    if not same_origin(state.url, next_url):
+        # Fetch §4.4 HTTP-redirect fetch, step 13: "If request's current URL's
+        # origin is not same origin with locationURL's origin, then for each
+        # headerName of CORS non-wildcard request-header name, delete headerName
+        # from request's header list." So the next hop goes without
+        # Authorization, and needs no preflight for it.
+        state.headers = [
+            (name, value)
+            for name, value in state.headers
+            if name.lower() not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
+        ]
+        if not same_origin(state.page, state.url):
+            state.tainted = True
     status = response.status
     if (status in (301, 302) and state.method == "POST") or (
         status == 303 and state.method not in ("GET", "HEAD")

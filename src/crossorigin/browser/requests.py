@@ -7,6 +7,18 @@ scenario says a page called, and either returns a `PreparedRequest` or raises
 Chromium 156). Forbidden request headers are dropped silently, as `fetch()`
 drops them; under `no-cors` only no-CORS-safelisted headers survive.
 
+A name given more than once: `Headers.append` (Fetch §5.2) adds a second entry
+to the header list, and the standard judges each entry on its own (§2.2.2
+"CORS-unsafe request-header names" iterates "each header of headers"), except
+that the no-cors guard judges the joined value ("temporaryValue"). Chromium
+keeps request headers in a map and joins a repeated name with ", " as the
+header list's "combine" does, so the value sent, and the value every safelist
+rule judges, is the joined one. Measured in Chromium 156: `Content-Type:
+text/plain` twice is `text/plain, text/plain`, not a MIME type, so it needs a
+preflight; `Range: bytes=0-1` twice likewise; `text/plain;a=1` then `de` is
+`text/plain;a=1, de`, which still parses as `text/plain` and needs none.
+`prepare_request(..., combine=False)` keeps the standard's separate entries.
+
 `unsafe_header_names` is what goes into `Access-Control-Request-Headers`
 (lower-cased, de-duplicated, sorted: Fetch §2.2.2 "CORS-unsafe request-header
 names"). Chromium 156 also safelists a few client-hint headers with strict
@@ -109,10 +121,13 @@ def _fetch_error(detail: str) -> RequestRejected:
 
 
 def prepare_request(
-    *, method: str, headers: Sequence[tuple[str, str]], mode: str
+    *, method: str, headers: Sequence[tuple[str, str]], mode: str, combine: bool = True
 ) -> PreparedRequest:
     """The Request constructor's checks, in its order: method, then the
-    no-cors method rule, then each header."""
+    no-cors method rule, then each header. With `combine` (Chromium), a
+    repeated name becomes one header, its values joined with ", ", at the
+    place of its first occurrence; without it (the standard), each append
+    stays a separate entry."""
     if not fetch_tables.is_token(method):
         raise _fetch_error(f"'{method}' is not a valid HTTP method.")
     if fetch_tables.is_forbidden_method(method):
@@ -121,18 +136,34 @@ def prepare_request(
     if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
         raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
     kept: list[tuple[str, str]] = []
+    # Lower-cased name -> (index in `kept` of its first entry, joined value so far).
+    joined: dict[str, tuple[int, str]] = {}
     for name, raw_value in headers:
         if not fetch_tables.is_token(name):
             raise _fetch_error("Invalid name")
         value = raw_value.strip(_HTTP_WHITESPACE)
         if any(char in _INVALID_VALUE_CHARACTERS for char in value):
             raise _fetch_error("Invalid value")
+        # Fetch §5.2 "append": the forbidden check sees the appended value alone...
         if fetch_tables.is_forbidden_request_header(name, value):
             continue
+        lowered = name.lower()
+        first = joined.get(lowered)
+        temporary = value if first is None else f"{first[1]}, {value}"
+        # ...but the "request-no-cors" guard judges the joined value
+        # ("temporaryValue") and ignores the append when that is not safelisted.
         if mode == "no-cors" and not (
-            name.lower() in _NO_CORS_SAFELISTED_NAMES
-            and fetch_tables.is_cors_safelisted_request_header(name, value)
+            lowered in _NO_CORS_SAFELISTED_NAMES
+            and fetch_tables.is_cors_safelisted_request_header(name, temporary)
         ):
             continue
-        kept.append((name, value))
+        if first is None:
+            joined[lowered] = (len(kept), temporary)
+            kept.append((name, value))
+        elif combine:
+            joined[lowered] = (first[0], temporary)
+            kept[first[0]] = (kept[first[0]][0], temporary)
+        else:
+            joined[lowered] = (first[0], temporary)
+            kept.append((name, value))
     return PreparedRequest(normalized, tuple(kept))
