@@ -1,6 +1,8 @@
 """The seed's cases, ready to click: an API policy plus a request from the page.
 
-Each preset is data the page renders and the tests replay. `{page}` in a
+Each preset is data the page renders and the tests replay. `request.read`
+lists the response headers the page's script reads with
+`response.headers.get()` after the fetch. `{page}` in a
 policy stands for the page's origin, so a preset works whatever ports the
 playground listens on. `expect` is what the preset is meant to show; the
 Chromium tests check that the real browser agrees.
@@ -22,7 +24,13 @@ PRESETS: Final[tuple[dict[str, Any], ...]] = (
             "if the API names the page's origin in Access-Control-Allow-Origin."
         ),
         "policy": {"origins": ["{page}"]},
-        "request": {"method": "GET", "headers": [], "credentials": "same-origin", "body": ""},
+        "request": {
+            "method": "GET",
+            "headers": [],
+            "credentials": "same-origin",
+            "body": "",
+            "read": ["Content-Type"],
+        },
         "expect": {"allowed": True, "preflight": False, "reason": None},
     },
     {
@@ -47,6 +55,7 @@ PRESETS: Final[tuple[dict[str, Any], ...]] = (
             ],
             "credentials": "same-origin",
             "body": '{"name": "demo"}',
+            "read": ["Content-Type"],
         },
         "expect": {"allowed": True, "preflight": True, "reason": None},
     },
@@ -60,7 +69,13 @@ PRESETS: Final[tuple[dict[str, Any], ...]] = (
             "Access-Control-Allow-Credentials: true."
         ),
         "policy": {"origins": "*"},
-        "request": {"method": "GET", "headers": [], "credentials": "include", "body": ""},
+        "request": {
+            "method": "GET",
+            "headers": [],
+            "credentials": "include",
+            "body": "",
+            "read": ["Content-Type"],
+        },
         # What people try next; crossorigin refuses to build it, and says why.
         "refused_policy": {"origins": "*", "credentials": True},
         "expect": {"allowed": False, "preflight": False, "reason": "WildcardOriginNotAllowed"},
@@ -74,7 +89,13 @@ PRESETS: Final[tuple[dict[str, Any], ...]] = (
             "browser hides the response from the page, although the request reached the API."
         ),
         "policy": {"origins": ["https://app.example.com"]},
-        "request": {"method": "GET", "headers": [], "credentials": "same-origin", "body": ""},
+        "request": {
+            "method": "GET",
+            "headers": [],
+            "credentials": "same-origin",
+            "body": "",
+            "read": ["Content-Type"],
+        },
         "expect": {"allowed": False, "preflight": False, "reason": "MissingAllowOriginHeader"},
     },
     {
@@ -86,8 +107,14 @@ PRESETS: Final[tuple[dict[str, Any], ...]] = (
             "response.headers.get('X-Request-Id') returns null although the header was sent."
         ),
         "policy": {"origins": ["{page}"], "expose_headers": ["X-Total-Count"]},
-        "request": {"method": "GET", "headers": [], "credentials": "same-origin", "body": ""},
-        "expect": {"allowed": True, "preflight": False, "reason": None},
+        "request": {
+            "method": "GET",
+            "headers": [],
+            "credentials": "same-origin",
+            "body": "",
+            "read": ["X-Total-Count", "X-Request-Id"],
+        },
+        "expect": {"allowed": True, "preflight": False, "reason": None, "hidden": ["x-request-id"]},
     },
 )
 

@@ -22,10 +22,8 @@ __all__ = ["API_PATH", "Playground", "loopback_bind_address"]
 
 #: The API's one route; each attempt adds `?attempt=ID`.
 API_PATH = "/api/items"
-#: What the page reads with `response.headers.get()` after every fetch (the
-#: policy's exposed headers are added): one safelisted header and the two
-#: custom headers the API always sends.
-READ_HEADERS = ("Content-Type", "X-Total-Count", "X-Request-Id")
+#: Response headers the API always sends, which the page may try to read.
+API_RESPONSE_HEADERS = ("Content-Type", "X-Total-Count", "X-Request-Id")
 
 
 def loopback_bind_address(host: str) -> str:
@@ -76,7 +74,7 @@ class Playground:
             "api_url": self.api_url,
             "policy": self.api.policy.to_dict(),
             "presets": presets_for(self.page_origin),
-            "read_headers": list(READ_HEADERS),
+            "api_response_headers": list(API_RESPONSE_HEADERS),
             "stacks": SNIPPET_STACKS,
         }
 

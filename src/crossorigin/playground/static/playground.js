@@ -1,0 +1,458 @@
+// The CORS playground page: edit the API's policy, compose a request, send a
+// real fetch() to the API origin, then show what the API recorded, what the
+// browser did and what crossorigin's model says (from /control/report).
+// Everything is drawn with DOM nodes and textContent: no data becomes HTML.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const BODYLESS = new Set(["GET", "HEAD"]);
+  const CORS_REQUEST = /^(origin|access-control-request-.*|cookie|authorization)$/i;
+  const CORS_RESPONSE = /^(access-control-.*|vary)$/i;
+  let state = null;
+  let counter = 0;
+  let currentPreset = null;
+
+  // -- small DOM helpers ---------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("data")) node.setAttribute(key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // Text with `code` spans, as the server writes its sentences.
+  function prose(text) {
+    const parts = String(text).split("`");
+    return parts.map((part, index) => (index % 2 ? el("code", { text: part }) : document.createTextNode(part)));
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  async function postJSON(path, data) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(data),
+    });
+    return response.json();
+  }
+
+  function splitList(text) {
+    return text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+  }
+
+  function show(value) {
+    if (value === null || value === undefined) return "null";
+    if (value === true) return "yes";
+    if (value === false) return "no";
+    return String(value);
+  }
+
+  // -- the forms -------------------------------------------------------------------------
+
+  function policyFromForm() {
+    const origins = splitList($("p-origins").value.replace(/,/g, "\n"));
+    const policy = {
+      origins: origins.length === 1 && origins[0] === "*" ? "*" : origins,
+      methods: splitList($("p-methods").value),
+      request_headers: splitList($("p-headers").value),
+      credentials: $("p-credentials").checked,
+      expose_headers: splitList($("p-expose").value),
+    };
+    const maxAge = $("p-max-age").value.trim();
+    if (maxAge !== "") policy.max_age = /^-?\d+$/.test(maxAge) ? Number(maxAge) : maxAge;
+    return policy;
+  }
+
+  function fillPolicy(policy) {
+    const origins = policy.origins === "*" ? ["*"] : policy.origins || [];
+    $("p-origins").value = origins.join("\n");
+    $("p-methods").value = (policy.methods || ["GET", "HEAD", "POST"]).join(", ");
+    $("p-headers").value = (policy.request_headers || []).join(", ");
+    $("p-credentials").checked = Boolean(policy.credentials);
+    $("p-expose").value = (policy.expose_headers || []).join(", ");
+    $("p-max-age").value = policy.max_age === null || policy.max_age === undefined ? "" : String(policy.max_age);
+  }
+
+  function requestFromForm() {
+    const headers = [];
+    for (const line of $("r-headers").value.split("\n")) {
+      if (!line.trim()) continue;
+      const colon = line.indexOf(":");
+      headers.push(colon < 0 ? [line.trim(), ""] : [line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    }
+    const method = $("r-method").value;
+    return {
+      method,
+      headers,
+      credentials: $("r-credentials").value,
+      body: BODYLESS.has(method) ? "" : $("r-body").value,
+      read: splitList($("r-read").value),
+    };
+  }
+
+  function fillRequest(request) {
+    $("r-method").value = request.method || "GET";
+    $("r-headers").value = (request.headers || []).map(([name, value]) => `${name}: ${value}`).join("\n");
+    $("r-credentials").value = request.credentials || "same-origin";
+    $("r-body").value = request.body || "";
+    $("r-read").value = (request.read || []).join(", ");
+    updatePreview();
+  }
+
+  function updatePreview() {
+    const request = requestFromForm();
+    const bodyless = BODYLESS.has(request.method);
+    $("r-body").disabled = bodyless;
+    $("body-note").textContent = bodyless ? `(a ${request.method} request has no body)` : "sent as text";
+    const lines = [`fetch("${state ? state.api_url : ""}?attempt=…", {`, `  method: ${JSON.stringify(request.method)},`];
+    if (request.headers.length) {
+      lines.push("  headers: {");
+      for (const [name, value] of request.headers) lines.push(`    ${JSON.stringify(name)}: ${JSON.stringify(value)},`);
+      lines.push("  },");
+    }
+    lines.push(`  credentials: ${JSON.stringify(request.credentials)},`);
+    if (request.body) lines.push(`  body: ${JSON.stringify(request.body)},`);
+    lines.push("}).then((response) => {");
+    for (const name of request.read) lines.push(`  response.headers.get(${JSON.stringify(name)});`);
+    lines.push("});");
+    $("fetch-preview").textContent = lines.join("\n");
+  }
+
+  function issueItem(issue) {
+    return el(
+      "li",
+      { dataCode: issue.code },
+      el("code", { class: "issue-code", text: issue.code }),
+      " ",
+      issue.value === null || issue.value === undefined ? "" : el("code", { text: JSON.stringify(issue.value) }),
+      issue.value === null || issue.value === undefined ? "" : ": ",
+      issue.message,
+    );
+  }
+
+  function showPolicyResult(result) {
+    const box = $("policy-issues");
+    const list = clear($("policy-issue-list"));
+    box.hidden = result.ok;
+    if (!result.ok) for (const issue of result.issues || []) list.append(issueItem(issue));
+    const notes = clear($("policy-notes"));
+    const noteList = result.ok ? result.notes || [] : [];
+    notes.hidden = noteList.length === 0;
+    for (const note of noteList) notes.append(issueItem(note));
+  }
+
+  // -- presets -----------------------------------------------------------------------------
+
+  async function loadPreset(preset) {
+    currentPreset = preset;
+    for (const button of document.querySelectorAll("#preset-buttons button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.preset === preset.id));
+    }
+    fillPolicy(preset.policy);
+    fillRequest(preset.request);
+    $("lesson").hidden = false;
+    $("lesson").dataset.preset = preset.id;
+    $("lesson-title").textContent = preset.title;
+    $("lesson-text").textContent = preset.lesson;
+    const refused = $("refused-policy");
+    refused.hidden = !preset.refused_policy;
+    if (preset.refused_policy) {
+      $("refused-config").textContent = `Policy(${Object.entries(preset.refused_policy)
+        .map(([key, value]) => `${key}=${value === true ? "True" : JSON.stringify(value)}`)
+        .join(", ")})`;
+      const result = await postJSON("/control/policy", { policy: preset.refused_policy, apply: false });
+      const list = clear($("refused-issues"));
+      for (const issue of result.issues || []) list.append(issueItem(issue));
+      refused.dataset.ready = "true";
+    }
+    $("result").hidden = true;
+    showPolicyResult({ ok: true, notes: [] });
+  }
+
+  // -- sending ------------------------------------------------------------------------------
+
+  async function browserFetch(url, request, readHeaders) {
+    const init = { method: request.method, headers: request.headers, credentials: request.credentials, mode: "cors" };
+    if (request.body && !BODYLESS.has(request.method)) init.body = request.body;
+    try {
+      const response = await fetch(url, init);
+      const readable = {};
+      for (const name of readHeaders) readable[name] = response.headers.get(name);
+      const text = await response.text();
+      return { resolved: true, status: response.status, type: response.type, readable, body: text.slice(0, 400) };
+    } catch (error) {
+      const readable = {};
+      for (const name of readHeaders) readable[name] = null;
+      return { resolved: false, error: `${error.name}: ${error.message}`, readable };
+    }
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const button = $("send");
+    button.disabled = true;
+    const result = $("result");
+    result.dataset.state = "sending";
+    try {
+      const policyResult = await postJSON("/control/policy", { policy: policyFromForm(), apply: true });
+      showPolicyResult(policyResult);
+      if (!policyResult.ok) {
+        result.hidden = true;
+        result.dataset.state = "refused-policy";
+        $("policy-issues").scrollIntoView({ block: "nearest" });
+        return;
+      }
+      counter += 1;
+      const attempt = `${Date.now().toString(36)}-${counter}`;
+      const url = `${state.api_url}?attempt=${attempt}`;
+      const request = requestFromForm();
+      const readHeaders = request.read;
+      const browser = await browserFetch(url, request, readHeaders);
+      const report = await postJSON("/control/report", {
+        attempt,
+        url,
+        request: { method: request.method, headers: request.headers, credentials: request.credentials, body: request.body },
+        browser,
+        read_headers: readHeaders,
+      });
+      render(report);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // -- the report ---------------------------------------------------------------------------
+
+  function render(report) {
+    const result = $("result");
+    result.hidden = false;
+    result.dataset.attempt = report.attempt;
+    result.dataset.verdict = report.verdict;
+    result.dataset.agree = String(report.agree);
+    result.dataset.preset = currentPreset ? currentPreset.id : "";
+    const verdict = $("verdict");
+    verdict.className = `verdict ${report.verdict}`;
+    $("verdict-mark").textContent = { allowed: "✓", partial: "!", blocked: "✕" }[report.verdict] || "?";
+    $("headline").textContent = report.headline;
+    const story = clear($("story"));
+    for (const line of report.story || []) story.append(el("li", {}, prose(line)));
+
+    renderAgreement(report);
+    renderWire(report);
+    renderWhy(report);
+    renderTabs($("snippet-tabs"), report.snippets || [], "snippet");
+    renderReplay(report);
+    result.dataset.state = "done";
+    result.scrollIntoView({ block: "start" });
+  }
+
+  function renderAgreement(report) {
+    const rows = clear($("agreement-rows"));
+    for (const check of report.agreement || []) {
+      rows.append(
+        el(
+          "tr",
+          { class: check.agree ? "agree" : "disagree", dataCheck: check.what },
+          el("td", {}, prose(check.what)),
+          el("td", { class: "browser-value" }, show(check.browser)),
+          el("td", { class: "model-value" }, show(check.model)),
+          el("td", { class: "mark", text: check.agree ? "✓ same" : "✕ DIFFERENT" }),
+        ),
+      );
+    }
+    const summary = $("agreement-summary");
+    $("agreement").className = `card agreement ${report.agree ? "agree" : "disagree"}`;
+    summary.textContent = report.agree
+      ? "They agree on every point: the model, fed the answers the API really sent, predicts exactly what your browser did."
+      : "The model and your browser DISAGREE on the rows marked below. That is a bug in crossorigin's model: please report it with the scenario below.";
+  }
+
+  function headerTable(headers, highlight, extraHighlight) {
+    const table = el("table", { class: "headers" });
+    const rest = [];
+    for (const [name, value] of headers) {
+      const row = el("tr", {}, el("th", { text: name + ":" }), el("td", { text: value }));
+      if (highlight.test(name) || extraHighlight.has(name.toLowerCase())) {
+        row.className = "cors";
+        table.append(row);
+      } else {
+        rest.push(row);
+      }
+    }
+    const box = el("div", { class: "header-box" }, table);
+    if (rest.length) {
+      const more = el("table", { class: "headers other" }, rest);
+      box.append(el("details", { class: "more" }, el("summary", { text: `${rest.length} more header${rest.length > 1 ? "s" : ""}` }), more));
+    }
+    return box;
+  }
+
+  function missingNote(text) {
+    return el("div", { class: "missing" }, text);
+  }
+
+  function renderWire(report) {
+    const wire = clear($("wire"));
+    const page = report.page_origin;
+    wire.append(
+      el(
+        "div",
+        { class: "lanes" },
+        el("div", { class: "lane-head page" }, el("strong", { text: "Browser" }), el("span", { text: `page at ${page}` })),
+        el("div", {}),
+        el("div", { class: "lane-head api" }, el("strong", { text: "API" }), el("span", { text: report.api_origin })),
+      ),
+    );
+    const outcome = report.model ? report.model.outcome : null;
+    const userHeaders = new Set(((report.request || {}).headers || []).map(([name]) => String(name).toLowerCase()));
+    const failedAt = outcome ? outcome.failed_at : null;
+    const exchanges = report.exchanges || [];
+    if (!exchanges.length) {
+      wire.append(row("note", el("div", { class: "nothing" }, "Nothing reached the API: fetch() failed before sending anything."), null));
+    }
+    exchanges.forEach((exchange, index) => {
+      const isPreflight = exchange.kind === "preflight";
+      const label = isPreflight ? "preflight: may I?" : "the request itself";
+      const requestBox = el(
+        "div",
+        { class: "message request" },
+        el("div", { class: "label" }, el("span", { class: "kind", text: label }), el("code", { text: `${exchange.method} ${exchange.target}` })),
+        el("div", { class: "arrow right" }),
+        headerTable(exchange.request_headers, CORS_REQUEST, isPreflight ? new Set() : userHeaders),
+      );
+      wire.append(row(isPreflight ? "preflight-request" : "actual-request", requestBox, null, exchange.kind));
+
+      const decision = exchange.decision || {};
+      const engineNote = el(
+        "div",
+        { class: `engine ${decision.allowed ? "ok" : "refused"}` },
+        el("strong", { text: decision.allowed ? "crossorigin: allowed" : "crossorigin: refused" }),
+        decision.reason ? el("div", { text: decision.explanation || decision.reason }) : null,
+        !isPreflight ? el("div", { class: "sub", text: "the application ran" }) : null,
+      );
+      const isCulprit =
+        outcome && !outcome.allowed && ((failedAt === "preflight" && isPreflight) || (failedAt !== "preflight" && !isPreflight && index === exchanges.length - 1));
+      const responseHeaders = exchange.response_headers || [];
+      const hasAllowOrigin = responseHeaders.some(([name]) => name.toLowerCase() === "access-control-allow-origin");
+      const responseBox = el(
+        "div",
+        { class: `message response${isCulprit ? " culprit" : ""}` },
+        el("div", { class: "label" }, el("code", { text: `${exchange.status} ${exchange.status_text || ""}` })),
+        el("div", { class: "arrow left" }),
+        headerTable(responseHeaders, CORS_RESPONSE, new Set()),
+        hasAllowOrigin ? null : missingNote("No Access-Control-Allow-Origin header."),
+        isCulprit && outcome.console ? el("div", { class: "rejected" }, el("strong", { text: "The browser rejects this answer. " }), shortReason(outcome.console)) : null,
+      );
+      wire.append(row(isPreflight ? "preflight-response" : "actual-response", responseBox, engineNote, exchange.kind));
+    });
+    // The last step: what the page's script got.
+    const browser = report.browser || {};
+    const end = browser.resolved
+      ? el("div", { class: "outcome ok" }, el("strong", { text: `fetch() resolved: ${browser.status}` }), el("div", { text: "the page can read the response" }))
+      : el("div", { class: "outcome blocked" }, el("strong", { text: "fetch() rejected" }), el("div", { text: browser.error || "TypeError: Failed to fetch" }));
+    wire.append(row("outcome", null, null, "outcome", end));
+  }
+
+  function shortReason(consoleLine) {
+    const marker = "has been blocked by CORS policy: ";
+    const at = consoleLine.indexOf(marker);
+    return at < 0 ? consoleLine : consoleLine.slice(at + marker.length);
+  }
+
+  function row(kind, message, apiNote, dataKind, pageNote) {
+    return el(
+      "div",
+      { class: `step step-${kind}`, dataStep: kind, dataKind: dataKind || kind },
+      el("div", { class: "lane page" }, pageNote || null),
+      el("div", { class: "middle" }, message),
+      el("div", { class: "lane api" }, apiNote),
+    );
+  }
+
+  function renderWhy(report) {
+    const explanation = report.explanation || { summary: "", notes: [], fixes: [] };
+    $("why-title").textContent = report.verdict === "allowed" ? "Why it worked" : "Why, and how to fix it";
+    const summary = $("explanation-summary");
+    clear(summary).append(...prose(explanation.summary));
+    const outcome = report.model ? report.model.outcome : null;
+    const consoleBlock = $("console-block");
+    consoleBlock.hidden = !(outcome && outcome.console);
+    $("console-line").textContent = outcome && outcome.console ? outcome.console : "";
+    const notes = clear($("explanation-notes"));
+    for (const note of explanation.notes || []) notes.append(el("li", {}, prose(note)));
+    const fixes = explanation.fixes || [];
+    $("fix-block").hidden = fixes.length === 0;
+    renderTabs($("fix-tabs"), fixes, "fix");
+  }
+
+  function renderTabs(container, items, prefix) {
+    clear(container);
+    const bar = el("div", { class: "tab-bar", role: "tablist" });
+    const panes = [];
+    items.forEach((item, index) => {
+      const pane = el("pre", { class: "code pane", id: `${prefix}-${item.stack}`, dataStack: item.stack, text: item.text });
+      pane.hidden = index !== 0;
+      const tab = el("button", { type: "button", role: "tab", class: "tab", dataStack: item.stack, text: item.name });
+      tab.setAttribute("aria-selected", String(index === 0));
+      tab.addEventListener("click", () => {
+        for (const other of bar.children) other.setAttribute("aria-selected", String(other === tab));
+        for (const other of panes) other.hidden = other !== pane;
+      });
+      bar.append(tab);
+      panes.push(pane);
+    });
+    container.append(bar, ...panes);
+  }
+
+  function shellQuote(text) {
+    return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+  }
+
+  function renderReplay(report) {
+    const request = report.request || {};
+    const parts = ["crossorigin check", shellQuote(report.url), "--origin", shellQuote(report.page_origin)];
+    if (request.method && request.method !== "GET") parts.push("--method", shellQuote(request.method));
+    for (const [name, value] of request.headers || []) parts.push("-H", shellQuote(`${name}: ${value}`));
+    if (request.credentials === "include") parts.push("--credentials");
+    $("check-command").textContent = parts.join(" ");
+    $("scenario-json").textContent = JSON.stringify(report.scenario, null, 2);
+  }
+
+  // -- start --------------------------------------------------------------------------------
+
+  async function start() {
+    state = await (await fetch("/control/state")).json();
+    for (const node of document.querySelectorAll(".page-origin")) node.textContent = state.page_origin;
+    for (const node of document.querySelectorAll(".api-origin")) node.textContent = state.api_origin;
+    $("api-url").textContent = state.api_url;
+    $("api-sends").textContent = state.api_response_headers.join(", ");
+    const buttons = $("preset-buttons");
+    for (const preset of state.presets) {
+      const button = el("button", { type: "button", class: "preset", dataPreset: preset.id, text: preset.title });
+      button.addEventListener("click", () => loadPreset(preset));
+      buttons.append(button);
+    }
+    $("request-form").addEventListener("input", updatePreview);
+    $("request-form").addEventListener("submit", send);
+    $("policy-form").addEventListener("submit", send);
+    await loadPreset(state.presets[0]);
+    document.body.dataset.ready = "true";
+  }
+
+  start();
+})();
