@@ -1,0 +1,317 @@
+"""The playground without a browser: presets, snippets, the control API, the
+API origin's answers and recording, attempt reports, and the command."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from crossorigin import ConfigError, Policy
+from crossorigin.cli import main
+from crossorigin.export import ExportPlan, render
+from crossorigin.playground import Playground
+from crossorigin.playground.presets import PRESETS, presets_for
+from crossorigin.playground.report import build_report
+from crossorigin.playground.server import loopback_bind_address
+from crossorigin.playground.snippets import policy_arguments, policy_snippets
+
+PAGE = "http://localhost:3000"
+
+
+@pytest.fixture(scope="module")
+def playground() -> Iterator[Playground]:
+    with Playground(page_port=0, api_port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=5) as http:
+        yield http
+
+
+def _set_policy(client: httpx.Client, playground: Playground, policy: dict[str, Any]) -> Any:
+    answer = client.post(
+        playground.page_url + "control/policy", json={"policy": policy, "apply": True}
+    )
+    assert answer.status_code == 200
+    return answer.json()
+
+
+# -- presets ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p["id"] for p in PRESETS])
+def test_every_preset_policy_is_valid(preset: dict[str, Any]) -> None:
+    concrete = presets_for(PAGE)[PRESETS.index(preset)]
+    Policy.from_mapping(concrete["policy"])
+    assert "{page}" not in repr(concrete)
+
+
+def test_the_credentials_preset_shows_a_policy_crossorigin_refuses() -> None:
+    (preset,) = [p for p in PRESETS if p["id"] == "credentials-wildcard"]
+    with pytest.raises(ConfigError) as refused:
+        Policy.from_mapping(preset["refused_policy"])
+    assert [issue.code for issue in refused.value.issues] == ["wildcard-with-credentials"]
+
+
+# -- snippets ----------------------------------------------------------------------------
+
+POLICIES = [
+    Policy(origins=[PAGE]),
+    Policy(origins="*", expose_headers=["X-Total-Count"]),
+    Policy(
+        origins=[PAGE, "https://*.example.com"],
+        methods=["GET", "PUT"],
+        request_headers=["Authorization", "Content-Type"],
+        credentials=True,
+        max_age=600,
+    ),
+]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+def test_python_snippets_build_the_same_policy(policy: Policy) -> None:
+    snippets = policy_snippets(policy)
+    for stack in ("fastapi", "flask"):
+        text = snippets[stack]
+        expression = text[text.index("Policy(") : text.rindex(")", 0, text.rindex(")")) + 1]
+        assert eval(expression, {"Policy": Policy}) == policy, stack
+    django = snippets["django"]
+    settings = django[django.index("CROSSORIGIN = ") + len("CROSSORIGIN = ") :]
+    assert Policy.from_mapping(eval(settings)) == policy
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+def test_express_and_nginx_snippets_are_the_exporters_output(policy: Policy) -> None:
+    snippets = policy_snippets(policy)
+    plan = ExportPlan.from_policy(policy, "the playground's policy")
+    assert snippets["express"] == render(plan, "express")
+    assert snippets["nginx"] == render(plan, "nginx")
+
+
+def test_snippets_show_only_what_differs_from_the_defaults() -> None:
+    assert policy_arguments(Policy(origins=[PAGE])) == {"origins": [PAGE]}
+    assert policy_arguments(Policy(origins="*")) == {"origins": "*"}
+
+
+# -- loopback only ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.2", "example.com", "::", ""])
+def test_only_loopback_hosts_are_served(host: str) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        loopback_bind_address(host)
+
+
+def test_loopback_hosts() -> None:
+    assert loopback_bind_address("localhost") == "127.0.0.1"
+    assert loopback_bind_address("127.0.0.1") == "127.0.0.1"
+
+
+def test_command_refuses_a_public_host(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--host", "0.0.0.0"]) == 2
+    assert "loopback" in capsys.readouterr().err
+
+
+def test_command_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--page-port", str(port), "--api-port", "0"]) == 2
+    assert "--page-port" in capsys.readouterr().err
+
+
+# -- the page origin ----------------------------------------------------------------------
+
+
+def test_page_and_static_files_are_served(playground: Playground, client: httpx.Client) -> None:
+    page = client.get(playground.page_url)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "playground_session=" in page.headers["set-cookie"]
+    csp = page.headers["content-security-policy"]
+    assert f"connect-src 'self' {playground.api_origin}" in csp
+    for name, kind in (("playground.js", "text/javascript"), ("playground.css", "text/css")):
+        static = client.get(playground.page_origin + "/static/" + name)
+        assert static.status_code == 200
+        assert static.headers["content-type"].startswith(kind)
+    assert client.get(playground.page_origin + "/static/../server.py").status_code == 404
+
+
+def test_no_external_resources_in_the_page(playground: Playground, client: httpx.Client) -> None:
+    for path in ("/", "/static/playground.js", "/static/playground.css"):
+        text = client.get(playground.page_origin + path).text
+        assert "https://" not in text.replace("https://app.example.com", "")
+        assert "@import" not in text
+
+
+def test_control_api_refuses_other_host_names(
+    playground: Playground, client: httpx.Client
+) -> None:
+    state = client.get(
+        playground.page_origin + "/control/state", headers={"Host": "attacker.example"}
+    )
+    assert state.status_code == 421
+    form = client.post(
+        playground.page_origin + "/control/policy",
+        content=b"policy=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415
+
+
+def test_state(playground: Playground, client: httpx.Client) -> None:
+    state = client.get(playground.page_origin + "/control/state").json()
+    assert state["page_origin"] == playground.page_origin
+    assert state["api_url"] == playground.api_url
+    assert [p["id"] for p in state["presets"]] == [p["id"] for p in PRESETS]
+    assert state["policy"]["origins"] == [playground.page_origin]
+
+
+def test_invalid_policy_lists_every_issue(playground: Playground, client: httpx.Client) -> None:
+    before = playground.api.policy
+    answer = _set_policy(
+        client,
+        playground,
+        {"origins": ["http://localhost:3000/"], "methods": ["TRACE"], "max_age": 100000},
+    )
+    assert answer["ok"] is False
+    codes = {issue["code"] for issue in answer["issues"]}
+    assert len(codes) == 3, answer["issues"]
+    assert all(issue["message"] for issue in answer["issues"])
+    assert playground.api.policy == before  # nothing applied
+
+
+def test_valid_policy_is_applied_with_notes_and_snippets(
+    playground: Playground, client: httpx.Client
+) -> None:
+    answer = _set_policy(client, playground, {"origins": [playground.page_origin], "max_age": 9000})
+    assert answer["ok"] is True
+    assert answer["notes"], "max_age above Chromium's cap is noted"
+    assert [s["stack"] for s in answer["snippets"]] == [
+        "fastapi",
+        "flask",
+        "django",
+        "express",
+        "nginx",
+    ]
+    assert playground.api.policy.max_age == 9000
+
+
+# -- the API origin and its recording -----------------------------------------------------
+
+
+def test_engine_answers_and_exchanges_are_recorded(
+    playground: Playground, client: httpx.Client
+) -> None:
+    origin = playground.page_origin
+    _set_policy(
+        client, playground, {"origins": [origin], "methods": ["PUT"], "request_headers": ["x-a"]}
+    )
+    url = playground.api_url + "?attempt=t-engine"
+    refused = client.options(
+        url, headers={"Origin": origin, "Access-Control-Request-Method": "DELETE"}
+    )
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+    allowed = client.put(url, headers={"Origin": origin, "X-A": "1"}, content=b"hello")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == origin
+    assert allowed.json()["received_body"] == "hello"
+
+    exchanges = client.get(
+        playground.page_origin + "/control/exchanges", params={"attempt": "t-engine"}
+    ).json()["exchanges"]
+    assert [(e["kind"], e["method"], e["status"]) for e in exchanges] == [
+        ("preflight", "OPTIONS", 403),
+        ("actual", "PUT", 200),
+    ]
+    preflight, actual = exchanges
+    assert preflight["decision"] == {
+        "allowed": False,
+        "reason": "method-not-allowed",
+        "explanation": "the preflight asks for a method the policy does not allow",
+        "detail": "DELETE",
+    }
+    assert ["Access-Control-Request-Method", "DELETE"] in preflight["request_headers"]
+    assert ["X-A", "1"] in actual["request_headers"]
+    assert ["access-control-allow-origin", origin] in actual["response_headers"]
+
+
+def _report(playground: Playground, client: httpx.Client, body: dict[str, Any]) -> Any:
+    return client.post(playground.page_origin + "/control/report", json=body).json()
+
+
+def test_report_of_a_blocked_request(playground: Playground, client: httpx.Client) -> None:
+    _set_policy(client, playground, {"origins": ["https://app.example.com"]})
+    url = playground.api_url + "?attempt=t-blocked"
+    client.get(url, headers={"Origin": playground.page_origin})
+    report = _report(
+        playground,
+        client,
+        {
+            "attempt": "t-blocked",
+            "url": url,
+            "request": {"method": "GET", "headers": [], "credentials": "same-origin"},
+            "browser": {"resolved": False, "error": "TypeError: Failed to fetch", "readable": {}},
+            "read_headers": [],
+        },
+    )
+    assert report["verdict"] == "blocked"
+    assert report["agree"] is True
+    assert report["model"]["outcome"]["reason"] == "MissingAllowOriginHeader"
+    assert report["explanation"]["cause"] == "missing-allow-origin"
+    assert [f["stack"] for f in report["explanation"]["fixes"]][:5] == [
+        "fastapi",
+        "flask",
+        "django",
+        "express",
+        "nginx",
+    ]
+    story = " ".join(report["story"])
+    assert f"Your page at {playground.page_origin}" in story
+    assert "did reach the API" in story
+    assert report["policy"]["origins"] == ["https://app.example.com"]
+
+
+def test_report_flags_a_disagreement(playground: Playground, client: httpx.Client) -> None:
+    _set_policy(client, playground, {"origins": [playground.page_origin]})
+    url = playground.api_url + "?attempt=t-disagree"
+    client.get(url, headers={"Origin": playground.page_origin})
+    report = _report(
+        playground,
+        client,
+        {
+            "attempt": "t-disagree",
+            "url": url,
+            "request": {"method": "GET", "headers": [], "credentials": "same-origin"},
+            # A browser claiming it blocked an allowed response.
+            "browser": {"resolved": False, "readable": {}},
+            "read_headers": [],
+        },
+    )
+    assert report["agree"] is False
+    (wrong,) = [check for check in report["agreement"] if not check["agree"]]
+    assert wrong["what"] == "fetch() resolved"
+
+
+def test_report_when_the_recording_lacks_what_the_model_needs() -> None:
+    report = build_report(
+        attempt="x",
+        page_origin=PAGE,
+        api_origin="http://localhost:8000",
+        url="http://localhost:8000/api/items?attempt=x",
+        request={"method": "PUT", "headers": [], "credentials": "same-origin"},
+        exchanges=[],
+        browser={"resolved": False},
+        read_headers=[],
+        policy=None,
+    )
+    assert report["agree"] is False
+    assert report["verdict"] == "unknown"
