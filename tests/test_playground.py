@@ -151,9 +151,7 @@ def test_no_external_resources_in_the_page(playground: Playground, client: httpx
         assert "@import" not in text
 
 
-def test_control_api_refuses_other_host_names(
-    playground: Playground, client: httpx.Client
-) -> None:
+def test_control_api_refuses_other_host_names(playground: Playground, client: httpx.Client) -> None:
     state = client.get(
         playground.page_origin + "/control/state", headers={"Host": "attacker.example"}
     )

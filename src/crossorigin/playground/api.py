@@ -199,7 +199,10 @@ class ApiServer:
         self.server.set_app(self.recorder)
         self.port: int = self.server.server_address[1]
         self._thread = threading.Thread(
-            target=self.server.serve_forever, name="crossorigin-demo-api", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="crossorigin-demo-api",
+            daemon=True,
         )
         # Nagle off on the listening socket too (inherited by accepted sockets on Linux).
         self.server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

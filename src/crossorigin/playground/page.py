@@ -239,7 +239,10 @@ class PageServer:
         self.server.files = _static_files()
         self.port: int = self.server.server_address[1]
         self._thread = threading.Thread(
-            target=self.server.serve_forever, name="crossorigin-demo-page", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="crossorigin-demo-page",
+            daemon=True,
         )
 
     def attach(self, playground: Playground) -> None:

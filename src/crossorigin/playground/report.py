@@ -122,11 +122,13 @@ def _why_preflight(trace: Trace) -> str:
         reasons.append(f"{method} is not one of the simple methods (GET, HEAD, POST)")
     if trace.unsafe_header_names:
         names = list(trace.unsafe_header_names)
-        plural = "s" if len(names) > 1 else ""
-        these = "they are" if len(names) > 1 else "it is"
+        several = len(names) > 1
+        what, verb, simple = (
+            ("headers", "are", "simple headers") if several else ("header", "is", "a simple header")
+        )
         reasons.append(
-            f"the page sets the header{plural} {_quote_list(names)}, and {these} not a simple "
-            "header (like Accept, or Content-Type: text/plain)"
+            f"the page sets the {what} {_quote_list(names)}, which {verb} not {simple} "
+            "(like Accept, or Content-Type: text/plain)"
         )
     return " and ".join(reasons) or "the request is not a simple one"
 
@@ -142,6 +144,35 @@ def _engine_words(exchange: Mapping[str, Any]) -> str:
     return (
         f"crossorigin's engine refused it ({explanation}), so the answer carries no "
         "`Access-Control-Allow-Origin`"
+    )
+
+
+def _culprit(trace: Trace, exchanges: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The recorded exchange whose answer the browser rejected."""
+    if trace.allowed or trace.failed_at not in ("preflight", "actual"):
+        return None
+    kind = "preflight" if trace.failed_at == "preflight" else "actual"
+    matching = [e for e in exchanges if (e["kind"] == "preflight") == (kind == "preflight")]
+    return matching[-1] if matching else None
+
+
+def server_refusal(trace: Trace, exchanges: Sequence[Mapping[str, Any]]) -> str | None:
+    """When the browser blocked an answer that crossorigin's engine refused on
+    purpose, why it refused (the engine's reason), in one sentence."""
+    culprit = _culprit(trace, exchanges)
+    decision = (culprit or {}).get("decision") or {}
+    if culprit is None or decision.get("allowed", True):
+        return None
+    which = "the preflight" if culprit["kind"] == "preflight" else "the request"
+    detail = f" (`{decision['detail']}`)" if decision.get("detail") else ""
+    answer = (
+        f"answered {culprit['status']} with no CORS headers"
+        if culprit["kind"] == "preflight"
+        else "added no `Access-Control-Allow-Origin`"
+    )
+    return (
+        f"The API's CORS layer refused {which} on purpose and {answer}: "
+        f"{decision.get('explanation') or decision.get('reason')}{detail}."
     )
 
 
@@ -211,7 +242,14 @@ def _story(
             )
         lines.append(verdict)
     else:
-        verdict = f"The browser blocked the response. {summary}"
+        refusal = server_refusal(trace, exchanges)
+        if refusal is not None and trace.reason and "MissingAllowOrigin" in trace.reason:
+            verdict = (
+                "The browser blocked the response, because the answer has no "
+                f"`Access-Control-Allow-Origin` header. {refusal}"
+            )
+        else:
+            verdict = f"The browser blocked the response. {summary}"
         if actual is not None:
             verdict += (
                 " Note that the request did reach the API and ran there: CORS does not stop a "
@@ -315,6 +353,7 @@ def build_report(
             "issues": list(trace.issues),
         },
         explanation={
+            "server": server_refusal(trace, exchanges),
             "summary": explanation.summary,
             "notes": list(explanation.notes),
             "cause": explanation.cause,

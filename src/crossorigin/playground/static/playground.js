@@ -387,12 +387,17 @@
   function renderWhy(report) {
     const explanation = report.explanation || { summary: "", notes: [], fixes: [] };
     $("why-title").textContent = report.verdict === "allowed" ? "Why it worked" : "Why, and how to fix it";
+    const server = $("server-refusal");
+    server.hidden = !explanation.server;
+    $("check-says").hidden = !explanation.server;
+    clear(server).append(...prose(explanation.server || ""));
     const summary = $("explanation-summary");
     clear(summary).append(...prose(explanation.summary));
     const outcome = report.model ? report.model.outcome : null;
     const consoleBlock = $("console-block");
     consoleBlock.hidden = !(outcome && outcome.console);
     $("console-line").textContent = outcome && outcome.console ? outcome.console : "";
+    $("reason-code").textContent = outcome && outcome.reason ? outcome.reason : "";
     const notes = clear($("explanation-notes"));
     for (const note of explanation.notes || []) notes.append(el("li", {}, prose(note)));
     const fixes = explanation.fixes || [];
