@@ -26,8 +26,10 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    with Oracle() as running:
+def oracle(chromium_browser: Any) -> Iterator[Oracle]:
+    """An oracle in the suite's shared Chromium: Playwright's sync API allows one
+    instance per process, so starting a second one beside the browser tests fails."""
+    with Oracle(browser=chromium_browser) as running:
         yield running
 
 

@@ -672,6 +672,25 @@ def edge_cases() -> list[Entry]:
         mode="same-origin",
         actual=[_answer(302, Location=f"{API}/{{sid}}/next"), _answer(ACAO=PAGE)],
     )
+    # Measured while fixing the above: userinfo in a redirect fails silently
+    # whenever the CORS rule does not apply, and Blink's mode check comes first.
+    cases["redirect-same-origin-userinfo-silent"] = _scenario(
+        target=PAGE,
+        actual=[_answer(302, Location="http://u@127.0.0.1:{page_port}/{sid}/next"), _answer()],
+    )
+    cases["mode-same-origin-redirect-to-userinfo"] = _scenario(
+        target=PAGE,
+        mode="same-origin",
+        actual=[
+            _answer(302, Location="http://u:p@127.0.0.1:{other_port}/{sid}/next"),
+            _answer(ACAO=PAGE),
+        ],
+    )
+    cases["redirect-same-origin-keeps-authorization"] = _scenario(
+        headers=[["Authorization", "Bearer t"]],
+        preflight=_answer(204, ACAO=PAGE, ACAH="authorization"),
+        actual=[_answer(307, ACAO=PAGE, Location=f"{API}/{{sid}}/next"), _answer(ACAO=PAGE)],
+    )
     cases["acah-several-refused-hash-order"] = _scenario(
         headers=[["X-A", "1"], ["X-B", "1"], ["X-C", "1"]],
         preflight=_answer(204, ACAO=PAGE, ACAH=""),

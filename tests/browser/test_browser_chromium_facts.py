@@ -64,9 +64,13 @@ FACTS = {
     "duplicate-range-unsafe": (False, "PreflightMissingAllowOriginHeader", True),
     # Stricter than Fetch (which checks userinfo only in cors mode); no console line.
     "mode-no-cors-redirect-with-userinfo": (False, None, False),
+    "redirect-same-origin-userinfo-silent": (False, None, False),
+    # Blink's same-origin mode check comes before the userinfo rule.
+    "mode-same-origin-redirect-to-userinfo": (False, None, False),
     # Fetch §4.4 step 13: a cross-origin redirect drops Authorization, so the
     # second request needs no preflight and goes out with Origin: null.
     "redirect-cross-origin-drops-authorization": (True, None, True),
+    "redirect-same-origin-keeps-authorization": (True, None, True),
     "mode-same-origin-redirect-cross-origin": (False, None, False),
     "acah-several-refused-hash-order": (False, "HeaderDisallowedByPreflightResponse", True),
 }
@@ -76,7 +80,7 @@ FACTS = {
 def test_documented_behaviour(oracle: Oracle, name: str) -> None:
     outcome = oracle.run(EDGE[name]["scenario"])
     assert (outcome["allowed"], outcome["reason"], outcome["preflight_sent"]) == FACTS[name]
-    silent = name == "mode-no-cors-redirect-with-userinfo"
+    silent = name in ("mode-no-cors-redirect-with-userinfo", "redirect-same-origin-userinfo-silent")
     assert (outcome["console"] is None) == (outcome["allowed"] or silent), outcome
 
 
@@ -178,4 +182,29 @@ def test_cross_origin_redirect_drops_authorization(oracle: Oracle) -> None:
         ("OPTIONS", f"http://127.0.0.1:{oracle.page_port}"),
         ("GET", f"http://127.0.0.1:{oracle.page_port}"),
         ("GET", "null"),
+    ]
+
+
+def test_same_origin_mode_redirect_line_prints_userinfo(oracle: Oracle) -> None:
+    sid = oracle.new_sid()
+    outcome = oracle.run(EDGE["mode-same-origin-redirect-to-userinfo"]["scenario"], sid=sid)
+    assert outcome["console"] == (
+        f"Unsafe attempt to load URL http://u:p@127.0.0.1:{oracle.other_port}/{sid}/next from"
+        f" frame with URL http://127.0.0.1:{oracle.page_port}/. Domains, protocols and ports"
+        " must match.\n"
+    )
+    assert len(outcome["server_received"]) == 1
+
+
+def test_same_origin_redirect_keeps_authorization(oracle: Oracle) -> None:
+    """Step 13 applies only across origins: a same-origin hop keeps Authorization,
+    so the new URL gets its own preflight (the cache is keyed by URL), and the
+    Origin stays the page's."""
+    outcome = oracle.run(EDGE["redirect-same-origin-keeps-authorization"]["scenario"])
+    page = f"http://127.0.0.1:{oracle.page_port}"
+    assert [(r["method"], r["origin"]) for r in outcome["server_received"]] == [
+        ("OPTIONS", page),
+        ("GET", page),
+        ("OPTIONS", page),
+        ("GET", page),
     ]

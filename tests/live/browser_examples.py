@@ -638,6 +638,59 @@ EXAMPLES: list[dict[str, Any]] = [
         ),
         "expect": {**ALLOWED, **preflight_request("GET", "range")},
     },
+    # Repeated names: Chromium joins them with ", " and safelists the joined value;
+    # the standard judges each header-list entry alone (Fetch §2.2.2).
+    {
+        "id": "repeated-content-type-joined-preflights",
+        "scenario": scenario(
+            headers=[["Content-Type", "text/plain"], ["Content-Type", "text/plain"]],
+            preflight=response(204),
+            actual=response(200, ACAO),
+        ),
+        "expect": {
+            **blocked(
+                "PreflightMissingAllowOriginHeader",
+                PREFLIGHT
+                + "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+                "preflight",
+            ),
+            **preflight_request("GET", "content-type"),
+        },
+        "expect_spec": {**ALLOWED, **NO_PREFLIGHT},
+    },
+    {
+        "id": "repeated-content-type-joined-still-parses",
+        "scenario": scenario(
+            headers=[["Content-Type", "text/plain;a=1"], ["content-type", "de"]],
+            preflight=response(204),
+            actual=response(200, ACAO),
+        ),
+        "expect": {**ALLOWED, **NO_PREFLIGHT},
+    },
+    {
+        "id": "repeated-range-joined-preflights",
+        "scenario": scenario(
+            headers=[["Range", "bytes=0-1"], ["Range", "bytes=0-1"]],
+            preflight=response(204, ACAO, ["Access-Control-Allow-Headers", "range"]),
+            actual=response(200, ACAO),
+        ),
+        "expect": {**ALLOWED, **preflight_request("GET", "range")},
+        "expect_spec": {**ALLOWED, **NO_PREFLIGHT},
+    },
+    {
+        "id": "repeated-accept-language-joined-over-128-bytes",
+        "scenario": scenario(
+            headers=[["Accept-Language", "a" * 64], ["Accept-Language", "b" * 64]],
+            preflight=response(204),
+            actual=response(200, ACAO),
+        ),
+        "expect": {
+            "allowed": False,
+            "reason": "PreflightMissingAllowOriginHeader",
+            **preflight_request("GET", "accept-language"),
+        },
+        "expect_spec": {**ALLOWED, **NO_PREFLIGHT},
+    },
     {
         "id": "client-hint-dpr",
         "scenario": scenario(
@@ -786,6 +839,66 @@ EXAMPLES: list[dict[str, Any]] = [
         ),
     },
     {
+        # Fetch §4.4 step 13: the hop to another origin goes without Authorization,
+        # so it needs no second preflight (one from origin null would fail here:
+        # the preflight answer allows only the page's origin).
+        "id": "redirect-cross-origin-drops-authorization",
+        "scenario": scenario(
+            headers=[["Authorization", "Bearer t"]],
+            preflight=response(204, ACAO, ["Access-Control-Allow-Headers", "authorization"]),
+            actual=[
+                response(307, ACAO, ["Location", OTHER]),
+                response(200, ["Access-Control-Allow-Origin", "*"]),
+            ],
+        ),
+        "expect": {**ALLOWED, **preflight_request("GET", "authorization")},
+        "expect_spec": {**ALLOWED, **preflight_request("GET", "authorization")},
+    },
+    {
+        "id": "redirect-same-origin-keeps-authorization",
+        "scenario": scenario(
+            headers=[["Authorization", "Bearer t"]],
+            preflight=response(204, ACAO, ["Access-Control-Allow-Headers", "authorization"]),
+            actual=[
+                response(307, ACAO, ["Location", API + "/next"]),
+                response(200, ACAO),
+            ],
+        ),
+        "expect": {**ALLOWED, **preflight_request("GET", "authorization")},
+    },
+    {
+        # Stricter than Fetch (userinfo is checked only in "cors" mode there):
+        # Chromium refuses it in no-cors mode too, without a word.
+        "id": "redirect-userinfo-no-cors-silent",
+        "scenario": scenario(
+            mode="no-cors",
+            actual=[
+                response(301, ["Location", "http://u:p@127.0.0.1:{api_port}/{sid}/next"]),
+                response(200),
+            ],
+        ),
+        "expect": {
+            "allowed": False,
+            "reason": None,
+            "console": None,
+            "failed_at": "redirect",
+            "error": "TypeError: Failed to fetch",
+        },
+        "expect_spec": {**ALLOWED, **NO_PREFLIGHT},
+    },
+    {
+        "id": "redirect-userinfo-same-origin-silent",
+        "scenario": scenario(
+            url=PAGE + "/{sid}/same",
+            actual=[
+                response(302, ["Location", "http://u@127.0.0.1:{page_port}/{sid}/next"]),
+                response(200),
+            ],
+        ),
+        "expect": {"allowed": False, "reason": None, "console": None, "failed_at": "redirect"},
+        "expect_spec": {**ALLOWED, **NO_PREFLIGHT},
+    },
+    {
         "id": "redirect-back-to-page-origin-stays-cors",
         "scenario": scenario(
             actual=[response(302, ACAO, ["Location", PAGE + "/{sid}/back"]), response(200)]
@@ -852,6 +965,39 @@ EXAMPLES: list[dict[str, Any]] = [
             "reason": None,
             "failed_at": "request",
             "console": f'Fetch API cannot load {API}. Request mode is "same-origin" but the URL\'s origin is not same as the request origin {PAGE}.',
+        },
+    },
+    {
+        "id": "mode-same-origin-redirect-cross-origin",
+        "scenario": scenario(
+            mode="same-origin",
+            url=PAGE + "/{sid}/same",
+            actual=[response(302, ["Location", OTHER + "?q=1"]), response(200, ACAO)],
+        ),
+        "expect": {
+            "allowed": False,
+            "reason": None,
+            "failed_at": "redirect",
+            "console": f"Unsafe attempt to load URL {OTHER}?q=1 from frame with URL {PAGE}/. Domains, protocols and ports must match.\n",
+            "error": "TypeError: Failed to fetch",
+        },
+    },
+    {
+        # Blink's mode check comes before the userinfo rule, and prints the userinfo.
+        "id": "mode-same-origin-redirect-to-userinfo",
+        "scenario": scenario(
+            mode="same-origin",
+            url=PAGE + "/{sid}/same",
+            actual=[
+                response(302, ["Location", "http://u:p@127.0.0.1:{other_port}/{sid}/next"]),
+                response(200),
+            ],
+        ),
+        "expect": {
+            "allowed": False,
+            "reason": None,
+            "failed_at": "redirect",
+            "console": f"Unsafe attempt to load URL http://u:p@127.0.0.1:{{other_port}}/{{sid}}/next from frame with URL {PAGE}/. Domains, protocols and ports must match.\n",
         },
     },
     {
