@@ -3,7 +3,13 @@ API origin's answers and recording, attempt reports, and the command."""
 
 from __future__ import annotations
 
+import queue
+import re
+import signal
 import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -313,3 +319,65 @@ def test_report_when_the_recording_lacks_what_the_model_needs() -> None:
     )
     assert report["agree"] is False
     assert report["verdict"] == "unknown"
+
+
+def test_story_names_what_differs_between_the_origins() -> None:
+    def first_line(page: str, api: str) -> str:
+        url = f"{api}/api/items?attempt=x"
+        exchange = {
+            "kind": "actual",
+            "method": "GET",
+            "target": "/api/items?attempt=x",
+            "request_headers": [["Origin", page]],
+            "decision": {"allowed": True},
+            "status": 200,
+            "status_text": "OK",
+            "response_headers": [["Access-Control-Allow-Origin", page]],
+        }
+        report = build_report(
+            attempt="x",
+            page_origin=page,
+            api_origin=api,
+            url=url,
+            request={"method": "GET", "headers": []},
+            exchanges=[exchange],
+            browser={"resolved": True, "status": 200, "readable": {}},
+            read_headers=[],
+            policy={"origins": [page]},
+        )
+        assert report["agree"] is True
+        return str(report["story"][0])
+
+    assert "(the port differs)" in first_line(PAGE, "http://localhost:8000")
+    assert "(the host and the port differ)" in first_line(PAGE, "http://127.0.0.1:8000")
+
+
+def test_the_demo_command_serves_until_interrupted() -> None:
+    """`crossorigin demo` as `make demo` runs it: prints both URLs, serves the
+    page, and stops cleanly on Ctrl-C."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossorigin.cli", "demo", "--page-port", "0", "--api-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True
+        ).start()
+        printed = ""
+        while "Ctrl-C" not in printed:
+            printed += lines.get(timeout=10)
+        urls = re.findall(r"http://localhost:\d+/\S*", printed)
+        assert len(urls) == 2, printed
+        page_url, api_url = urls
+        assert api_url.endswith("/api/items")
+        assert httpx.get(page_url, timeout=5).status_code == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)

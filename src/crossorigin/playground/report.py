@@ -17,18 +17,17 @@ lists each check and `agree` is False, so the page can flag it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit
 
 from crossorigin import fetch_tables
 from crossorigin.browser import ScenarioError, Trace, simulate_trace
 from crossorigin.check import STACK_NAMES, STACKS, explain_trace
+from crossorigin.origin import Origin, OriginSyntaxError
 from crossorigin.playground.snippets import SNIPPET_STACKS, policy_snippets
 from crossorigin.policy import ConfigError, Policy
 
 __all__ = ["build_report", "scenario_for"]
-
-_FAILED_TO_FETCH: Final = "TypeError: Failed to fetch"
 
 
 def _pairs(value: object) -> list[list[str]]:
@@ -115,6 +114,26 @@ def _quote_list(names: Sequence[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
+def _difference(page_origin: str, api_origin: str) -> str:
+    """What makes two origins different, in a few words."""
+    try:
+        page, api = Origin.parse(page_origin), Origin.parse(api_origin)
+    except OriginSyntaxError:
+        return "they are not the same scheme, host and port"
+    differs = [
+        part
+        for part, mine, theirs in (
+            ("scheme", page.scheme, api.scheme),
+            ("host", page.host, api.host),
+            ("port", page.port, api.port),
+        )
+        if mine != theirs
+    ]
+    if not differs:
+        return "they look the same"
+    return "the " + " and the ".join(differs) + (" differ" if len(differs) > 1 else " differs")
+
+
 def _why_preflight(trace: Trace) -> str:
     method = fetch_tables.normalize_method(trace.request.method)
     reasons = []
@@ -192,8 +211,9 @@ def _story(
         f"Your page at {page_origin} asked the API at {api_origin} to {method} "
         f"`{_path(request.url)}`"
         + (", sending your cookies along (`credentials: 'include'`)." if credentials else ".")
-        + " They are different origins (the port differs), so the browser applies CORS: "
-        "it lets the page read the answer only if the API says this page may."
+        + f" They are different origins ({_difference(page_origin, api_origin)}), so the "
+        "browser applies CORS: it lets the page read the answer only if the API says this "
+        "page may."
     ]
     if trace.failed_at == "request":
         lines.append(
