@@ -134,13 +134,16 @@
   }
 
   function issueItem(issue) {
+    // Like Issue.__str__: the value is shown unless the message already quotes it.
+    const value = issue.value === null || issue.value === undefined ? "" : String(issue.value);
+    const showValue = value !== "" && !issue.message.includes(value);
     return el(
       "li",
       { dataCode: issue.code },
       el("code", { class: "issue-code", text: issue.code }),
       " ",
-      issue.value === null || issue.value === undefined ? "" : el("code", { text: JSON.stringify(issue.value) }),
-      issue.value === null || issue.value === undefined ? "" : ": ",
+      showValue ? el("code", { text: JSON.stringify(issue.value) }) : "",
+      showValue ? ": " : "",
       issue.message,
     );
   }
@@ -321,6 +324,7 @@
     const outcome = report.model ? report.model.outcome : null;
     const userHeaders = new Set(((report.request || {}).headers || []).map(([name]) => String(name).toLowerCase()));
     const failedAt = outcome ? outcome.failed_at : null;
+    const readNames = new Set(((report.scenario || {}).read_headers || []).map((name) => String(name).toLowerCase()));
     const exchanges = report.exchanges || [];
     if (!exchanges.length) {
       wire.append(row("note", el("div", { class: "nothing" }, "Nothing reached the API: fetch() failed before sending anything."), null));
@@ -354,7 +358,7 @@
         { class: `message response${isCulprit ? " culprit" : ""}` },
         el("div", { class: "label" }, el("code", { text: `${exchange.status} ${exchange.status_text || ""}` })),
         el("div", { class: "arrow left" }),
-        headerTable(responseHeaders, CORS_RESPONSE, new Set()),
+        headerTable(responseHeaders, CORS_RESPONSE, isPreflight ? new Set() : readNames),
         hasAllowOrigin ? null : missingNote("No Access-Control-Allow-Origin header."),
         isCulprit && outcome.console ? el("div", { class: "rejected" }, el("strong", { text: "The browser rejects this answer. " }), shortReason(outcome.console)) : null,
       );
