@@ -195,6 +195,24 @@ def server_refusal(trace: Trace, exchanges: Sequence[Mapping[str, Any]]) -> str 
     )
 
 
+def _why_allowed(trace: Trace) -> str | None:
+    """Why the browser shared an allowed cross-origin answer, from its headers."""
+    if not trace.allowed or trace.response_type != "cors" or not trace.exchanges:
+        return None
+    headers = [list(pair) for pair in trace.exchanges[-1].response.headers]
+    allow_origin = _header(headers, "access-control-allow-origin")
+    which = "any origin" if allow_origin == "*" else "exactly the page's origin"
+    credentials = (
+        " and `Access-Control-Allow-Credentials: true`"
+        if trace.request.credentials == "include"
+        else ""
+    )
+    return (
+        f"The API's answer carries `Access-Control-Allow-Origin: {allow_origin}` ({which})"
+        f"{credentials}, so the browser shares the answer with the page."
+    )
+
+
 def _story(
     trace: Trace,
     *,
@@ -373,7 +391,7 @@ def build_report(
             "issues": list(trace.issues),
         },
         explanation={
-            "server": server_refusal(trace, exchanges),
+            "server": server_refusal(trace, exchanges) or _why_allowed(trace),
             "summary": explanation.summary,
             "notes": list(explanation.notes),
             "cause": explanation.cause,

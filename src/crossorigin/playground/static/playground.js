@@ -393,7 +393,7 @@
     $("why-title").textContent = report.verdict === "allowed" ? "Why it worked" : "Why, and how to fix it";
     const server = $("server-refusal");
     server.hidden = !explanation.server;
-    $("check-says").hidden = !explanation.server;
+    $("check-says").hidden = !explanation.server || report.verdict === "allowed";
     clear(server).append(...prose(explanation.server || ""));
     const summary = $("explanation-summary");
     clear(summary).append(...prose(explanation.summary));
