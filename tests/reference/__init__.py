@@ -1,0 +1,1 @@
+"""A deliberately simple second opinion on every server-side CORS decision."""
