@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Two runs: Playwright's sync API keeps an event loop installed in the process
+# that drives Chromium, so the real-browser tests get worker processes of their own.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not slow"
+	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
+	$(PY) -m pytest -q -n 2 -m "browser and not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

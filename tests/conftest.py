@@ -38,6 +38,14 @@ def chromium_unavailable() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that touches Chromium is a `browser` test, marked or not, so
+    `make test` runs it in the browser pass and never beside asyncio tests."""
+    for item in items:
+        if "chromium_browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Any]:
     reason = chromium_unavailable()
