@@ -22,6 +22,9 @@ observed:
 Console and CDP events can trail `evaluate()` by a few milliseconds, so a
 rejected fetch polls briefly for them, keyed on the sid; the wait is bounded
 and skipped when the rejection is one that never logs (chromium.md, pitfall 2).
+A CORS failure always yields both events, so once one is in, the other is
+waited for longer (`PAIRED_EVENT_SECONDS`): on a loaded machine either can be
+late.
 Every server disables Nagle (TCP_NODELAY): with keep-alive, headers and body in
 separate writes otherwise stall 40 ms each (chromium.md, pitfall 1).
 """
@@ -66,6 +69,11 @@ _CONSOLE_PREFIXES = (
 #: Once the console line is in, how long its CDP event may still trail it
 #: (Blink's own checks, such as the request mode, log without a CDP event).
 CDP_AFTER_CONSOLE_SECONDS = 0.05
+#: A CORS failure always produces both a "Access to fetch at" console line and
+#: a CDP `corsErrorStatus`; once one of them is in, the other is certain, so
+#: it is waited for this long (a loaded machine can delay either well past
+#: the short waits above, which made the comparison flaky).
+PAIRED_EVENT_SECONDS = 3.0
 
 Scenario = dict[str, Any]
 Outcome = dict[str, Any]
@@ -393,12 +401,19 @@ class Oracle:
         self, state: _PageState, sid: str, *, wait: bool
     ) -> tuple[str | None, dict[str, Any] | None]:
         deadline = time.monotonic() + (EVENT_WAIT_SECONDS if wait else 0.0)
+        paired = False
         while True:
             console = next((line for line in state.console if sid in line), None)
             cors_error = state.cors_errors.get(sid)
             if (console is not None and cors_error is not None) or time.monotonic() > deadline:
                 break
-            if console is not None:
+            if not paired and (
+                (console is not None and console.startswith("Access to fetch at "))
+                or (cors_error is not None and cors_error.get("corsErrorStatus"))
+            ):
+                paired = True
+                deadline = time.monotonic() + PAIRED_EVENT_SECONDS
+            elif console is not None and not paired:
                 deadline = min(deadline, time.monotonic() + CDP_AFTER_CONSOLE_SECONDS)
             state.page.wait_for_timeout(3)
         state.console[:] = [line for line in state.console if sid not in line]
