@@ -8,34 +8,12 @@ its own context or page in it.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-CHROMIUM_PATH = "/usr/bin/chromium"
-#: Flags for headless Chromium on a machine with no network but loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_unavailable() -> str | None:
-    """Why real-Chromium tests cannot run here, or None when they can."""
-    if shutil.which(CHROMIUM_PATH) is None:
-        return f"{CHROMIUM_PATH} is not installed (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
+from browser.chromium_harness import CHROMIUM_ARGS, CHROMIUM_PATH, chromium_unavailable
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

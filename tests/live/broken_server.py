@@ -7,11 +7,12 @@ Threaded, TCP_NODELAY, port 0: parallel-safe and quick.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from servers.loopback import serving
 
 Headers = list[tuple[str, str]]
 Behaviour = Callable[[str, dict[str, str]], tuple[int, Headers]]
@@ -138,19 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 @contextmanager
 def running_broken_server() -> Iterator[str]:
     """Yields the server's base URL, http://127.0.0.1:PORT."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="broken-server")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_Handler, name="broken-server") as base_url:
+        yield base_url
