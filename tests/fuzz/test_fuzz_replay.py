@@ -39,6 +39,7 @@ KNOWN_BUGS = {
     "origin-crash-213e2ab28df6b9b38bad058d9c1a5b68e0637a35": IDNA_UNCHECKED,
     "origin-crash-0ea2a4bc728a9fbd8ff4e8813858d5679a29a224": IDNA_UNCHECKED,
     "origin-crash-da77d23f8ef03d38cef8f8c512a7fed91d5fdbec": ZONE_ID,
+    "patterns-crash-347b58b7e48b26e30364bafa9c1a7ad9eae567d7": ZONE_ID,
 }
 
 
@@ -66,6 +67,7 @@ def test_saved_crash(harness: str, path: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fuzz_origin, "known_bug", lambda value, origin: False)
         patch.setattr(fuzz_origin, "known_zone_id_bug", lambda origin: False)
+        patch.setattr(fuzz_patterns, "known_bug", lambda pattern_text: False)
         CHECKS[harness](path.read_bytes())
 
 
