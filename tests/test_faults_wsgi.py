@@ -116,11 +116,6 @@ def test_raise_before_start_is_a_500_with_cors_headers(base_url: str) -> None:
     assert refused.headers["vary"] == "Origin"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a generator WSGI app that raises before its first yield fails inside the "
-    "server's iteration, outside the middleware's try: waitress's own 500 has no CORS headers",
-)
 def test_generator_raising_before_start_is_a_500_with_cors_headers(base_url: str) -> None:
     response = get(base_url, "/generator-before")
     assert response.status_code == 500

@@ -155,7 +155,8 @@ class CORSMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", ()), *extra]
+                # A new dict: the application may reuse its message objects.
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         try:
@@ -167,6 +168,11 @@ class CORSMiddleware:
             # the CORS headers, then let the server log the exception.
             await _send_error_response(scope, receive, send_with_cors, error)
             raise
+        if not started:
+            # The application returned without answering: the server would send
+            # a bare 500 (ASGI spec), which the browser would report as a CORS
+            # error. Send it here with the CORS headers instead.
+            await _send_error_response(scope, receive, send_with_cors, None)
 
     async def _general(
         self, scope: Scope, receive: Receive, send: Send
@@ -282,10 +288,11 @@ def _self_origin(scope: Scope) -> bytes | None:
 
 
 async def _send_error_response(
-    scope: Scope, receive: Receive, send: Send, error: Exception
+    scope: Scope, receive: Receive, send: Send, error: Exception | None
 ) -> None:
-    """The 500 the server would have sent, but through the CORS `send`."""
-    handler = _error_handler(scope)
+    """The 500 the server would have sent, but through the CORS `send`; for
+    an exception, the application's own 500 handler writes it when it has one."""
+    handler = _error_handler(scope) if error is not None else None
     if handler is not None:
         from starlette.requests import Request  # the app is Starlette: it is installed
 

@@ -310,14 +310,34 @@ def is_ip_host(host: str) -> bool:
     return True
 
 
+_IPV6_CHARACTERS: Final = frozenset("0123456789abcdefABCDEF:.")
+
+
+def _to_ascii(host: str, text: str) -> str:
+    """UTS #46 ToASCII, as browsers map a host (nontransitional: `faß.de` is
+    `xn--fa-hia.de`, not `fass.de`). The `idna` package implements it; it is
+    loaded only here, for non-ASCII hosts, never on the request path."""
+    import idna
+
+    try:
+        return str(idna.encode(host, uts46=True, transitional=False).decode("ascii"))
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid host") from None
+
+
 def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
     """The host as a browser serializes it. Lenient mode lower-cases and
     IDNA-encodes; strict mode refuses anything not already canonical."""
     if not host:
         raise OriginSyntaxError("origin-invalid-host", f"{text!r} has no host")
     if host.startswith("["):
+        inside = host[1:-1]
+        # URL standard §3.5 IPv6 parser: only hex digits, colons and an
+        # embedded IPv4; a zone identifier (`%eth0`) is not part of a URL host.
+        if not host.endswith("]") or not all(c in _IPV6_CHARACTERS for c in inside):
+            raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid IPv6 host")
         try:
-            address = ipaddress.IPv6Address(host[1:-1])
+            address = ipaddress.IPv6Address(inside)
         except ValueError:
             raise OriginSyntaxError(
                 "origin-invalid-host", f"{text!r} has an invalid IPv6 host"
@@ -331,19 +351,15 @@ def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
             )
         return canonical
     if not host.isascii():
-        try:
-            encoded = host.lower().encode("idna").decode("ascii")
-        except UnicodeError:
+        encoded = _to_ascii(host, text)
+        if not lenient:
             raise OriginSyntaxError(
-                "origin-invalid-host", f"{text!r} has an invalid host"
-            ) from None
-        if lenient:
-            return encoded
-        raise OriginSyntaxError(
-            "origin-non-ascii-host",
-            f"{text!r} has a non-ASCII host; browsers send its punycode form",
-            f"write {text.replace(host, encoded)!r}",
-        )
+                "origin-non-ascii-host",
+                f"{text!r} has a non-ASCII host; browsers send its punycode form",
+                f"write {text.replace(host, encoded)!r}",
+            )
+        # The encoded host must pass the same checks as one written in ASCII.
+        host = encoded
     if host != host.lower():
         if lenient:
             host = host.lower()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -157,14 +157,53 @@ class CORSMiddleware:
             started = True
             return start_response(status, [*headers, *extra], exc_info)
 
-        try:
-            return self.app(environ, start_with_cors)
-        except Exception:
-            if started:
-                raise
+        def answer_error() -> list[bytes]:
             _report(environ)
             start_response("500 Internal Server Error", [*_ERROR_HEADERS, *extra], sys.exc_info())
             return [_ERROR_BODY]
+
+        try:
+            body = self.app(environ, start_with_cors)
+        except Exception:
+            if started:
+                raise
+            return answer_error()
+        if started:
+            return body
+        # A generator application calls start_response only once iterated
+        # (PEP 3333 allows it up to the first body chunk). Take that first step
+        # here, so an exception before it still gets the CORS-carrying 500
+        # instead of the server's bare one.
+        chunks = iter(body)
+        try:
+            first = next(chunks, None)
+        except Exception:
+            _close(body)
+            return answer_error()
+        return _Prepended(first, chunks, body)
+
+
+class _Prepended:
+    """A WSGI body whose first chunk was already taken; closes the original."""
+
+    def __init__(self, first: bytes | None, rest: Iterator[bytes], original: Iterable[bytes]):
+        self._first = first
+        self._rest = rest
+        self._original = original
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._first is not None:
+            yield self._first
+        yield from self._rest
+
+    def close(self) -> None:
+        _close(self._original)
+
+
+def _close(body: Iterable[bytes]) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def _self_origin(environ: Environ) -> bytes | None:
