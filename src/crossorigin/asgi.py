@@ -35,7 +35,7 @@ from crossorigin.policy import Policy
 __all__ = ["CORSMiddleware"]
 
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -153,10 +153,13 @@ class CORSMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
+            # ASGI allows one response start; once it is out, the rest is body.
+            if not started and message["type"] == "http.response.start":
                 started = True
-                # A new dict: the application may reuse its message objects.
-                message = {**message, "headers": [*message.get("headers", ()), *extra]}
+                # A copy: the application may reuse its message objects.
+                headers = [*message.get("headers", ()), *extra]
+                message = message.copy()
+                message["headers"] = headers
             await send(message)
 
         try:
