@@ -152,23 +152,35 @@ class CORSMiddleware:
 def _with_headers(response: HttpResponseBase, decision: Decision | None) -> HttpResponseBase:
     if decision is None:
         return response
-    # Django validates and re-encodes every header set through
-    # `response[name] = value` (about 0.8 us each). The engine's headers are
-    # already valid: names are lower-case tokens, values visible latin-1 with
-    # no line breaks. So they go straight into the header store when this
-    # Django has the one `ResponseHeaders` has kept since 3.2.
     store = getattr(response.headers, "_store", None)
+    if not isinstance(store, dict):
+        for name, value in decision.text_headers:
+            present = response.headers.get(name) if name == "vary" else None
+            merged = _merge_vary(present, value) if present else value
+            if merged is not None:
+                response[name] = merged
+        return response
+    # Django validates and re-encodes every header set through
+    # `response[name] = value` (about 0.8 us each), and its `get` raises and
+    # catches KeyError for an absent name. The engine's headers are already
+    # valid (lower-case token names, visible latin-1 values, no line breaks),
+    # so they go straight into the store `ResponseHeaders` has kept since 3.2,
+    # keyed by lower-case name.
     for name, value in decision.text_headers:
-        present = response.headers.get(name) if name == "vary" else None
-        if present:
-            # One Vary field, merged as HTTP lists merge (RFC 9110 §12.5.5).
-            have = {item.strip().lower() for item in present.split(",")}
-            missing = [item for item in value.split(", ") if item.lower() not in have]
-            if not missing:
-                continue
-            value = ", ".join([present, *missing])
-        if isinstance(store, dict):
-            store[name] = (name, value)
-        else:
-            response[name] = value
+        if name == "vary":
+            entry = store.get("vary")
+            if entry is not None:
+                merged = _merge_vary(entry[1], value)
+                if merged is None:
+                    continue
+                value = merged
+        store[name] = (name, value)
     return response
+
+
+def _merge_vary(present: str, value: str) -> str | None:
+    """One Vary field, merged as HTTP lists merge (RFC 9110 §12.5.5); None
+    when every name is already there."""
+    have = {item.strip().lower() for item in present.split(",")}
+    missing = [item for item in value.split(", ") if item.lower() not in have]
+    return ", ".join([present, *missing]) if missing else None
