@@ -31,9 +31,14 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/crossorigin demo
 
+# Wall-clock (interleaved rounds) and CPU instructions per request (callgrind,
+# steady on a noisy machine; needs Debian's valgrind).
 bench: $(STAMP)
 	$(PY) bench/bench_asgi.py
 	$(PY) bench/bench_wsgi.py
+	$(PY) bench/bench_instructions.py --suite asgi
+	$(PY) bench/bench_instructions.py --suite flask --requests 300
+	$(PY) bench/bench_instructions.py --suite django --requests 300
 
 # crossorigin audit vs CORScanner on the loopback zoo (CORScanner in a venv of its own:
 # it patches the whole process with gevent).

@@ -82,6 +82,18 @@ def django_handler(middleware: list[str]) -> WSGIHandler:
     return handler
 
 
+FLASK_VARIANTS = ("bare", "no-op after_request", "flask-cors", "crossorigin")
+
+
+def django_handlers() -> dict[str, WSGIHandler]:
+    return {
+        "bare": django_handler([]),
+        "no-op middleware": django_handler([f"{__name__}.noop_middleware"]),
+        "django-cors-headers": django_handler(["corsheaders.middleware.CorsMiddleware"]),
+        "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"]),
+    }
+
+
 def flask_app(kind: str) -> Any:
     app = Flask(__name__)
 
@@ -173,16 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=11)
     arguments = parser.parse_args(argv)
     groups = {
-        "flask": {
-            name: flask_app(name)
-            for name in ("bare", "no-op after_request", "flask-cors", "crossorigin")
-        },
-        "django": {
-            "bare": django_handler([]),
-            "no-op middleware": django_handler([f"{__name__}.noop_middleware"]),
-            "django-cors-headers": django_handler(["corsheaders.middleware.CorsMiddleware"]),
-            "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"]),
-        },
+        "flask": {name: flask_app(name) for name in FLASK_VARIANTS},
+        "django": django_handlers(),
     }
     cells = {
         (group, name, kind): partial(run_once, app, env)
