@@ -1,6 +1,7 @@
-"""The audit's keep-alive transport against a raw loopback server: chunked
-bodies, 1xx answers, `Connection: close`, and idle connections the server
-closed (sent again once on a fresh connection)."""
+"""The audit's HTTP/1.1 client against a raw loopback server: chunked
+bodies, 1xx answers, `Connection: close`, idle connections the server closed
+(sent again once on a fresh connection), timeouts and garbage; and its
+sans-I/O response parser fed byte by byte."""
 
 from __future__ import annotations
 
@@ -10,10 +11,24 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import httpx
 import pytest
 
-from crossorigin.audit.transport import KeepAliveTransport
+from crossorigin.audit.http1 import (
+    MAX_BODY_BYTES,
+    ProtocolError,
+    Response,
+    ResponseParser,
+    encode_header_lines,
+    request_target,
+)
+from crossorigin.audit.transport import (
+    ConnectError,
+    KeepAliveTransport,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+    UnsupportedProtocol,
+)
 
 Answer = Callable[[int], bytes]
 
@@ -69,9 +84,23 @@ def raw_server(answer: Answer, close_after_each: bool = False) -> Iterator[tuple
         listener.close()
 
 
-async def _get_many(url: str, count: int) -> list[httpx.Response]:
-    async with httpx.AsyncClient(transport=KeepAliveTransport(), timeout=2) as client:
-        return [await client.get(url) for _ in range(count)]
+def _endpoint(url: str) -> tuple[str, str, int]:
+    host, _, port = url.split("/")[2].partition(":")
+    return ("http", host, int(port))
+
+
+async def _get_many(url: str, count: int, timeout: float = 2) -> list[Response]:
+    transport = KeepAliveTransport()
+    payload = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    try:
+        return [
+            await transport.request(
+                _endpoint(url), payload, connect_timeout=timeout, read_timeout=timeout
+            )
+            for _ in range(count)
+        ]
+    finally:
+        await transport.aclose()
 
 
 def test_chunked_bodies_and_interim_answers_keep_the_connection() -> None:
@@ -86,8 +115,8 @@ def test_chunked_bodies_and_interim_answers_keep_the_connection() -> None:
 
     with raw_server(answer) as (url, connections):
         responses = asyncio.run(_get_many(url, 3))
-    assert [r.content for r in responses] == [b"abcde"] * 3
-    assert [r.headers["x-n"] for r in responses] == ["1", "2", "3"]
+    assert [r.body for r in responses] == [b"abcde"] * 3
+    assert [dict(r.headers)["X-N"] for r in responses] == ["1", "2", "3"]
     assert len(connections) == 1
 
 
@@ -97,7 +126,7 @@ def test_connection_close_opens_a_new_connection() -> None:
 
     with raw_server(answer, close_after_each=True) as (url, connections):
         responses = asyncio.run(_get_many(url, 3))
-    assert [r.status_code for r in responses] == [204] * 3
+    assert [r.status for r in responses] == [204] * 3
     assert len(connections) == 3
 
 
@@ -110,13 +139,155 @@ def test_an_idle_connection_closed_by_the_server_is_retried_fresh() -> None:
 
     with raw_server(answer, close_after_each=True) as (url, connections):
         responses = asyncio.run(_get_many(url, 3))
-    assert [r.content for r in responses] == [b"ok"] * 3
+    assert [r.body for r in responses] == [b"ok"] * 3
     assert len(connections) == 3
 
 
 def test_garbage_is_a_protocol_error() -> None:
     with (
         raw_server(lambda number: b"SSH-2.0-OpenSSH\r\n\r\n") as (url, _),
-        pytest.raises(httpx.RemoteProtocolError),
+        pytest.raises(RemoteProtocolError),
     ):
         asyncio.run(_get_many(url, 1))
+
+
+def test_a_body_until_close_ends_the_connection() -> None:
+    def answer(number: int) -> bytes:
+        return b"HTTP/1.0 200 OK\r\nX-N: " + str(number).encode() + b"\r\n\r\nall of it"
+
+    with raw_server(answer, close_after_each=True) as (url, connections):
+        responses = asyncio.run(_get_many(url, 2))
+    assert [r.body for r in responses] == [b"all of it"] * 2
+    assert [r.version for r in responses] == ["HTTP/1.0"] * 2
+    assert len(connections) == 2
+
+
+def test_a_server_that_never_answers_is_a_read_timeout() -> None:
+    with (
+        raw_server(lambda number: b"") as (url, _),
+        pytest.raises(ReadTimeout),
+    ):
+        asyncio.run(_get_many(url, 1, timeout=0.2))
+
+
+def test_an_answer_cut_short_is_a_read_error() -> None:
+    def answer(number: int) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+
+    with (
+        raw_server(answer, close_after_each=True) as (url, _),
+        pytest.raises(ReadError),
+    ):
+        asyncio.run(_get_many(url, 1))
+
+
+def test_a_closed_port_is_a_connect_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(ConnectError):
+        asyncio.run(_get_many(f"http://127.0.0.1:{port}/", 1))
+
+
+def test_only_http_and_https() -> None:
+    async def send() -> None:
+        await KeepAliveTransport().request(("ftp", "127.0.0.1", 21), b"")
+
+    with pytest.raises(UnsupportedProtocol):
+        asyncio.run(send())
+
+
+# -- the sans-I/O parser ----------------------------------------------------------------
+
+
+def _parse_bytewise(data: bytes, head_only: bool = False) -> ResponseParser:
+    parser = ResponseParser(head_only)
+    for index in range(len(data)):
+        if parser.feed(data[index : index + 1]):
+            assert index == len(data) - 1, "complete before the last byte"
+            return parser
+    parser.feed_eof()
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("data", "head_only", "body", "reusable"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", False, b"abc", True),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", True, b"", True),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", False, b"", True),
+        (b"HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n", False, b"", False),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", False, b"x", False),
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx",
+            False,
+            b"x",
+            True,
+        ),
+        (
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n0\r\n\r\n",
+            False,
+            b"abc",
+            True,
+        ),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz", False, b"zz", False),
+    ],
+)
+def test_parser_framing(data: bytes, head_only: bool, body: bytes, reusable: bool) -> None:
+    parser = _parse_bytewise(data, head_only)
+    assert parser.done
+    assert parser.response().body == body
+    assert parser.reusable is reusable
+
+
+def test_parser_keeps_header_names_as_sent_and_trims_values() -> None:
+    parser = ResponseParser()
+    assert parser.feed(
+        b"HTTP/1.1 200 OK\r\naccess-control-allow-ORIGIN:  \thttps://a.test \t\r\n"
+        b"Vary: Origin\r\nVary: Accept\r\nContent-Length: 0\r\n\r\n"
+    )
+    response = parser.response()
+    assert response.status == 200
+    assert response.headers == (
+        ("access-control-allow-ORIGIN", "https://a.test"),
+        ("Vary", "Origin"),
+        ("Vary", "Accept"),
+        ("Content-Length", "0"),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"SSH-2.0-OpenSSH\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n folded: value\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nX: " + b"a" * (70 * 1024),
+    ],
+)
+def test_parser_refuses_what_is_not_http(data: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        ResponseParser().feed(data)
+
+
+def test_parser_caps_the_body() -> None:
+    parser = ResponseParser()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: " + str(MAX_BODY_BYTES + 5).encode()
+    assert not parser.feed(head + b"\r\n\r\n")
+    assert parser.feed(b"x" * (MAX_BODY_BYTES + 5))
+    assert len(parser.response().body) == MAX_BODY_BYTES
+    assert parser.reusable is False
+
+
+def test_request_head_parts() -> None:
+    assert request_target("https://u:p@h.test:8443/a b/é?q=1 2#frag") == "/a%20b/%C3%A9?q=1%202"
+    assert request_target("http://h.test") == "/"
+    assert request_target("http://h.test?x=%41") == "/?x=%41"
+    assert encode_header_lines([("Origin", "null"), ("X", "")]) == b"Origin: null\r\nX: \r\n"
+    with pytest.raises(ValueError):
+        encode_header_lines([("Origin", "https://a.test\r\nX-Injected: 1")])

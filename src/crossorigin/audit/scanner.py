@@ -20,11 +20,16 @@ on the probe origin could read the response, with and without credentials,
 exactly as Chromium compares the headers. Only the first response is judged:
 redirects are never followed (a browser checks CORS on the redirect itself).
 
-Requests go through one `httpx.AsyncClient` over `KeepAliveTransport`
-(connections reused; see transport.py for why not httpcore's pool), at most
-`concurrency` at a time, each with a timeout and `retries` retries on
-transport errors. A request that still fails is an error of the target, never
-a clean result.
+Requests go straight to `KeepAliveTransport` (connections kept per host
+and reused; see transport.py for why not httpx), at most `concurrency` at a
+time, each with a timeout and `retries` retries on transport errors. A
+request that still fails is an error of the target, never a clean result.
+Per target, the request head is encoded once (`_Target`): a probe only adds
+its own header lines, and the evidence reuses the same header pairs. A
+probe's GET and preflight go out one after the other, so they share one
+connection. Exchanges are kept in the order the requests were issued, not
+the order answers came back, so the evidence a report cites is the same from
+run to run.
 """
 
 from __future__ import annotations
@@ -33,8 +38,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
-
-import httpx
 
 from crossorigin import __version__
 from crossorigin.audit.findings import (
@@ -45,8 +48,9 @@ from crossorigin.audit.findings import (
     Severity,
     severity_for,
 )
+from crossorigin.audit.http1 import encode_header_lines, request_target
 from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
-from crossorigin.audit.transport import KeepAliveTransport
+from crossorigin.audit.transport import Endpoint, KeepAliveTransport, TransportError
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.origin import Origin, OriginSyntaxError
@@ -57,6 +61,20 @@ __all__ = ["DUMMY_COOKIE", "Scanner", "TargetReport", "audit"]
 #: (cookie present) must show it. The value means nothing to any server.
 DUMMY_COOKIE: Final = "crossorigin_audit=1"
 USER_AGENT: Final = f"crossorigin-audit/{__version__}"
+#: Sent first on every request, in this order (what httpx sent before; the
+#: body is never decoded, so any content coding is fine).
+BASE_HEADERS: Final = (
+    ("Accept-Encoding", "gzip, deflate"),
+    ("Connection", "keep-alive"),
+    ("User-Agent", USER_AGENT),
+    ("Accept", "*/*"),
+)
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+# Header pairs every probe sends, built once.
+_ORIGIN: Final = "Origin"
+_COOKIE: Final = ("Cookie", DUMMY_COOKIE)
+_ASK_POST: Final = ("Access-Control-Request-Method", "POST")
+_ASK_CONTENT_TYPE: Final = ("Access-Control-Request-Headers", "content-type")
 #: Statuses a cache may store without explicit freshness (RFC 9110 §15.1
 #: "heuristically cacheable").
 HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
@@ -116,7 +134,7 @@ class Scanner:
         attacker: AttackerNames | None = None,
         on_request: Callable[[], None] | None = None,
         on_target: Callable[[TargetReport], None] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: KeepAliveTransport | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -140,41 +158,45 @@ class Scanner:
     async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
         gate = asyncio.Semaphore(self._concurrency)
         target_gate = asyncio.Semaphore(self._concurrency)
-        async with httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(self._timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-            transport=self._transport or KeepAliveTransport(),
-        ) as client:
+        transport = self._transport or KeepAliveTransport()
 
-            async def one(url: str) -> TargetReport:
-                async with target_gate:
-                    report = await _TargetAudit(self, client, gate, url).run()
-                if self._on_target is not None:
-                    self._on_target(report)
-                return report
+        async def one(url: str) -> TargetReport:
+            async with target_gate:
+                report = await _TargetAudit(self, transport, gate, url).run()
+            if self._on_target is not None:
+                self._on_target(report)
+            return report
 
+        try:
             return list(await asyncio.gather(*(one(url) for url in urls)))
+        finally:
+            await transport.aclose()
 
     # -- one request, with retries -----------------------------------------------
 
     async def _send(
         self,
-        client: httpx.AsyncClient,
+        transport: KeepAliveTransport,
         gate: asyncio.Semaphore,
+        target: _Target,
         method: str,
-        url: str,
-        headers: list[tuple[str, str]],
+        headers: tuple[tuple[str, str], ...],
     ) -> Exchange:
+        payload = target.heads[method] + encode_header_lines(headers) + b"\r\n"
         last_error = ""
         for attempt in range(self._retries + 1):
             if attempt:
                 await asyncio.sleep(min(0.1 * 2 ** (attempt - 1), 1.0))
             try:
                 async with gate:
-                    request = client.build_request(method, url, headers=headers)
-                    response = await client.send(request)
-            except httpx.TransportError as error:
+                    response = await transport.request(
+                        target.endpoint,
+                        payload,
+                        head_only=method == "HEAD",
+                        connect_timeout=self._timeout,
+                        read_timeout=self._timeout,
+                    )
+            except TransportError as error:
                 last_error = type(error).__name__ + (f": {error}" if str(error) else "")
                 continue
             finally:
@@ -182,21 +204,48 @@ class Scanner:
                     self._on_request()
             return Exchange(
                 method=method,
-                url=url,
-                request_headers=_decoded(request.headers.raw),
-                status=response.status_code,
-                response_headers=_decoded(response.headers.raw),
+                url=target.url,
+                request_headers=target.headers + headers,
+                status=response.status,
+                response_headers=response.headers,
             )
         attempts = self._retries + 1
         origin = next((value for name, value in headers if name == "Origin"), None)
-        what = f"{method} {url}" + (f" (Origin: {origin})" if origin else "")
+        what = f"{method} {target.url}" + (f" (Origin: {origin})" if origin else "")
         raise _Unreachable(
             f"{what}: {last_error} after {attempts} attempt{'s' if attempts > 1 else ''}"
         )
 
 
-def _decoded(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
-    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where one URL's requests go, and what every one of them starts with:
+    encoded once per URL, so a request only adds its own header lines."""
+
+    url: str
+    endpoint: Endpoint
+    #: Host and `BASE_HEADERS`, as sent (and as the evidence shows them).
+    headers: tuple[tuple[str, str], ...]
+    #: Per method: the request line and `headers`, encoded.
+    heads: dict[str, bytes]
+
+    @classmethod
+    def parse(cls, url: str) -> _Target:
+        """Raises OriginSyntaxError or ValueError when `url` is not an
+        http(s) URL with a host."""
+        origin = Origin.parse(url)
+        if origin.scheme not in _DEFAULT_PORTS:
+            raise ValueError("only http and https URLs can be audited")
+        port = origin.port if origin.port is not None else _DEFAULT_PORTS[origin.scheme]
+        host = origin.host if origin.port is None else f"{origin.host}:{origin.port}"
+        headers = (("Host", host), *BASE_HEADERS)
+        target = request_target(url)
+        lines = encode_header_lines(headers)
+        heads = {
+            method: f"{method} {target} HTTP/1.1\r\n".encode("ascii") + lines
+            for method in ("GET", "OPTIONS")
+        }
+        return cls(url, (origin.scheme, origin.host, port), headers, heads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,31 +263,53 @@ class _TargetAudit:
     """The audit of one URL (one instance per target)."""
 
     def __init__(
-        self, scanner: Scanner, client: httpx.AsyncClient, gate: asyncio.Semaphore, url: str
+        self,
+        scanner: Scanner,
+        transport: KeepAliveTransport,
+        gate: asyncio.Semaphore,
+        url: str,
     ) -> None:
         self.scanner = scanner
-        self.client = client
+        self.transport = transport
         self.gate = gate
         self.url = url
-        self.exchanges: list[Exchange] = []
+        self.target: _Target | None = None
+        #: In the order the requests were issued; None while one is in flight
+        #: (or when it failed).
+        self._slots: list[Exchange | None] = []
         self.report = TargetReport(url=url, site="")
 
-    async def send(self, method: str, headers: list[tuple[str, str]]) -> Exchange:
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return [exchange for exchange in self._slots if exchange is not None]
+
+    def reserve(self) -> int:
+        """A place in `exchanges` for a request about to be sent."""
+        self._slots.append(None)
+        return len(self._slots) - 1
+
+    async def send(
+        self, method: str, headers: tuple[tuple[str, str], ...], slot: int | None = None
+    ) -> Exchange:
+        assert self.target is not None
         self.report.requests += 1
-        exchange = await self.scanner._send(self.client, self.gate, method, self.url, headers)
-        self.exchanges.append(exchange)
+        if slot is None:
+            slot = self.reserve()
+        exchange = await self.scanner._send(self.transport, self.gate, self.target, method, headers)
+        self._slots[slot] = exchange
         return exchange
 
     async def run(self) -> TargetReport:
         try:
             site = self.scanner._site or Site.parse(self.url)
-        except (OriginSyntaxError, ValueError) as error:
+            self.target = _Target.parse(self.url)
+        except OriginSyntaxError as error:
             self.report.errors.append(f"{self.url}: not an http(s) URL ({error})")
             return self.report
-        if site.scheme not in ("http", "https") or Origin.parse(self.url).scheme not in (
-            "http",
-            "https",
-        ):
+        except ValueError as error:
+            self.report.errors.append(f"{self.url}: {error}")
+            return self.report
+        if site.scheme not in ("http", "https"):
             self.report.errors.append(f"{self.url}: only http and https URLs can be audited")
             return self.report
         self.report.site = site.serialize()
@@ -246,17 +317,15 @@ class _TargetAudit:
             await self._run(site)
         except _Unreachable as error:
             self.report.errors.append(str(error))
-        except httpx.HTTPError as error:  # an invalid URL, an unsupported scheme
-            self.report.errors.append(f"{self.url}: {error}")
         return self.report
 
     async def _run(self, site: Site) -> None:
         attacker = self.scanner.attacker
         # The baseline fails fast: a dead host is one error, not fifty.
-        await self.send("GET", [("Cookie", DUMMY_COOKIE)])
+        await self.send("GET", (_COOKIE,))
         first, *rest = reflection_probes(site, attacker)
         control, arbitrary = await asyncio.gather(
-            self.send("GET", [("Origin", site.serialize()), ("Cookie", DUMMY_COOKIE)]),
+            self.send("GET", ((_ORIGIN, site.serialize()), _COOKIE)),
             self._probe(first),
         )
         judged = [arbitrary]
@@ -307,19 +376,16 @@ class _TargetAudit:
     # -- origin probes --------------------------------------------------------------
 
     async def _probe(self, probe: Probe, with_preflight: bool = True) -> _Judged:
-        get = self.send("GET", [("Origin", probe.origin), ("Cookie", DUMMY_COOKIE)])
+        """The probe's GET, then its preflight on the same (kept-alive) connection."""
+        origin = probe.origin
+        get_slot = self.reserve()
         if not with_preflight:
-            return _judge(probe, await get, None)
-        actual, preflight = await asyncio.gather(
-            get,
-            self.send(
-                "OPTIONS",
-                [
-                    ("Origin", probe.origin),
-                    ("Access-Control-Request-Method", "POST"),
-                    ("Access-Control-Request-Headers", "content-type"),
-                ],
-            ),
+            actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
+            return _judge(probe, actual, None)
+        preflight_slot = self.reserve()
+        actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
+        preflight = await self.send(
+            "OPTIONS", ((_ORIGIN, origin), _ASK_POST, _ASK_CONTENT_TYPE), preflight_slot
         )
         return _judge(probe, actual, preflight)
 
@@ -346,9 +412,12 @@ class _TargetAudit:
     async def _check_permissive_preflight(
         self, origin: str, method: str, header_names: list[str]
     ) -> None:
-        headers = [("Origin", origin), ("Access-Control-Request-Method", method)]
+        headers: tuple[tuple[str, str], ...] = (
+            (_ORIGIN, origin),
+            ("Access-Control-Request-Method", method),
+        )
         if header_names:
-            headers.append(("Access-Control-Request-Headers", ",".join(header_names)))
+            headers += (("Access-Control-Request-Headers", ",".join(header_names)),)
         exchange = await self.send("OPTIONS", headers)
         asked = f"method {method}" if not header_names else f"header {', '.join(header_names)}"
         for credentials in (True, False):
@@ -377,11 +446,11 @@ class _TargetAudit:
     async def _check_private_network(self, origin: str) -> None:
         exchange = await self.send(
             "OPTIONS",
-            [
-                ("Origin", origin),
+            (
+                (_ORIGIN, origin),
                 ("Access-Control-Request-Method", "GET"),
                 ("Access-Control-Request-Private-Network", "true"),
-            ],
+            ),
         )
         granted = combined_value(exchange.response_headers, "access-control-allow-private-network")
         if granted != "true":

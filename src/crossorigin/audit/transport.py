@@ -1,242 +1,286 @@
-"""A lean HTTP/1.1 keep-alive transport for httpx, sized for scanning.
+"""The audit's HTTP/1.1 client: keep-alive connections per host, sized for scanning.
 
-Why it exists: an audit sends dozens of small requests per URL, and with
-httpcore's general-purpose pool (anyio locks, per-request scans of every
-connection) the client spent about 0.8 ms of CPU per request on a 2-core
-machine, more than the servers under test. This transport does only what the
-audit needs, over asyncio streams: HTTP/1.1 with keep-alive, one request per
-connection at a time, idle connections kept per (scheme, host, port), TLS
-for https, bodies by Content-Length, chunked coding or end of stream, and
-1xx responses skipped. No HTTP/2, no proxies, no decompression (the body is
-never judged). It plugs in below `httpx.AsyncClient`, so the scanner keeps
-httpx's request and response model and its exceptions.
+Why it exists: an audit sends dozens of small requests per URL. Through
+httpx (request and response models, URL and header normalization, cookie
+extraction, the client's auth and redirect layers) over httpcore's pool, the
+audit spent most of its CPU in the client, more than the servers under test
+spent answering. This client does only what the audit needs, directly on an
+`asyncio.Protocol` (no stream reader/writer layer): the caller hands it the
+request head as bytes (built once per target, see scanner.py), each response
+is parsed once into `http1.Response` (str header pairs, as the browser model
+reads them), and connections are kept idle per (scheme, host, port) and
+reused, most recently used first, so a probe's GET and preflight go out on
+the same connection one after the other.
 
-A reused idle connection may have been closed by the server meanwhile; a
-request that fails on one before any byte of the answer came back is sent
-again once on a fresh connection (what every HTTP/1.1 client does).
+Scope: HTTP/1.1 with keep-alive, one request per connection at a time, TLS
+for https; no HTTP/2, no proxies, no decompression (the body is never
+judged), no pipelining (servers and middleboxes that mishandle it would turn
+into false errors). Every request has a connect and a read timeout.
+
+A reused idle connection may have been closed by the server meanwhile; one
+that already said so is dropped before use, and a request that fails on one
+before any byte of the answer came back is sent again once on a fresh
+connection (what every HTTP/1.1 client does). Errors are `TransportError`
+subclasses named like httpx's (`ConnectError`, `ReadTimeout`...), so reports
+read the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from collections import defaultdict
 from typing import Final
 
-import httpx
+from crossorigin.audit.http1 import ProtocolError, Response, ResponseParser
 
-__all__ = ["KeepAliveTransport"]
+__all__ = [
+    "ConnectError",
+    "ConnectTimeout",
+    "Endpoint",
+    "KeepAliveTransport",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "TransportError",
+    "UnsupportedProtocol",
+]
 
-#: A response header block larger than this is refused (a protocol error).
-MAX_HEADER_BYTES: Final = 64 * 1024
-#: Body bytes read at most; past this the connection is dropped, not drained.
-MAX_BODY_BYTES: Final = 1024 * 1024
-_NO_BODY_STATUSES: Final = frozenset({204, 304})
+#: (scheme, host as in a URL, port): where a connection goes.
+Endpoint = tuple[str, str, int]
 
-_Key = tuple[str, str, int]
-_Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+_SCHEMES: Final = ("http", "https")
+
+
+class TransportError(Exception):
+    """A request that got no complete answer."""
+
+
+class UnsupportedProtocol(TransportError):
+    pass
+
+
+class ConnectError(TransportError):
+    pass
+
+
+class ConnectTimeout(TransportError):
+    pass
+
+
+class ReadTimeout(TransportError):
+    pass
+
+
+class ReadError(TransportError):
+    pass
+
+
+class RemoteProtocolError(TransportError):
+    pass
 
 
 class _StaleConnection(Exception):
-    """A reused connection failed before the answer started."""
+    """A reused connection closed before the answer started."""
 
 
-class KeepAliveTransport(httpx.AsyncBaseTransport):
-    def __init__(self, *, verify: bool | ssl.SSLContext = True) -> None:
-        if isinstance(verify, ssl.SSLContext):
-            self._tls = verify
+class _Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection; at most one request in flight."""
+
+    __slots__ = ("_loop", "_parser", "_reused", "_waiter", "closed", "transport", "used")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._parser: ResponseParser | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        #: The peer closed, or the connection failed: never reuse it.
+        self.closed = False
+        #: A request was sent on it before.
+        self.used = False
+        #: The request in flight went out on a connection used before, so a
+        #: close before its answer starts may be a stale keep-alive.
+        self._reused = False
+
+    # -- asyncio.Protocol ----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        parser = self._parser
+        if parser is None:
+            # Bytes nobody asked for on an idle connection: unusable.
+            self._close()
+            return
+        try:
+            done = parser.feed(data)
+        except ProtocolError as error:
+            self._fail(RemoteProtocolError(str(error)))
+            return
+        if done:
+            self._finish()
+
+    def eof_received(self) -> bool | None:
+        self.closed = True
+        self._peer_closed(None)
+        return None  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._peer_closed(exc)
+
+    def _peer_closed(self, exc: Exception | None) -> None:
+        parser = self._parser
+        if parser is None:
+            return
+        if exc is None and parser.feed_eof():
+            self._finish()
+        elif not parser.received and self._reused:
+            self._fail(_StaleConnection())
+        elif exc is not None:
+            self._fail(ReadError(str(exc) or type(exc).__name__))
+        elif not parser.received:
+            self._fail(RemoteProtocolError("the server closed the connection without an answer"))
         else:
-            self._tls = ssl.create_default_context()
-            if not verify:
-                self._tls.check_hostname = False
-                self._tls.verify_mode = ssl.CERT_NONE
-        self._idle: defaultdict[_Key, list[_Connection]] = defaultdict(list)
+            self._fail(ReadError("the server closed the connection in the middle of the answer"))
+
+    # -- one exchange ------------------------------------------------------------------
+
+    @property
+    def usable(self) -> bool:
+        return not self.closed and self.transport is not None and not self.transport.is_closing()
+
+    async def exchange(self, payload: bytes, head_only: bool, timeout: float | None) -> Response:
+        """Send `payload` (a complete request) and read the answer."""
+        assert self.transport is not None
+        self._reused = self.used
+        self.used = True
+        parser = self._parser = ResponseParser(head_only)
+        waiter = self._waiter = self._loop.create_future()
+        timer = (
+            self._loop.call_later(timeout, self._time_out, waiter) if timeout is not None else None
+        )
+        try:
+            self.transport.write(payload)
+            await waiter
+        except BaseException:
+            self._close()  # an answer may still be on its way: never reuse
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._parser = None
+            self._waiter = None
+        if not parser.reusable:
+            self._close()
+        return parser.response()
+
+    def _time_out(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            self._fail(ReadTimeout("timed out waiting for the answer"))
+
+    def _finish(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fail(self, error: BaseException) -> None:
+        self._close()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class KeepAliveTransport:
+    """Idle connections kept per endpoint; `request` sends one request.
+
+    `verify` is as in httpx: True (system trust store), False (no checks) or
+    an `ssl.SSLContext`.
+    """
+
+    def __init__(self, *, verify: bool | ssl.SSLContext = True) -> None:
+        self._verify = verify
+        self._tls: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
+        self._idle: dict[Endpoint, list[_Connection]] = {}
         self._closed = False
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        if url.scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"unsupported scheme {url.scheme!r}", request=request)
-        port = url.port or (443 if url.scheme == "https" else 80)
-        key = (url.scheme, url.host, port)
-        timeouts = request.extensions.get("timeout", {})
-        connect_timeout = timeouts.get("connect")
-        read_timeout = timeouts.get("read")
-        head = _request_head(request)
-        body = request.content
-        while self._idle[key]:
-            connection = self._idle[key].pop()
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+            if not self._verify:
+                self._tls.check_hostname = False
+                self._tls.verify_mode = ssl.CERT_NONE
+        return self._tls
+
+    async def request(
+        self,
+        endpoint: Endpoint,
+        payload: bytes,
+        *,
+        head_only: bool = False,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> Response:
+        """Send `payload` (request line, headers, blank line, any body) to
+        `endpoint` over an idle connection if there is one, and read the answer."""
+        if endpoint[0] not in _SCHEMES:
+            raise UnsupportedProtocol(f"unsupported scheme {endpoint[0]!r}")
+        idle = self._idle.get(endpoint)
+        while idle:
+            connection = idle.pop()
+            if not connection.usable:
+                continue
             try:
-                return await self._exchange(
-                    key, connection, request, head + body, read_timeout, reused=True
-                )
+                response = await connection.exchange(payload, head_only, read_timeout)
             except _StaleConnection:
                 continue
-        connection = await self._connect(key, request, connect_timeout)
-        return await self._exchange(
-            key, connection, request, head + body, read_timeout, reused=False
-        )
+            self._release(endpoint, connection)
+            return response
+        connection = await self._connect(endpoint, connect_timeout)
+        response = await connection.exchange(payload, head_only, read_timeout)
+        self._release(endpoint, connection)
+        return response
 
-    async def _connect(
-        self, key: _Key, request: httpx.Request, timeout: float | None
-    ) -> _Connection:
-        scheme, host, port = key
+    def _release(self, endpoint: Endpoint, connection: _Connection) -> None:
+        if connection.closed:
+            return
+        if self._closed:
+            connection._close()
+            return
+        idle = self._idle.get(endpoint)
+        if idle is None:
+            self._idle[endpoint] = [connection]
+        else:
+            idle.append(connection)
+
+    async def _connect(self, endpoint: Endpoint, timeout: float | None) -> _Connection:
+        scheme, host, port = endpoint
+        loop = asyncio.get_running_loop()
+        tls = self._tls_context() if scheme == "https" else None
         try:
             async with asyncio.timeout(timeout):
-                return await asyncio.open_connection(
+                _, protocol = await loop.create_connection(
+                    lambda: _Connection(loop),
                     host.strip("[]"),
                     port,
-                    ssl=self._tls if scheme == "https" else None,
-                    server_hostname=host if scheme == "https" else None,
-                    limit=MAX_HEADER_BYTES,
+                    ssl=tls,
+                    server_hostname=host.strip("[]") if tls is not None else None,
                 )
         except TimeoutError:
-            raise httpx.ConnectTimeout("timed out connecting", request=request) from None
+            raise ConnectTimeout("timed out connecting") from None
         except (OSError, ssl.SSLError) as error:
-            raise httpx.ConnectError(str(error) or type(error).__name__, request=request) from None
-
-    async def _exchange(
-        self,
-        key: _Key,
-        connection: _Connection,
-        request: httpx.Request,
-        payload: bytes,
-        timeout: float | None,
-        *,
-        reused: bool,
-    ) -> httpx.Response:
-        reader, writer = connection
-        started = False
-        try:
-            async with asyncio.timeout(timeout):
-                writer.write(payload)
-                await writer.drain()
-                while True:
-                    try:
-                        block = await reader.readuntil(b"\r\n\r\n")
-                    except asyncio.IncompleteReadError as error:
-                        if not error.partial and reused:
-                            raise _StaleConnection from None
-                        raise httpx.RemoteProtocolError(
-                            "the server closed the connection without an answer", request=request
-                        ) from None
-                    started = True
-                    version, status, headers = _parse_head(block, request)
-                    if 100 <= status < 200 and status != 101:
-                        continue
-                    break
-                body, reusable = await _read_body(reader, request.method, status, headers)
-        except _StaleConnection:
-            writer.close()
-            raise
-        except TimeoutError:
-            writer.close()
-            raise httpx.ReadTimeout("timed out waiting for the answer", request=request) from None
-        except asyncio.LimitOverrunError:
-            writer.close()
-            raise httpx.RemoteProtocolError("response headers too large", request=request) from None
-        except httpx.HTTPError:
-            writer.close()
-            raise
-        except (OSError, asyncio.IncompleteReadError) as error:
-            writer.close()
-            if reused and not started:
-                raise _StaleConnection from None
-            raise httpx.ReadError(str(error) or type(error).__name__, request=request) from None
-        connection_header = b",".join(
-            value.lower() for name, value in headers if name.lower() == b"connection"
-        )
-        keep_alive = (
-            reusable
-            and b"close" not in connection_header
-            and (version == b"HTTP/1.1" or b"keep-alive" in connection_header)
-        )
-        if keep_alive and not self._closed:
-            self._idle[key].append(connection)
-        else:
-            writer.close()
-        return httpx.Response(
-            status,
-            headers=headers,
-            content=body,
-            request=request,
-            extensions={"http_version": version},
-        )
+            raise ConnectError(str(error) or type(error).__name__) from None
+        return protocol
 
     async def aclose(self) -> None:
         self._closed = True
         for connections in self._idle.values():
-            for _, writer in connections:
-                writer.close()
+            for connection in connections:
+                connection._close()
         self._idle.clear()
-
-
-def _request_head(request: httpx.Request) -> bytes:
-    target = request.url.raw_path or b"/"
-    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
-    lines.extend(name + b": " + value for name, value in request.headers.raw)
-    return b"\r\n".join(lines) + b"\r\n\r\n"
-
-
-def _parse_head(
-    block: bytes, request: httpx.Request
-) -> tuple[bytes, int, list[tuple[bytes, bytes]]]:
-    status_line, *lines = block[:-4].split(b"\r\n")
-    parts = status_line.split(b" ", 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-        raise httpx.RemoteProtocolError(
-            f"not an HTTP/1.x answer: {status_line[:80]!r}", request=request
-        )
-    headers = []
-    for line in lines:
-        name, colon, value = line.partition(b":")
-        if not colon or not name or name != name.strip():
-            raise httpx.RemoteProtocolError(f"malformed header line {line[:80]!r}", request=request)
-        headers.append((name, value.strip(b" \t")))
-    return parts[0], int(parts[1]), headers
-
-
-async def _read_body(
-    reader: asyncio.StreamReader,
-    method: str,
-    status: int,
-    headers: list[tuple[bytes, bytes]],
-) -> tuple[bytes, bool]:
-    """The body, and whether the connection can carry another request."""
-    if method == "HEAD" or status in _NO_BODY_STATUSES or status == 101:
-        return b"", status != 101
-    encoding = b",".join(v.lower() for n, v in headers if n.lower() == b"transfer-encoding")
-    if encoding:
-        if not encoding.rstrip().endswith(b"chunked"):
-            return await reader.read(MAX_BODY_BYTES), False
-        return await _read_chunked(reader)
-    lengths = {v.strip() for n, v in headers if n.lower() == b"content-length"}
-    if not lengths:
-        return await reader.read(MAX_BODY_BYTES), False
-    if len(lengths) > 1 or not next(iter(lengths)).isdigit():
-        raise asyncio.IncompleteReadError(b"", None)
-    length = int(next(iter(lengths)))
-    if length > MAX_BODY_BYTES:
-        return await reader.readexactly(MAX_BODY_BYTES), False
-    return await reader.readexactly(length), True
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        size_line = await reader.readuntil(b"\r\n")
-        size_text = size_line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise asyncio.IncompleteReadError(size_line, None) from None
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers
-            return b"".join(chunks), True
-        total += size
-        if total > MAX_BODY_BYTES:
-            return b"".join(chunks), False
-        chunks.append(await reader.readexactly(size))
-        await reader.readexactly(2)
