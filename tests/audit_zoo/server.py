@@ -8,18 +8,22 @@ like a production server, so the audit's connection reuse is exercised.
 
 `running_zoo(site)` starts the zoo in its own process (framework settings such
 as Django's are process-wide) and yields its base URL and request counter.
+`/_stats` (requests answered, and when the first and the last of them
+arrived) and `/_reset` are for benchmarks and are not counted themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,15 +48,21 @@ class ZooServer(ThreadingHTTPServer):
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.count = 0
+        self.first: float | None = None
+        self.last: float | None = None
         self.count_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
     def answer(self, request: ZooRequest) -> ZooResponse:
+        name = request.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        if name in ("_count", "_stats", "_reset"):
+            return self._control(name)
+        now = time.perf_counter()
         with self.count_lock:
             self.count += 1
-        name = request.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
-        if name == "_count":
-            return ZooResponse(200, [("Content-Type", "text/plain")], str(self.count).encode())
+            if self.first is None:
+                self.first = now
+            self.last = now
         fixture = self.fixtures.get(name)
         if fixture is None:
             return ZooResponse(404, [("Content-Type", "text/plain")], b"no such fixture")
@@ -64,6 +74,15 @@ class ZooServer(ThreadingHTTPServer):
             _call_asgi(self.asgi_apps[fixture.kind], request, self.server_address), self.loop
         )
         return future.result(timeout=10)
+
+    def _control(self, name: str) -> ZooResponse:
+        with self.count_lock:
+            if name == "_reset":
+                self.first = self.last = None
+            stats = {"count": self.count, "first": self.first, "last": self.last}
+        if name == "_count":
+            return ZooResponse(200, [("Content-Type", "text/plain")], str(self.count).encode())
+        return ZooResponse(200, [("Content-Type", "application/json")], json.dumps(stats).encode())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -197,9 +216,16 @@ class RunningZoo:
         return f"{self.base_url}/{fixture}/api"
 
     def request_count(self) -> int:
+        return int(self.stats()["count"] or 0)
+
+    def stats(self, reset: bool = False) -> dict[str, float | None]:
+        """Requests answered so far, and the zoo's clock (seconds) when the
+        first and the last of them arrived since the last reset."""
         import httpx
 
-        return int(httpx.get(f"{self.base_url}/_count", timeout=5).text)
+        path = "_reset" if reset else "_stats"
+        stats: dict[str, float | None] = httpx.get(f"{self.base_url}/{path}", timeout=5).json()
+        return stats
 
 
 @contextmanager
