@@ -35,8 +35,9 @@ run to run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final, TypeVar
 
 from crossorigin import __version__
@@ -80,6 +81,9 @@ _ASK_CONTENT_TYPE: Final = ("Access-Control-Request-Headers", "content-type")
 HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
     {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}
 )
+#: Failed probes (every retry spent) after which a URL's remaining probes
+#: are not sent: the host stopped answering.
+GIVE_UP_AFTER: Final = 3
 #: A method and a header name no server allows on purpose.
 PROBE_METHOD: Final = "CROSSORIGINPROBE"
 PROBE_HEADER: Final = "x-crossorigin-probe"
@@ -147,6 +151,9 @@ class Scanner:
         self._timeout = timeout
         self._retries = retries
         self._attacker = attacker or AttackerNames.generate()
+        # Deriving probes validates every origin and looks hosts up in the
+        # public suffix list: done once per site, not once per URL.
+        self._probes: dict[Site, tuple[list[Probe], list[Probe]]] = {}
         self._on_request = on_request
         self._on_target = on_target
         self._transport = transport
@@ -155,14 +162,34 @@ class Scanner:
     def attacker(self) -> AttackerNames:
         return self._attacker
 
+    def probes_for(self, site: Site) -> tuple[list[Probe], list[Probe]]:
+        """The reflection probes and the other origin probes for `site`."""
+        probes = self._probes.get(site)
+        if probes is None:
+            probes = self._probes[site] = (
+                reflection_probes(site, self._attacker),
+                derive_probes(site, self._attacker),
+            )
+        return probes
+
     async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
         gate = asyncio.Semaphore(self._concurrency)
         target_gate = asyncio.Semaphore(self._concurrency)
         transport = self._transport or KeepAliveTransport()
 
+        unfinished = len(urls)
+
         async def one(url: str) -> TargetReport:
+            nonlocal unfinished
             async with target_gate:
-                report = await _TargetAudit(self, transport, gate, url).run()
+                # Share the requests in flight among the URLs being audited:
+                # one lane each while there are more URLs than requests, more
+                # for the last ones and for a lone URL.
+                lanes = self._concurrency // min(self._concurrency, unfinished)
+                try:
+                    report = await _TargetAudit(self, transport, gate, url, lanes).run()
+                finally:
+                    unfinished -= 1
             if self._on_target is not None:
                 self._on_target(report)
             return report
@@ -268,11 +295,14 @@ class _TargetAudit:
         transport: KeepAliveTransport,
         gate: asyncio.Semaphore,
         url: str,
+        lanes: int = 1,
     ) -> None:
         self.scanner = scanner
         self.transport = transport
         self.gate = gate
         self.url = url
+        #: How many of this URL's probes may be in flight at once.
+        self.lanes = max(1, lanes)
         self.target: _Target | None = None
         #: In the order the requests were issued; None while one is in flight
         #: (or when it failed).
@@ -323,11 +353,16 @@ class _TargetAudit:
         attacker = self.scanner.attacker
         # The baseline fails fast: a dead host is one error, not fifty.
         await self.send("GET", (_COOKIE,))
-        first, *rest = reflection_probes(site, attacker)
-        control, arbitrary = await asyncio.gather(
-            self.send("GET", ((_ORIGIN, site.serialize()), _COOKIE)),
-            self._probe(first),
-        )
+        reflection, derived = self.scanner.probes_for(site)
+        first, *rest = reflection
+        control_request = ((_ORIGIN, site.serialize()), _COOKIE)
+        if self.lanes > 1:
+            control, arbitrary = await asyncio.gather(
+                self.send("GET", control_request), self._probe(first)
+            )
+        else:
+            control = await self.send("GET", control_request)
+            arbitrary = await self._probe(first)
         judged = [arbitrary]
         if arbitrary.access in (Access.READ, Access.READ_WITH_CREDENTIALS):
             self.report.notes.append(
@@ -342,36 +377,61 @@ class _TargetAudit:
                     f"preflights trust {first.origin}, so any origin: "
                     "the other origin probes were sent as GETs only"
                 )
-            probes = rest + derive_probes(site, attacker)
-            more = await self._gather(self._probe(probe, with_preflight) for probe in probes)
+            probes = rest + derived
+            more = await self._in_lanes(
+                [partial(self._probe, probe, with_preflight) for probe in probes]
+            )
             judged.extend(more)
         for item in judged:
             self._report_trusted(item)
         trusted = [item for item in judged if item.access is not None]
         permissive_origin = trusted[0].probe.origin if trusted else site.serialize()
-        await self._gather(
+        await self._in_lanes(
             [
-                self._check_permissive_preflight(permissive_origin, PROBE_METHOD, []),
-                self._check_permissive_preflight(permissive_origin, "POST", [PROBE_HEADER]),
-                self._check_private_network(f"https://{attacker.domain}"),
+                partial(self._check_permissive_preflight, permissive_origin, PROBE_METHOD, []),
+                partial(
+                    self._check_permissive_preflight, permissive_origin, "POST", [PROBE_HEADER]
+                ),
+                partial(self._check_private_network, f"https://{attacker.domain}"),
             ]
         )
         self._check_wildcards()
         self._check_allow_origin_values()
         self._check_vary(control)
 
-    async def _gather(self, awaitables: Iterable[Awaitable[_T]]) -> list[_T]:
-        """Run every probe; record failures as errors and keep the rest."""
-        results = await asyncio.gather(*awaitables, return_exceptions=True)
-        kept: list[_T] = []
-        for result in results:
-            if isinstance(result, _Unreachable):
-                self.report.errors.append(str(result))
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                kept.append(result)
-        return kept
+    async def _in_lanes(self, jobs: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:
+        """Run `jobs` in order, `lanes` at a time (a lane starts the next job
+        when its last one is done: no task and no waiting per job). Failures
+        are recorded as errors, in job order; the other results are kept.
+        After `GIVE_UP_AFTER` failures the jobs not started yet are skipped
+        (an error says so): a host that stopped answering costs a few
+        timeouts, not one per probe."""
+        done: dict[int, _T] = {}
+        failures: dict[int, _Unreachable] = {}
+        next_job = 0
+
+        async def lane() -> None:
+            nonlocal next_job
+            while next_job < len(jobs) and len(failures) < GIVE_UP_AFTER:
+                index = next_job
+                next_job += 1
+                try:
+                    done[index] = await jobs[index]()
+                except _Unreachable as error:
+                    failures[index] = error
+
+        lanes = min(self.lanes, len(jobs))
+        if lanes == 1:
+            await lane()
+        else:
+            await asyncio.gather(*(lane() for _ in range(lanes)))
+        self.report.errors.extend(str(failures[index]) for index in sorted(failures))
+        if next_job < len(jobs):
+            self.report.errors.append(
+                f"{self.url}: {len(jobs) - next_job} more probes not sent "
+                f"after {len(failures)} failed"
+            )
+        return [done[index] for index in sorted(done)]
 
     # -- origin probes --------------------------------------------------------------
 
