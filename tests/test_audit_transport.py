@@ -291,3 +291,27 @@ def test_request_head_parts() -> None:
     assert encode_header_lines([("Origin", "null"), ("X", "")]) == b"Origin: null\r\nX: \r\n"
     with pytest.raises(ValueError):
         encode_header_lines([("Origin", "https://a.test\r\nX-Injected: 1")])
+
+
+def test_idle_connections_are_kept_for_the_most_recent_hosts_only() -> None:
+    def answer(number: int) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    async def visit(first: str, second: str) -> None:
+        transport = KeepAliveTransport(max_idle_hosts=1)
+        payload = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        try:
+            for url in (first, second, first, first):
+                await transport.request(_endpoint(url), payload, read_timeout=2)
+        finally:
+            await transport.aclose()
+
+    with (
+        raw_server(answer) as (first, first_connections),
+        raw_server(answer) as (second, second_connections),
+    ):
+        asyncio.run(visit(first, second))
+    # The first host's idle connection was closed when the second was used,
+    # and the fourth request reused the third's.
+    assert len(first_connections) == 2
+    assert len(second_connections) == 1

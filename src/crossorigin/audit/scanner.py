@@ -51,7 +51,12 @@ from crossorigin.audit.findings import (
 )
 from crossorigin.audit.http1 import encode_header_lines, request_target
 from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
-from crossorigin.audit.transport import Endpoint, KeepAliveTransport, TransportError
+from crossorigin.audit.transport import (
+    MAX_IDLE_HOSTS,
+    Endpoint,
+    KeepAliveTransport,
+    TransportError,
+)
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.origin import Origin, OriginSyntaxError
@@ -175,7 +180,9 @@ class Scanner:
     async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
         gate = asyncio.Semaphore(self._concurrency)
         target_gate = asyncio.Semaphore(self._concurrency)
-        transport = self._transport or KeepAliveTransport()
+        transport = self._transport or KeepAliveTransport(
+            max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency)
+        )
 
         unfinished = len(urls)
 

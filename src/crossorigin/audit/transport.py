@@ -50,6 +50,8 @@ __all__ = [
 Endpoint = tuple[str, str, int]
 
 _SCHEMES: Final = ("http", "https")
+#: Hosts whose idle connections are kept (the most recently used ones).
+MAX_IDLE_HOSTS: Final = 256
 #: Seconds a read timeout may fire late (see `_Deadlines`).
 TIMEOUT_GRANULARITY: Final = 0.05
 
@@ -251,8 +253,11 @@ class KeepAliveTransport:
     an `ssl.SSLContext`.
     """
 
-    def __init__(self, *, verify: bool | ssl.SSLContext = True) -> None:
+    def __init__(
+        self, *, verify: bool | ssl.SSLContext = True, max_idle_hosts: int = MAX_IDLE_HOSTS
+    ) -> None:
         self._verify = verify
+        self._max_idle_hosts = max_idle_hosts
         self._tls: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._idle: dict[Endpoint, list[_Connection]] = {}
         self._deadlines: _Deadlines | None = None
@@ -301,11 +306,17 @@ class KeepAliveTransport:
         if self._closed:
             connection._close()
             return
-        idle = self._idle.get(endpoint)
+        # Most recently used endpoint last; past `max_idle_hosts`, the least
+        # recently used one's connections are closed (a long list of hosts
+        # must not keep a socket open per host).
+        idle = self._idle.pop(endpoint, None)
         if idle is None:
-            self._idle[endpoint] = [connection]
-        else:
-            idle.append(connection)
+            idle = []
+        idle.append(connection)
+        self._idle[endpoint] = idle
+        if len(self._idle) > self._max_idle_hosts:
+            for stale in self._idle.pop(next(iter(self._idle))):
+                stale._close()
 
     async def _connect(self, endpoint: Endpoint, timeout: float | None) -> _Connection:
         scheme, host, port = endpoint
