@@ -315,3 +315,56 @@ def test_idle_connections_are_kept_for_the_most_recent_hosts_only() -> None:
     # and the fourth request reused the third's.
     assert len(first_connections) == 2
     assert len(second_connections) == 1
+
+
+def _h11_parse(data: bytes, method: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """h11's reading of the same bytes: the second opinion."""
+    import h11
+
+    connection = h11.Connection(h11.CLIENT)
+    connection.send(h11.Request(method=method, target="/", headers=[("Host", "x")]))
+    connection.send(h11.EndOfMessage())
+    connection.receive_data(data)
+    status, headers, body = 0, [], b""
+    while True:
+        event = connection.next_event()
+        if isinstance(event, h11.Response):
+            status = event.status_code
+            headers = [(name.decode(), value.decode()) for name, value in event.headers]
+        elif isinstance(event, h11.Data):
+            body += event.data
+        elif isinstance(event, h11.EndOfMessage):
+            return status, headers, body
+        elif event is h11.NEED_DATA:
+            connection.receive_data(b"")
+        elif isinstance(event, h11.InformationalResponse):
+            continue
+
+
+@pytest.mark.parametrize(
+    ("data", "method"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nVary: Origin\r\n\r\nhello", b"GET"),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n"
+            b"Access-Control-Allow-Origin: https://a.test\r\n\r\n",
+            b"OPTIONS",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX:  spaced \t\r\n\r\n"
+            b"4;x=y\r\nwiki\r\n5\r\npedia\r\n0\r\nTrailer: 1\r\n\r\n",
+            b"GET",
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", b"HEAD"),
+        (b"HTTP/1.0 403 Forbidden\r\nServer: x\r\n\r\nno more", b"GET"),
+    ],
+)
+def test_parser_reads_what_h11_reads(data: bytes, method: bytes) -> None:
+    parser = ResponseParser(head_only=method == b"HEAD")
+    if not parser.feed(data):
+        assert parser.feed_eof()
+    ours = parser.response()
+    status, headers, body = _h11_parse(data, method)
+    assert ours.status == status
+    assert [(name.lower(), value) for name, value in ours.headers] == headers
+    assert ours.body == body
