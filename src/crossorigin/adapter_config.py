@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from crossorigin import fetch_tables
 from crossorigin.engine import Decision, Engine
 from crossorigin.policy import ConfigError, Issue, Policy
 
@@ -38,14 +39,10 @@ __all__ = [
 
 logger: Final = logging.getLogger("crossorigin")
 
-#: Starlette's CORSMiddleware always allows the four CORS-safelisted request
-#: header names, whatever `allow_headers` says; the drop-in keeps that.
-STARLETTE_ALWAYS_ALLOWED_HEADERS: Final = (
-    "accept",
-    "accept-language",
-    "content-language",
-    "content-type",
-)
+#: Starlette's CORSMiddleware always allows these four request header names
+#: (Fetch's no-CORS-safelisted names), whatever `allow_headers` says; the
+#: drop-in keeps that.
+STARLETTE_ALWAYS_ALLOWED_HEADERS: Final = fetch_tables.NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES
 
 Route = tuple[str, Policy]
 

@@ -124,9 +124,9 @@ class CORSMiddleware:
         extra: tuple[Header, ...] | None = None
         engine = self._hot_engine
         if engine is not None:
-            # The hot path: one scan of the raw headers, one dictionary lookup
-            # of a decision made earlier. Two Origin lines are joined, which no
-            # policy allows.
+            # The hot path: one scan of the raw headers (`_origin_of`, inlined),
+            # one dictionary lookup of a decision made earlier. Two Origin lines
+            # are joined, which no policy allows.
             if scope["method"] != "OPTIONS":
                 origin: bytes | None = None
                 for name, value in scope["headers"]:

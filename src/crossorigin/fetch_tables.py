@@ -30,6 +30,7 @@ __all__ = [
     "MAX_SAFELISTED_TOTAL_LENGTH",
     "MAX_SAFELISTED_VALUE_LENGTH",
     "NORMALIZED_METHODS",
+    "NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES",
     "PREFLIGHT_CACHE_DEFAULT_SECONDS",
     "SAFELISTED_CONTENT_TYPES",
     "SAFE_METHODS",
@@ -102,6 +103,15 @@ HTTP_TAB_OR_SPACE: Final = " \t"
 #: is_cors_safelisted_request_header).
 CORS_SAFELISTED_REQUEST_HEADER_NAMES: Final = frozenset(
     {"accept", "accept-language", "content-language", "content-type", "range"}
+)
+
+#: §2.2.2 no-CORS-safelisted request-header names, in the standard's order:
+#: the safelisted names minus the privileged `Range`.
+NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES: Final = (
+    "accept",
+    "accept-language",
+    "content-language",
+    "content-type",
 )
 
 #: §2.2.2 "CORS non-wildcard request-header name": `Authorization`. A `*` in

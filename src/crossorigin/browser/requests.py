@@ -63,9 +63,7 @@ CHROMIUM_SAFELISTED_CLIENT_HINTS: Final[dict[str, Callable[[str], bool]]] = {
 }
 
 #: Fetch §2.2.2 "no-CORS-safelisted request-header name".
-_NO_CORS_SAFELISTED_NAMES: Final = frozenset(
-    {"accept", "accept-language", "content-language", "content-type"}
-)
+_NO_CORS_SAFELISTED_NAMES: Final = frozenset(fetch_tables.NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES)
 #: Fetch §2.2.2 header value normalization strips these from both ends.
 _HTTP_WHITESPACE: Final = " \t\r\n"
 _INVALID_VALUE_CHARACTERS: Final = frozenset("\x00\r\n")
