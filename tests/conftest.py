@@ -8,6 +8,7 @@ its own context or page in it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def playwright_instance() -> Iterator[Any]:
     reason = chromium_unavailable()
     if reason is not None:
+        # In CI a missing browser is a broken set-up, never a quiet skip of
+        # every real-browser test (scripts/install-system-deps installs it).
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
