@@ -67,7 +67,7 @@ demo: $(RUN_STAMP)
 # Wall-clock (interleaved rounds) and CPU instructions per request (callgrind,
 # steady on a noisy machine; needs Debian's valgrind).
 bench: $(STAMP)
-	$(PY) bench/bench_asgi.py
+	$(PY) bench/bench_asgi.py --rounds 25
 	$(PY) bench/bench_wsgi.py
 	$(PY) bench/bench_instructions.py --suite asgi
 	$(PY) bench/bench_instructions.py --suite flask --requests 300

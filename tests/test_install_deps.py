@@ -62,7 +62,8 @@ class Machine:
             _fake(
                 self.bin / "npm",
                 f'echo "npm $*" >> {self.log}\n'
-                'while [ "$1" != --prefix ]; do shift; done; /bin/mkdir -p "$2/node_modules/express"',
+                'while [ "$1" != --prefix ]; do shift; done\n'
+                '/bin/mkdir -p "$2/node_modules/express"',
             )
         else:
             _fake(self.bin / program, "exit 0")
