@@ -250,3 +250,146 @@ def test_snippet_tabs(ui: PageUnderTest) -> None:
     assert ui.page.locator("#snippet-nginx").is_visible()
     assert "map $http_origin" in ui.text("#snippet-nginx")
     assert ui.page.locator("#snippet-fastapi").is_hidden()
+
+
+# -- the page under its other name, errors that are not CORS, layout, permalinks ---------
+
+
+def _open(chromium_browser: Any, url: str, width: int, height: int) -> Any:
+    context = chromium_browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='true']")
+    return page
+
+
+def test_opened_at_127_0_0_1_the_page_uses_that_origin(
+    chromium_browser: Any, playground: Playground
+) -> None:
+    """The playground is named localhost; opened as 127.0.0.1 the page is another
+    origin, and the first preset must still allow it."""
+    assert playground.host == "localhost"
+    origin = f"http://127.0.0.1:{playground.page.port}"
+    page = _open(chromium_browser, origin + "/", 1280, 900)
+    try:
+        ui = PageUnderTest(page, playground)
+        assert ui.text("#page-origin") == origin
+        assert page.input_value("#p-origins") == origin
+        attempt = ui.send()
+        assert page.get_attribute("#result", "data-verdict") == "allowed"
+        (exchange,) = playground.api.recorder.exchanges(attempt)
+        assert ["Origin", origin] in exchange["request_headers"]
+        assert ui.chromium_cors_errors(attempt, expected=False) == []
+    finally:
+        page.context.close()
+
+
+def test_a_header_line_without_a_colon_is_a_fetch_type_error(ui: PageUnderTest) -> None:
+    ui.preset("simple-get")
+    ui.page.fill("#r-headers", "Authorization Bearer demo-token")
+    attempt = ui.send()
+    assert ui.page.get_attribute("#result", "data-verdict") == "rejected"
+    headline = ui.text("#headline")
+    assert "TypeError" in headline and "not a CORS error" in headline
+    assert "Blocked by CORS" not in headline
+    assert "`Name: value`" not in ui.text("#story")  # code spans are drawn as code
+    assert "is not a header name" in ui.text("#story")
+    assert ui.playground.api.recorder.exchanges(attempt) == []
+    assert ui.page.get_attribute("#result", "data-agree") == "true"
+
+
+def _overflow(page: Any) -> list[str]:
+    """Elements reaching past the viewport's right edge, and the page's own width."""
+    return list(
+        page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                const wide = Array.from(document.querySelectorAll('body *'))
+                    .filter(e => e.getClientRects().length)
+                    .filter(e => e.getBoundingClientRect().right > width + 0.5)
+                    .map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`);
+                if (document.documentElement.scrollWidth > width) wide.push('document');
+                return wide;
+            }"""
+        )
+    )
+
+
+def test_send_is_above_the_fold_at_1280x800(chromium_browser: Any, playground: Playground) -> None:
+    page = _open(chromium_browser, playground.page_url, 1280, 800)
+    try:
+        for preset in PRESETS:
+            page.click(f"button[data-preset='{preset['id']}']")
+            box = page.locator("#send").bounding_box()
+            assert box is not None
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 800, (preset["id"], box)
+            center = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", center) == "send"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "viewport-1280x800.png"))
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p["id"] for p in PRESETS])
+def test_nothing_overflows_at_390_px(
+    chromium_browser: Any, playground: Playground, preset: dict[str, Any]
+) -> None:
+    page = _open(chromium_browser, playground.page_url, 390, 844)
+    try:
+        page.click(f"button[data-preset='{preset['id']}']")
+        assert _overflow(page) == []
+        page.click("#send")
+        page.wait_for_selector("#result[data-state='done']")
+        for details in page.locator("details").all():
+            details.evaluate("node => { node.open = true; }")
+        assert _overflow(page) == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"phone-{preset['id']}.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_a_permalink_restores_policy_and_request(
+    chromium_browser: Any, ui: PageUnderTest, playground: Playground
+) -> None:
+    ui.preset("preflighted-put")
+    ui.page.fill("#p-headers", "Authorization, Content-Type, X-Trace")
+    ui.page.fill("#p-max-age", "30")
+    ui.page.check("#p-credentials")
+    ui.page.fill("#r-headers", "Authorization: Bearer é\nX-Trace: 1")
+    ui.page.select_option("#r-credentials", "include")
+    ui.page.fill("#r-read", "X-Total-Count")
+    link = ui.page.get_attribute("#permalink", "href")
+    assert link and link.startswith("#s=")
+    fields = ("#p-origins", "#p-methods", "#p-headers", "#p-expose", "#p-max-age")
+    fields += ("#r-method", "#r-headers", "#r-credentials", "#r-body", "#r-read")
+    before = {field: ui.page.input_value(field) for field in fields}
+    attempt = ui.send()
+    before_verdict = ui.page.get_attribute("#result", "data-verdict")
+    assert ui.page.evaluate("location.hash") == link  # the address bar holds it after Send
+
+    # A fresh page under the other loopback name: `{page}` follows the origin.
+    other = f"http://127.0.0.1:{playground.page.port}/{link}"
+    page = _open(chromium_browser, other, 1280, 900)
+    try:
+        assert page.get_attribute("body", "data-scenario") == "link"
+        after = {field: page.input_value(field) for field in fields}
+        origin = f"http://127.0.0.1:{playground.page.port}"
+        assert after["#p-origins"] == origin
+        assert {k: v for k, v in after.items() if k != "#p-origins"} == {
+            k: v for k, v in before.items() if k != "#p-origins"
+        }
+        assert page.is_checked("#p-credentials")
+        replay = PageUnderTest(page, playground)
+        again = replay.send()
+        assert again != attempt
+        assert page.get_attribute("#result", "data-verdict") == before_verdict
+        # A damaged link says so and falls back to the first case.
+        page.goto(f"http://127.0.0.1:{playground.page.port}/?x#s=%%%")
+        page.wait_for_selector("body[data-ready='true']")
+        assert "could not be opened" in page.inner_text("#link-problem")
+        assert page.get_attribute("#lesson", "data-preset") == PRESETS[0]["id"]
+    finally:
+        page.context.close()

@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from crossorigin.playground.server import Playground
+from crossorigin.playground.server import ListenError, Playground
 
 __all__ = ["command"]
 
@@ -31,7 +31,7 @@ def command(page_port: int, api_port: int, host: str, open_browser: bool) -> int
     browser's verdict and why."""
     try:
         playground = Playground(host=host, page_port=page_port, api_port=api_port)
-    except ValueError as error:
+    except (ValueError, ListenError) as error:
         click.echo(f"crossorigin demo: {error}", err=True)
         return 2
     except OSError as error:

@@ -152,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/static/"):
             self._page(url.path.removeprefix("/static/"))
         elif url.path == "/control/state":
-            self._json(200, self.server.playground.state())
+            self._json(200, self.server.playground.state(self.headers.get("Host", "")))
         elif url.path == "/control/exchanges":
             attempt = parse_qs(url.query).get("attempt", [""])[0]
             self._json(200, {"exchanges": self.server.playground.api.recorder.exchanges(attempt)})
@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200, policy_response(data.get("policy"), playground, apply=bool(data.get("apply")))
             )
         elif path == "/control/report":
-            self._json(200, playground.report(data))
+            self._json(200, playground.report(data, self.headers.get("Host", "")))
         else:
             self._error(404, f"no route {path}")
 
@@ -204,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         suffix = "." + name.rpartition(".")[2]
         extra: tuple[tuple[str, str], ...] = ()
         if name == "index.html":
-            api_origin = self.server.playground.api_origin
+            api_origin = self.server.playground.origins_for(self.headers.get("Host", ""))[1]
             extra = (
                 ("Set-Cookie", SESSION_COOKIE),
                 (
@@ -257,8 +257,12 @@ class PageServer:
         self._thread.join(timeout=5)
 
 
-def report_for(playground: Playground, data: dict[str, Any]) -> dict[str, Any]:
-    """The report of one attempt from the page's POST body."""
+def report_for(
+    playground: Playground, data: dict[str, Any], host_header: str = ""
+) -> dict[str, Any]:
+    """The report of one attempt from the page's POST body, for the page
+    opened under the name in `host_header`."""
+    page_origin, api_origin = playground.origins_for(host_header)
     attempt = str(data.get("attempt") or "")
     exchanges = playground.api.recorder.exchanges(attempt)
     policy = next((e["policy"] for e in exchanges if e.get("policy")), None)
@@ -269,9 +273,11 @@ def report_for(playground: Playground, data: dict[str, Any]) -> dict[str, Any]:
     browser = data.get("browser") or {}
     return build_report(
         attempt=attempt,
-        page_origin=playground.page_origin,
-        api_origin=playground.api_origin,
-        url=str(data.get("url") or playground.api_url),
+        page_origin=page_origin,
+        api_origin=api_origin,
+        url=str(
+            data.get("url") or api_origin + playground.api_url.removeprefix(playground.api_origin)
+        ),
         request=request if isinstance(request, dict) else {},
         exchanges=exchanges,
         browser=browser if isinstance(browser, dict) else {},

@@ -16,8 +16,9 @@ lists each check and `agree` is False, so the page can flag it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from crossorigin import fetch_tables
@@ -28,6 +29,10 @@ from crossorigin.playground.snippets import SNIPPET_STACKS, policy_snippets
 from crossorigin.policy import ConfigError, Policy
 
 __all__ = ["build_report", "scenario_for"]
+
+
+#: A header name is a token (RFC 9110 section 5.6.2); fetch() throws on anything else.
+_TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _pairs(value: object) -> list[list[str]]:
@@ -236,8 +241,14 @@ def _story(
     if trace.failed_at == "request":
         lines.append(
             f"fetch() refused to send anything: {trace.error or browser.get('error')}. "
-            "No request left the browser."
+            "No request left the browser, so CORS never came into it."
         )
+        bad = [name for name, _ in request.headers if not _TOKEN.fullmatch(name)]
+        if bad:
+            lines.append(
+                f"`{bad[0]}` is not a header name: each header line reads `Name: value`, and a "
+                "name has no spaces (a line without a colon becomes a name)."
+            )
         return lines
     preflight = next((e for e in exchanges if e["kind"] == "preflight"), None)
     actual = next((e for e in exchanges if e["kind"] != "preflight"), None)
@@ -364,7 +375,12 @@ def build_report(
     explanation = explain_trace(trace)
     agreement = _agreement(trace, browser, exchanges)
     hidden = [name for name, value in trace.readable_headers.items() if value is None]
-    if not trace.allowed:
+    if not trace.allowed and explanation.cause == "request-rejected":
+        # fetch() threw before anything was sent (an invalid header name or
+        # value, a body on GET...): a TypeError of the Fetch API, not CORS.
+        verdict = "rejected"
+        headline = "fetch() threw a TypeError: the browser sent nothing (not a CORS error)"
+    elif not trace.allowed:
         verdict = "blocked"
         headline = "Blocked by CORS: your page cannot read the answer"
     elif hidden and explanation.cause == "unreadable-headers":

@@ -159,6 +159,102 @@
     for (const note of noteList) notes.append(issueItem(note));
   }
 
+  // -- permalinks ----------------------------------------------------------------------------
+  // `#s=` + base64url(UTF-8 JSON {v: 1, policy, request}) restores a scenario. The
+  // fragment never reaches a server; the page's own origin is written `{page}`, so
+  // a link works on whatever name and port the playground is opened under.
+  // Nothing in a link is applied to the API until Send is pressed.
+
+  const LINK_PREFIX = "#s=";
+  const MAX_LINK = 16384;
+
+  function toBase64Url(text) {
+    let binary = "";
+    for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function fromBase64Url(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    const binary = atob(base64 + "===".slice((base64.length + 3) % 4));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  }
+
+  function scenarioLink() {
+    const policy = policyFromForm();
+    if (Array.isArray(policy.origins)) {
+      policy.origins = policy.origins.map((origin) => (origin === state.page_origin ? "{page}" : origin));
+    }
+    const request = requestFromForm();
+    return LINK_PREFIX + toBase64Url(JSON.stringify({ v: 1, policy, request }));
+  }
+
+  function updatePermalink() {
+    if (state) $("permalink").href = scenarioLink();
+  }
+
+  function strings(value) {
+    return Array.isArray(value) ? value.filter((item) => typeof item === "string") : [];
+  }
+
+  // The scenario in a link, checked field by field: a link is input from anyone.
+  function scenarioFromLink(hash) {
+    if (hash.length > MAX_LINK) throw new Error("the link is too long");
+    let data;
+    try {
+      data = JSON.parse(fromBase64Url(hash.slice(LINK_PREFIX.length)));
+    } catch (error) {
+      throw new Error("the link is damaged (it is not a scenario this page wrote)");
+    }
+    if (!data || typeof data !== "object" || data.v !== 1) throw new Error("the link holds no scenario of this version");
+    const page = (value) => (value === "{page}" ? state.page_origin : value);
+    const policy = data.policy && typeof data.policy === "object" ? data.policy : {};
+    const request = data.request && typeof data.request === "object" ? data.request : {};
+    return {
+      policy: {
+        origins: policy.origins === "*" ? "*" : strings(policy.origins).map(page),
+        methods: strings(policy.methods),
+        request_headers: strings(policy.request_headers),
+        credentials: policy.credentials === true,
+        expose_headers: strings(policy.expose_headers),
+        max_age: typeof policy.max_age === "number" || typeof policy.max_age === "string" ? policy.max_age : null,
+      },
+      request: {
+        method: Array.from($("r-method").options, (option) => option.value).includes(request.method) ? request.method : "GET",
+        headers: Array.isArray(request.headers)
+          ? request.headers.filter((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((part) => typeof part === "string"))
+          : [],
+        credentials: ["same-origin", "include", "omit"].includes(request.credentials) ? request.credentials : "same-origin",
+        body: typeof request.body === "string" ? request.body : "",
+        read: strings(request.read),
+      },
+    };
+  }
+
+  function loadLink(hash) {
+    const problem = $("link-problem");
+    let scenario;
+    try {
+      scenario = scenarioFromLink(hash);
+    } catch (error) {
+      problem.hidden = false;
+      problem.textContent = `This page's link could not be opened: ${error.message}. Showing the first case instead.`;
+      return false;
+    }
+    problem.hidden = true;
+    currentPreset = null;
+    for (const button of document.querySelectorAll("#preset-buttons button")) button.setAttribute("aria-pressed", "false");
+    $("lesson").hidden = true;
+    $("result").hidden = true;
+    fillPolicy(scenario.policy);
+    fillRequest(scenario.request);
+    showPolicyResult({ ok: true, notes: [] });
+    updatePermalink();
+    document.body.dataset.scenario = "link";
+    return true;
+  }
+
   // -- presets -----------------------------------------------------------------------------
 
   async function loadPreset(preset) {
@@ -185,6 +281,7 @@
     }
     $("result").hidden = true;
     showPolicyResult({ ok: true, notes: [] });
+    updatePermalink();
   }
 
   // -- sending ------------------------------------------------------------------------------
@@ -226,6 +323,8 @@
       const request = requestFromForm();
       const readHeaders = request.read;
       const browser = await browserFetch(url, request, readHeaders);
+      // The address bar now holds this scenario: copy it to share or come back.
+      history.replaceState(null, "", scenarioLink());
       const report = await postJSON("/control/report", {
         attempt,
         url,
@@ -250,7 +349,7 @@
     result.dataset.preset = currentPreset ? currentPreset.id : "";
     const verdict = $("verdict");
     verdict.className = `verdict ${report.verdict}`;
-    $("verdict-mark").textContent = { allowed: "✓", partial: "!", blocked: "✕" }[report.verdict] || "?";
+    $("verdict-mark").textContent = { allowed: "✓", partial: "!", blocked: "✕", rejected: "!" }[report.verdict] || "?";
     $("headline").textContent = report.headline;
     const story = clear($("story"));
     for (const line of report.story || []) story.append(el("li", {}, prose(line)));
@@ -457,9 +556,14 @@
       buttons.append(button);
     }
     $("request-form").addEventListener("input", updatePreview);
+    $("request-form").addEventListener("input", updatePermalink);
+    $("policy-form").addEventListener("input", updatePermalink);
     $("request-form").addEventListener("submit", send);
     $("policy-form").addEventListener("submit", send);
-    await loadPreset(state.presets[0]);
+    window.addEventListener("hashchange", () => {
+      if (location.hash.startsWith(LINK_PREFIX)) loadLink(location.hash);
+    });
+    if (!(location.hash.startsWith(LINK_PREFIX) && loadLink(location.hash))) await loadPreset(state.presets[0]);
     document.body.dataset.ready = "true";
   }
 
