@@ -130,7 +130,14 @@ def test_command_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> No
         taken.listen()
         port = taken.getsockname()[1]
         assert main(["demo", "--page-port", str(port), "--api-port", "0"]) == 2
-    assert "--page-port" in capsys.readouterr().err
+        page_error = capsys.readouterr().err
+        assert main(["demo", "--page-port", "0", "--api-port", str(port)]) == 2
+        api_error = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port} for the page" in page_error
+    assert "--page-port" in page_error and "--api-port" not in page_error
+    assert f"cannot listen on 127.0.0.1:{port} for the API" in api_error
+    assert "--api-port" in api_error
+    assert "Traceback" not in page_error + api_error
 
 
 # -- the page origin ----------------------------------------------------------------------
@@ -168,6 +175,66 @@ def test_control_api_refuses_other_host_names(playground: Playground, client: ht
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert form.status_code == 415
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
+def test_state_and_reports_follow_the_name_the_page_was_opened_under(
+    playground: Playground, client: httpx.Client, name: str
+) -> None:
+    """Opened as 127.0.0.1 the page is not http://localhost:PORT: its presets
+    must allow the origin it really has, and the API is addressed the same way."""
+    host = f"{name}:{playground.page.port}"
+    page_origin = f"http://{host}"
+    api_origin = f"http://{name}:{playground.api.port}"
+    base = playground.page_origin
+    state = client.get(base + "/control/state", headers={"Host": host}).json()
+    assert state["page_origin"] == page_origin
+    assert state["api_url"] == api_origin + "/api/items"
+    assert state["presets"][0]["policy"]["origins"] == [page_origin]
+    csp = client.get(base + "/", headers={"Host": host}).headers["content-security-policy"]
+    assert f"connect-src 'self' {api_origin};" in csp
+    _set_policy(client, playground, state["presets"][0]["policy"])
+    url = state["api_url"] + f"?attempt=t-name-{name}"
+    client.get(url, headers={"Origin": page_origin})
+    report = client.post(
+        base + "/control/report",
+        headers={"Host": host},
+        json={
+            "attempt": f"t-name-{name}",
+            "url": url,
+            "request": {"method": "GET", "headers": [], "credentials": "same-origin"},
+            "browser": {"resolved": True, "status": 200, "readable": {}},
+            "read_headers": [],
+        },
+    ).json()
+    assert report["page_origin"] == page_origin
+    assert report["verdict"] == "allowed"
+
+
+def test_a_fetch_type_error_is_not_headlined_as_cors() -> None:
+    report = build_report(
+        attempt="x",
+        page_origin=PAGE,
+        api_origin="http://localhost:8000",
+        url="http://localhost:8000/api/items?attempt=x",
+        request={
+            "method": "GET",
+            "headers": [["Authorization Bearer x", ""]],
+            "credentials": "same-origin",
+        },
+        exchanges=[],
+        browser={
+            "resolved": False,
+            "error": "TypeError: Failed to execute 'fetch' on 'Window': Invalid name",
+        },
+        read_headers=[],
+        policy={"origins": [PAGE]},
+    )
+    assert report["verdict"] == "rejected"
+    assert "TypeError" in report["headline"]
+    assert "CORS" not in report["headline"].replace("not a CORS error", "")
+    assert any("`Authorization Bearer x` is not a header name" in line for line in report["story"])
+    assert report["agree"] is True
 
 
 def test_state(playground: Playground, client: httpx.Client) -> None:
