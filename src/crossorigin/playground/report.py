@@ -4,8 +4,8 @@ Theory of operation: the page sends a real `fetch()` to the API origin and
 then reports what the browser let it see. `build_report` puts that beside
 the exchanges the API recorded, and asks the browser model what Chromium
 should have done with exactly those responses (`simulate_trace` on a
-DESIGN.md scenario built from the recording). The model's trace is then
-explained by `crossorigin.check.explain_trace`, the same words and per-stack
+scenario, as `crossorigin simulate` reads it, built from the recording). The
+model's trace is then explained by `crossorigin.check.explain_trace`, the same words and per-stack
 fixes `crossorigin check` prints, and told as a short story for someone who
 has never heard of CORS. Every fact of the verdict comes from the model or
 the recording; this module only arranges and compares them.
@@ -58,8 +58,8 @@ def scenario_for(
     exchanges: Sequence[Mapping[str, Any]],
     read_headers: Sequence[str],
 ) -> dict[str, Any]:
-    """The DESIGN.md scenario of this attempt: the page's request, and the
-    responses the API really sent (so `crossorigin simulate` can replay it)."""
+    """The scenario of this attempt: the page's request, and the responses the
+    API really sent (so `crossorigin simulate` can replay it)."""
     responses: dict[str, list[dict[str, Any]]] = {"preflight": [], "actual": []}
     for exchange in exchanges:
         kind = "preflight" if exchange["kind"] == "preflight" else "actual"
