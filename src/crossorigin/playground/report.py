@@ -5,8 +5,8 @@ then reports what the browser let it see. `build_report` puts that beside
 the exchanges the API recorded, and asks the browser model what Chromium
 should have done with exactly those responses (`simulate_trace` on a
 scenario, as `crossorigin simulate` reads it, built from the recording). The
-model's trace is then explained by `crossorigin.check.explain_trace`, the same words and per-stack
-fixes `crossorigin check` prints, and told as a short story for someone who
+model's trace is then explained by `crossorigin.check.explain_trace`, the
+same words and per-stack fixes `crossorigin check` prints, and told as a short story for someone who
 has never heard of CORS. Every fact of the verdict comes from the model or
 the recording; this module only arranges and compares them.
 
