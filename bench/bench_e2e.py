@@ -1,0 +1,201 @@
+"""End to end: requests per second through uvicorn (uvloop, httptools) on
+loopback, measured by wrk, for the bare app, a no-op send-wrapping middleware,
+Starlette's CORSMiddleware and crossorigin.
+
+Method: one uvicorn process per variant, all started before the first round
+and kept warm; each round runs wrk once against every variant, in a freshly
+shuffled order (interleaved, so drift and noise hit every variant alike).
+A variant's cost is the median over rounds of its throughput divided by the
+bare app's throughput in the same round. wrk gets one thread and the server
+one process: on a 2-core machine each has a core.
+
+Kinds: an allowed GET (`Origin` in the policy), a GET without `Origin`, and
+a preflight. Run: `make bench` (or `python bench/bench_e2e.py --rounds 5`).
+Needs Debian's `wrk` and PyPI's uvloop and httptools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VARIANTS = ("bare", "noop", "starlette", "crossorigin")
+LABELS = {
+    "bare": "bare app",
+    "noop": "no-op + send wrap",
+    "starlette": "Starlette CORSMiddleware",
+    "crossorigin": "crossorigin",
+}
+KINDS: dict[str, tuple[str, list[str]]] = {
+    "allowed GET": ("GET", ["Origin: https://a.example"]),
+    "no Origin": ("GET", []),
+    "preflight": (
+        "OPTIONS",
+        [
+            "Origin: https://a.example",
+            "Access-Control-Request-Method: PUT",
+            "Access-Control-Request-Headers: content-type,authorization",
+        ],
+    ),
+}
+_RATE = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.MULTILINE)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_ERRORS = re.compile(r"Socket errors: (.*)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"uvicorn did not listen on port {port} within {seconds} s")
+
+
+@contextmanager
+def servers(application: str) -> Iterator[dict[str, int]]:
+    processes: list[subprocess.Popen[bytes]] = []
+    ports: dict[str, int] = {}
+    try:
+        for variant in VARIANTS:
+            port = _free_port()
+            environment = {
+                **os.environ,
+                "CROSSORIGIN_BENCH_VARIANT": variant,
+                "CROSSORIGIN_BENCH_APP": application,
+                "PYTHONPATH": str(HERE),
+            }
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "e2e_app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--lifespan",
+                "off",
+            ]
+            process = subprocess.Popen(command, env=environment, cwd=HERE)
+            processes.append(process)
+            _wait_listening(port, process)
+            ports[variant] = port
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wrk(port: int, method: str, headers: list[str], seconds: int, connections: int) -> float:
+    """Requests per second; any socket error or unexpected status fails the run."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    with tempfile.TemporaryDirectory() as scratch:
+        if method != "GET":
+            script = Path(scratch) / "method.lua"
+            script.write_text(f'wrk.method = "{method}"\n')
+            command += ["-s", str(script)]
+        command.append(f"http://127.0.0.1:{port}/items")
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    output = result.stdout
+    rate = _RATE.search(output)
+    if rate is None:
+        raise SystemExit(f"wrk printed no rate:\n{output}\n{result.stderr}")
+    bad = _NON_2XX.search(output)
+    errors = _ERRORS.search(output)
+    if bad is not None or errors is not None:
+        raise SystemExit(f"wrk saw errors or non-2xx answers:\n{output}")
+    return float(rate.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3, help="per wrk run (whole seconds)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--app", choices=("raw", "starlette"), default="raw")
+    parser.add_argument("--kinds", nargs="*", choices=list(KINDS), default=list(KINDS))
+    arguments = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench_e2e: wrk is not installed (Debian package `wrk`)", file=sys.stderr)
+        return 2
+
+    rates: dict[tuple[str, str], list[float]] = {
+        (variant, kind): [] for variant in VARIANTS for kind in arguments.kinds
+    }
+    with servers(arguments.app) as ports:
+        cells = [(variant, kind) for variant in VARIANTS for kind in arguments.kinds]
+        for kind in arguments.kinds:  # warm-up, not recorded
+            method, headers = KINDS[kind]
+            for variant in VARIANTS:
+                wrk(ports[variant], method, headers, 1, arguments.connections)
+        for _ in range(arguments.rounds):
+            random.shuffle(cells)
+            for variant, kind in cells:
+                method, headers = KINDS[kind]
+                rate = wrk(
+                    ports[variant], method, headers, arguments.seconds, arguments.connections
+                )
+                rates[(variant, kind)].append(rate)
+
+    print(
+        f"End to end: uvicorn (uvloop, httptools) + wrk -t1 -c{arguments.connections}, "
+        f"{arguments.app} app, {arguments.rounds} interleaved rounds of {arguments.seconds:g} s"
+    )
+    print()
+    print("| variant | " + " | ".join(f"{kind} req/s (vs bare)" for kind in arguments.kinds) + " |")
+    print("|---|" + "---|" * len(arguments.kinds))
+    for variant in VARIANTS:
+        cells_text = []
+        for kind in arguments.kinds:
+            median_rate = statistics.median(rates[(variant, kind)])
+            ratios = [
+                ours / bare
+                for ours, bare in zip(rates[(variant, kind)], rates[("bare", kind)], strict=True)
+            ]
+            change = (statistics.median(ratios) - 1) * 100
+            cells_text.append(f"{median_rate:,.0f} ({change:+.1f}%)")
+        print(f"| {LABELS[variant]} | " + " | ".join(cells_text) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
