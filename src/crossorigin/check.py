@@ -37,10 +37,12 @@ URL without a scheme, connection refused, timeout).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import socket
 import sys
-import time
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -697,16 +699,58 @@ class BodyRead:
     any content coding is undone), and why reading stopped early, if it did."""
 
     bytes_read: int
-    stopped: str | None = None  # "size" (MAX_BODY_BYTES) or "time" (--timeout)
+    #: "size" (MAX_BODY_BYTES), "time" (--timeout) or "error" (the body broke off)
+    stopped: str | None = None
+
+
+class _Deadline:
+    """Hangs up a connection that is still busy when its time is up.
+
+    httpx's timeouts bound each read, not an exchange: a server sending one
+    byte just within every read timeout keeps a request alive for hours. The
+    socket is learnt from httpcore's `trace` extension when it connects (each
+    request gets its own connection, see `HttpxTransport`); at the deadline a
+    timer thread shuts it down, which ends the blocked read at once."""
+
+    def __init__(self) -> None:
+        self._sockets: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+        self.expired = False
+
+    def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        if name.endswith("connect_tcp.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                self._sockets.append(sock)
+
+    def start(self, seconds: float) -> None:
+        self.cancel()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class HttpxTransport:
     """Sends the model's requests with httpx, without following redirects.
 
-    Responses are streamed: the headers are what the model needs; of the
-    body, at most `max_body` raw bytes are read within `timeout` seconds and
-    the connection is then dropped. `bodies` lists one `BodyRead` per request
-    sent, in order (the order of `Trace.exchanges`)."""
+    Responses are streamed: the headers are what the model needs, and they
+    must arrive within `timeout` seconds of the request; of the body, at most
+    `max_body` raw bytes are read within `timeout` more seconds, then the
+    connection is dropped. `bodies` lists one `BodyRead` per request sent, in
+    order (the order of `Trace.exchanges`). No connection is reused: each
+    exchange's deadline owns its socket."""
 
     def __init__(
         self, *, timeout: float = 10.0, body: bytes | None = None, max_body: int = MAX_BODY_BYTES
@@ -719,6 +763,7 @@ class HttpxTransport:
             timeout=timeout,
             headers={"User-Agent": _USER_AGENT},
             trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
         self._body = body
         self._timeout = timeout
@@ -732,32 +777,52 @@ class HttpxTransport:
         self, kind: str, method: str, url: str, headers: Sequence[tuple[str, str]]
     ) -> HTTPResponse:
         body = self._body if kind == "actual" and method not in ("GET", "HEAD") else None
+        deadline = _Deadline()
+        deadline.start(self._timeout)
         try:
-            with self._client.stream(method, url, headers=list(headers), content=body) as response:
+            with self._client.stream(
+                method,
+                url,
+                headers=list(headers),
+                content=body,
+                extensions={"trace": deadline.trace},
+            ) as response:
                 pairs = tuple(
                     (name.decode("latin-1"), value.decode("latin-1"))
                     for name, value in response.headers.raw
                 )
-                self.bodies.append(self._read_body(response))
+                deadline.start(self._timeout)
+                self.bodies.append(self._read_body(response, deadline))
         except self._httpx.TimeoutException as error:
             raise CheckError(f"{method} {url}: timed out ({error.__class__.__name__})") from None
         except self._httpx.HTTPError as error:
+            if deadline.expired:
+                raise CheckError(
+                    f"{method} {url}: timed out (no complete response head within "
+                    f"{self._timeout:g} s)"
+                ) from None
             raise CheckError(f"{method} {url}: {_network_message(error)}") from None
+        finally:
+            deadline.cancel()
         return HTTPResponse(response.status_code, pairs)
 
-    def _read_body(self, response: Any) -> BodyRead:
+    def _read_body(self, response: Any, deadline: _Deadline) -> BodyRead:
         # iter_raw: the bytes as sent, never gunzipped (a 1 MiB gzip bomb would
         # otherwise expand to gigabytes); leaving the `with` early closes the
         # connection instead of draining an endless body.
-        deadline = time.monotonic() + self._timeout
         received = 0
-        for chunk in response.iter_raw():
-            received += len(chunk)
-            if received >= self._max_body:
-                return BodyRead(min(received, self._max_body), "size")
-            if time.monotonic() > deadline:
-                return BodyRead(received, "time")
-        return BodyRead(received)
+        try:
+            for chunk in response.iter_raw():
+                received += len(chunk)
+                if received >= self._max_body:
+                    return BodyRead(min(received, self._max_body), "size")
+                if deadline.expired:
+                    return BodyRead(received, "time")
+        except self._httpx.HTTPError:
+            # The body is not part of the verdict: a timeout or a broken body
+            # after complete headers only ends the reading.
+            return BodyRead(received, "time" if deadline.expired else "error")
+        return BodyRead(received, "time" if deadline.expired else None)
 
 
 def _network_message(error: Exception) -> str:
@@ -926,6 +991,8 @@ def _body_line(read: BodyRead) -> str | None:
             f"   [dim]< body: stopped reading after {read.bytes_read:,} bytes at the time "
             "limit (the verdict needs the headers only)[/]"
         )
+    if read.stopped == "error":
+        return f"   [dim]< body: broke off after {read.bytes_read:,} bytes[/]"
     return None
 
 
