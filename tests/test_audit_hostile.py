@@ -151,3 +151,13 @@ def test_non_utf8_target_lines_are_errors_not_a_traceback(
     ]
     assert all("not UTF-8" in error for error in errors)
     assert "\x1b" not in captured.err
+
+
+def test_a_huge_url_argument_is_one_short_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit("http://a.test/" + "x" * 70_000) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert "argument: longer than 8,192 characters: http://a.test/xxx" in line
+    assert "(70,014 characters)" in line
+    assert len(line) < 200
