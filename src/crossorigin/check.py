@@ -21,14 +21,16 @@ The explanation half needs no network and is used by the playground too:
   cause), and a concrete fix for each stack: the middleware arguments or
   configuration lines that make this request pass.
 
-What comes back from the network is hostile until shown otherwise. Bodies
-are never needed for the verdict: each is read raw (never decompressed, so a
-gzip bomb stays a few kilobytes) and at most `MAX_BODY_BYTES` of it, within
-`--timeout` seconds, then the connection is dropped; the output says when a
-body was cut short. Every value shown in the terminal (header names and
-values, URLs from `Location`, the explanation that quotes them) passes
-through `crossorigin.terminal.safe` before rich's markup escaping, so a
-crafted header cannot move the cursor, erase a line or retitle the window.
+What comes back from the network is hostile until shown otherwise. A
+response head must be complete within `--timeout` seconds (not only each
+read). Bodies are never needed for the verdict: each is read raw (never
+decompressed, so a gzip bomb stays a few kilobytes) and at most
+`MAX_BODY_BYTES` of it, within `--timeout` more seconds, then the connection
+is dropped; the output says when a body was cut short. Every value shown in
+the terminal (header names and values, URLs from `Location`, the explanation
+that quotes them) passes through `crossorigin.terminal.safe` before rich's
+markup escaping, so a crafted header cannot move the cursor, erase a line or
+retitle the window.
 The JSON output escapes control characters itself.
 
 Exit status of the command: 0 allowed, 1 blocked, 2 error (bad arguments, a
@@ -66,6 +68,7 @@ from crossorigin.origin import Origin, OriginSyntaxError
 from crossorigin.terminal import safe
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "STACKS",
     "STACK_NAMES",
     "BodyRead",
@@ -73,6 +76,7 @@ __all__ = [
     "Explanation",
     "HttpxTransport",
     "Requirements",
+    "check_url",
     "command",
     "detect_stack",
     "explain",
