@@ -21,17 +21,34 @@ The explanation half needs no network and is used by the playground too:
   cause), and a concrete fix for each stack: the middleware arguments or
   configuration lines that make this request pass.
 
-Exit status of the command: 0 allowed, 1 blocked, 2 error (bad arguments,
-connection refused, timeout).
+What comes back from the network is hostile until shown otherwise. A
+response head must be complete within `--timeout` seconds (not only each
+read). Bodies are never needed for the verdict: each is read raw (never
+decompressed, so a gzip bomb stays a few kilobytes) and at most
+`MAX_BODY_BYTES` of it, within `--timeout` more seconds, then the connection
+is dropped; the output says when a body was cut short. Every value shown in
+the terminal (header names and values, URLs from `Location`, the explanation
+that quotes them) passes through `crossorigin.terminal.safe` before rich's
+markup escaping, so a crafted header cannot move the cursor, erase a line or
+retitle the window.
+The JSON output escapes control characters itself.
+
+Exit status of the command: 0 allowed, 1 blocked, 2 error (bad arguments, a
+URL without a scheme, connection refused, timeout).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
+import socket
 import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import click
 
@@ -48,14 +65,18 @@ from crossorigin.browser import (
 from crossorigin.browser.access import combined_value
 from crossorigin.browser.model import parse_scenario
 from crossorigin.origin import Origin, OriginSyntaxError
+from crossorigin.terminal import safe
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "STACKS",
     "STACK_NAMES",
+    "BodyRead",
     "CheckError",
     "Explanation",
     "HttpxTransport",
     "Requirements",
+    "check_url",
     "command",
     "detect_stack",
     "explain",
@@ -77,6 +98,11 @@ STACK_NAMES: Final = {
     "http": "any server (raw HTTP headers)",
 }
 MAX_SHOWN_HEADERS: Final = 40
+#: Body bytes read at most per response; the verdict needs the headers only.
+MAX_BODY_BYTES: Final = 64 * 1024
+#: A URL longer than this is refused before anything is sent (servers commonly
+#: refuse request lines above 8 KiB anyway).
+MAX_URL_LENGTH: Final = 8192
 _USER_AGENT: Final = "crossorigin-check"
 
 
@@ -410,6 +436,49 @@ _CREDENTIALS_NOTE: Final = (
 )
 
 
+def _cors_headers(headers: Sequence[tuple[str, str]]) -> list[str]:
+    return [name for name, _ in headers if name.lower().startswith("access-control-")]
+
+
+def _refused_by_crossorigin(headers: Sequence[tuple[str, str]]) -> bool:
+    """crossorigin's engine refuses a preflight with 403, no CORS header, and a
+    Vary naming the preflight's request headers (engine.py, `_refuse_preflight`);
+    an authentication layer's or a framework's 403 rarely varies on them."""
+    vary = {name.strip().lower() for name in (combined_value(headers, "vary") or "").split(",")}
+    return {"origin", "access-control-request-method"} <= vary
+
+
+def _refused_preflight(exchange: Exchange | None) -> str:
+    """Why a 403 preflight without CORS headers was refused, in the terms of
+    what it asked for (the CORS layer compared exactly these values)."""
+    sent = exchange.request_headers if exchange else ()
+    asked = [f"origin {combined_value(sent, 'origin')}"]
+    method = combined_value(sent, "access-control-request-method")
+    if method:
+        asked.append(f"method {method}")
+    names = combined_value(sent, "access-control-request-headers")
+    if names:
+        asked.append(f"header{'s' if ',' in names else ''} {names}")
+    if combined_value(sent, "access-control-request-private-network") == "true":
+        asked.append("private network access")
+    request = ", ".join(asked)
+    headers = exchange.response.headers if exchange else ()
+    if _refused_by_crossorigin(headers):
+        return (
+            "Its status is 403 with no CORS headers and a Vary on the preflight's own "
+            "headers: that is how crossorigin's middleware refuses a preflight. The "
+            f"preflight asked for {request}; at least one of these is not in the server's "
+            "policy. Start the middleware with debug=True: it logs the exact reason (the "
+            "origin, method or header it refused) on the 'crossorigin' logger."
+        )
+    return (
+        "Its status is 403: the server's CORS layer (or an authentication layer in front "
+        f"of it) refused the preflight, which asked for {request}; one of these is not "
+        "allowed. If the server is crossorigin, debug=True logs the exact reason on the "
+        "'crossorigin' logger."
+    )
+
+
 def explain_trace(trace: Trace) -> Explanation:
     """Explain a Trace from the model (see the module docstring)."""
     need = requirements(trace)
@@ -483,14 +552,8 @@ def explain_trace(trace: Trace) -> Explanation:
             f"The {which} has no Access-Control-Allow-Origin header, so the browser hides it "
             "from the page."
         )
-        if which == "preflight" and status == 403:
-            summary += (
-                " Its status is 403: the server's CORS layer refused the preflight, so the "
-                "origin, the method or one of the requested headers is not in its policy "
-                "(crossorigin's middleware logs which one with debug=True). If nothing on "
-                "the server is meant to refuse it, an authentication layer in front of the "
-                "CORS middleware may be answering instead."
-            )
+        if trace.failed_at == "preflight" and status == 403 and not _cors_headers(headers):
+            summary += " " + _refused_preflight(exchange)
         elif status >= 400:
             summary += (
                 f" Its status is {status}: error responses often bypass the CORS layer (an "
@@ -634,10 +697,68 @@ def _with_outcome(trace: Trace, outcome: Mapping[str, Any]) -> Trace:
 # --- Live HTTP ---------------------------------------------------------------------------------
 
 
-class HttpxTransport:
-    """Sends the model's requests with httpx, without following redirects."""
+@dataclass(frozen=True)
+class BodyRead:
+    """How much of one response body was read: raw bytes on the wire (before
+    any content coding is undone), and why reading stopped early, if it did."""
 
-    def __init__(self, *, timeout: float = 10.0, body: bytes | None = None) -> None:
+    bytes_read: int
+    #: "size" (MAX_BODY_BYTES), "time" (--timeout) or "error" (the body broke off)
+    stopped: str | None = None
+
+
+class _Deadline:
+    """Hangs up a connection that is still busy when its time is up.
+
+    httpx's timeouts bound each read, not an exchange: a server sending one
+    byte just within every read timeout keeps a request alive for hours. The
+    socket is learnt from httpcore's `trace` extension when it connects (each
+    request gets its own connection, see `HttpxTransport`); at the deadline a
+    timer thread shuts it down, which ends the blocked read at once."""
+
+    def __init__(self) -> None:
+        self._sockets: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+        self.expired = False
+
+    def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        if name.endswith("connect_tcp.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                self._sockets.append(sock)
+
+    def start(self, seconds: float) -> None:
+        self.cancel()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class HttpxTransport:
+    """Sends the model's requests with httpx, without following redirects.
+
+    Responses are streamed: the headers are what the model needs, and they
+    must arrive within `timeout` seconds of the request; of the body, at most
+    `max_body` raw bytes are read within `timeout` more seconds, then the
+    connection is dropped. `bodies` lists one `BodyRead` per request sent, in
+    order (the order of `Trace.exchanges`). No connection is reused: each
+    exchange's deadline owns its socket."""
+
+    def __init__(
+        self, *, timeout: float = 10.0, body: bytes | None = None, max_body: int = MAX_BODY_BYTES
+    ) -> None:
         import httpx
 
         self._httpx = httpx
@@ -646,8 +767,12 @@ class HttpxTransport:
             timeout=timeout,
             headers={"User-Agent": _USER_AGENT},
             trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
         self._body = body
+        self._timeout = timeout
+        self._max_body = max_body
+        self.bodies: list[BodyRead] = []
 
     def close(self) -> None:
         self._client.close()
@@ -656,17 +781,52 @@ class HttpxTransport:
         self, kind: str, method: str, url: str, headers: Sequence[tuple[str, str]]
     ) -> HTTPResponse:
         body = self._body if kind == "actual" and method not in ("GET", "HEAD") else None
+        deadline = _Deadline()
+        deadline.start(self._timeout)
         try:
-            response = self._client.request(method, url, headers=list(headers), content=body)
+            with self._client.stream(
+                method,
+                url,
+                headers=list(headers),
+                content=body,
+                extensions={"trace": deadline.trace},
+            ) as response:
+                pairs = tuple(
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in response.headers.raw
+                )
+                deadline.start(self._timeout)
+                self.bodies.append(self._read_body(response, deadline))
         except self._httpx.TimeoutException as error:
             raise CheckError(f"{method} {url}: timed out ({error.__class__.__name__})") from None
         except self._httpx.HTTPError as error:
+            if deadline.expired:
+                raise CheckError(
+                    f"{method} {url}: timed out (no complete response head within "
+                    f"{self._timeout:g} s)"
+                ) from None
             raise CheckError(f"{method} {url}: {_network_message(error)}") from None
-        pairs = tuple(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in response.headers.raw
-        )
+        finally:
+            deadline.cancel()
         return HTTPResponse(response.status_code, pairs)
+
+    def _read_body(self, response: Any, deadline: _Deadline) -> BodyRead:
+        # iter_raw: the bytes as sent, never gunzipped (a 1 MiB gzip bomb would
+        # otherwise expand to gigabytes); leaving the `with` early closes the
+        # connection instead of draining an endless body.
+        received = 0
+        try:
+            for chunk in response.iter_raw():
+                received += len(chunk)
+                if received >= self._max_body:
+                    return BodyRead(min(received, self._max_body), "size")
+                if deadline.expired:
+                    return BodyRead(received, "time")
+        except self._httpx.HTTPError:
+            # The body is not part of the verdict: a timeout or a broken body
+            # after complete headers only ends the reading.
+            return BodyRead(received, "time" if deadline.expired else "error")
+        return BodyRead(received, "time" if deadline.expired else None)
 
 
 def _network_message(error: Exception) -> str:
@@ -674,6 +834,44 @@ def _network_message(error: Exception) -> str:
     if "refused" in text.lower() or "111" in text:
         return f"connection refused ({text}); is the server running?"
     return text
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _suggest_scheme(url: str) -> str:
+    host = urlsplit("//" + url).hostname or ""
+    try:
+        local = ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_private
+    except ValueError:
+        local = host == "localhost" or host.endswith(".localhost")
+    return ("http://" if local else "https://") + url
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL the check cannot mean: too long, without a scheme (a
+    browser would resolve `127.0.0.1:8000/items` against the page, a request
+    to the page's own origin that is never what the user meant), with a
+    scheme other than http(s), or unparsable. Raises CheckError."""
+    if len(url) > MAX_URL_LENGTH:
+        raise CheckError(
+            f"the URL is {len(url):,} characters long; at most {MAX_URL_LENGTH:,} are accepted"
+        )
+    head = url.partition("/")[0]
+    scheme, colon, _ = head.partition(":")
+    has_scheme = bool(colon) and "://" in url and scheme.isascii() and scheme.isalpha()
+    if not has_scheme:
+        raise CheckError(f"'{url}' has no scheme; did you mean {_suggest_scheme(url)}?")
+    if scheme.lower() not in ("http", "https"):
+        raise CheckError(f"'{url}': only http and https URLs can be checked")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as error:
+        raise CheckError(f"'{url}' is not a valid URL: {error}") from None
+    if not parts.hostname:
+        raise CheckError(f"'{url}' is not a valid URL: it has no host")
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -694,13 +892,16 @@ def run_check(
     spec: bool = False,
     timeout: float = 10.0,
     body: bytes | None = None,
+    transport: HttpxTransport | None = None,
 ) -> Trace:
-    """One live check: the model's fetch with real HTTP. Raises CheckError."""
+    """One live check: the model's fetch with real HTTP. Raises CheckError.
+    A `transport` passed in (to read its `bodies` afterwards) stays open."""
+    check_url(url)
     try:
         page = Origin.parse_strict(origin)
     except OriginSyntaxError as error:
         hint = f" ({error.hint})" if error.hint else ""
-        raise CheckError(f"--origin {origin!r}: {error}{hint}") from None
+        raise CheckError(f"--origin '{_clip(origin)}': {_clip(str(error))}{hint}") from None
     request = FetchRequest(
         page_origin=page.serialize(),
         url=url,
@@ -709,17 +910,22 @@ def run_check(
         credentials="include" if credentials else "same-origin",
         read_headers=tuple(read_headers),
     )
-    transport = HttpxTransport(timeout=timeout, body=body)
+    own = transport is None
+    live = HttpxTransport(timeout=timeout, body=body) if transport is None else transport
     try:
-        return run_fetch(request, transport, spec=spec)
+        return run_fetch(request, live, spec=spec)
     except ScenarioError as error:
-        raise CheckError(str(error)) from None
+        raise CheckError(_clip(str(error), 400)) from None
     finally:
-        transport.close()
+        if own:
+            live.close()
 
 
-def report(trace: Trace, *, stack: str | None = None) -> dict[str, Any]:
-    """The JSON report of `crossorigin check --format json`."""
+def report(
+    trace: Trace, *, stack: str | None = None, bodies: Sequence[BodyRead] = ()
+) -> dict[str, Any]:
+    """The JSON report of `crossorigin check --format json`; `bodies` (from
+    `HttpxTransport.bodies`) adds what was read of each response body."""
     detected, evidence = detect_stack(trace.exchanges)
     explanation = explain_trace(trace)
     chosen = stack or (detected[0] if detected else None)
@@ -739,8 +945,9 @@ def report(trace: Trace, *, stack: str | None = None) -> dict[str, Any]:
                 "request_headers": [list(pair) for pair in exchange.request_headers],
                 "status": exchange.response.status,
                 "response_headers": [list(pair) for pair in exchange.response.headers],
+                **_body_fields(bodies, number),
             }
-            for exchange in trace.exchanges
+            for number, exchange in enumerate(trace.exchanges)
         ],
         "outcome": trace.outcome(),
         "stack": {"detected": detected, "evidence": evidence, "fix_shown_for": chosen},
@@ -753,10 +960,47 @@ def report(trace: Trace, *, stack: str | None = None) -> dict[str, Any]:
     }
 
 
+def _body_fields(bodies: Sequence[BodyRead], number: int) -> dict[str, Any]:
+    if number >= len(bodies):
+        return {}
+    read = bodies[number]
+    return {"body_bytes_read": read.bytes_read, "body_truncated": read.stopped}
+
+
 # --- Text output ---------------------------------------------------------------------------------
 
 
-def _print_text(trace: Trace, data: dict[str, Any]) -> None:
+def _shown(value: str) -> str:
+    """A value from the network (or the command line) as rich markup: control
+    characters made visible first, then the markup's own brackets escaped."""
+    from rich.markup import escape
+
+    return escape(safe(value))
+
+
+def _shown_lines(text: str) -> str:
+    """Multi-line text we composed (a fix, an explanation) whose lines may
+    quote network values: each line made safe, the line breaks kept."""
+    return "\n".join(safe(line) for line in text.split("\n"))
+
+
+def _body_line(read: BodyRead) -> str | None:
+    if read.stopped == "size":
+        return (
+            f"   [dim]< body: stopped reading after {read.bytes_read:,} bytes (the verdict "
+            "needs the headers only)[/]"
+        )
+    if read.stopped == "time":
+        return (
+            f"   [dim]< body: stopped reading after {read.bytes_read:,} bytes at the time "
+            "limit (the verdict needs the headers only)[/]"
+        )
+    if read.stopped == "error":
+        return f"   [dim]< body: broke off after {read.bytes_read:,} bytes[/]"
+    return None
+
+
+def _print_text(trace: Trace, data: dict[str, Any], bodies: Sequence[BodyRead] = ()) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.syntax import Syntax
@@ -765,60 +1009,64 @@ def _print_text(trace: Trace, data: dict[str, Any]) -> None:
     outcome = data["outcome"]
     credentials = " with credentials" if trace.request.credentials == "include" else ""
     console.print(
-        f"[bold]crossorigin check[/]  {escape(trace.request.method)} {escape(trace.request.url)}"
-        f"  from [cyan]{escape(trace.request.page_origin)}[/]{credentials}"
+        f"[bold]crossorigin check[/]  {_shown(trace.request.method)} {_shown(trace.request.url)}"
+        f"  from [cyan]{_shown(trace.request.page_origin)}[/]{credentials}"
     )
     if not trace.exchanges:
         console.print("  (nothing was sent)")
     for number, exchange in enumerate(trace.exchanges, 1):
         title = "Preflight" if exchange.kind == "preflight" else "Request"
         console.print(
-            f"\n[bold]{number}. {title}[/]  {escape(exchange.method)} {escape(exchange.url)}"
+            f"\n[bold]{number}. {title}[/]  {_shown(exchange.method)} {_shown(exchange.url)}"
         )
         for name, value in exchange.request_headers:
-            console.print(f"   [dim]>[/] {escape(name)}: {escape(value)}")
+            console.print(f"   [dim]>[/] {_shown(name)}: {_shown(value)}")
         style = "green" if 200 <= exchange.response.status < 400 else "red"
         console.print(f"   [dim]<[/] [{style}]{exchange.response.status}[/]")
         shown = exchange.response.headers[:MAX_SHOWN_HEADERS]
         for name, value in shown:
             accent = "yellow" if name.lower().startswith("access-control-") else "default"
-            console.print(f"   [dim]<[/] [{accent}]{escape(name)}[/]: {escape(value)}")
+            console.print(f"   [dim]<[/] [{accent}]{_shown(name)}[/]: {_shown(value)}")
         hidden = len(exchange.response.headers) - len(shown)
         if hidden > 0:
             console.print(f"   [dim]< ... {hidden} more headers[/]")
+        body_line = _body_line(bodies[number - 1]) if number <= len(bodies) else None
+        if body_line:
+            console.print(body_line)
     if outcome["allowed"]:
         console.print("\n[bold green]ALLOWED[/]")
     else:
         where = f" at the {outcome['failed_at']}" if outcome["failed_at"] else ""
         reason = f" ({outcome['reason']})" if outcome["reason"] else ""
-        console.print(f"\n[bold red]BLOCKED[/]{escape(where)}{escape(reason)}")
+        console.print(f"\n[bold red]BLOCKED[/]{_shown(where)}{_shown(reason)}")
         if outcome["console"]:
-            console.print(f"[dim]Console:[/] {escape(outcome['console'])}")
+            console.print(f"[dim]Console:[/] {_shown(outcome['console'])}")
         elif outcome.get("error"):
-            console.print(f"[dim]Error:[/] {escape(outcome['error'])}")
+            console.print(f"[dim]Error:[/] {_shown(outcome['error'])}")
     for name, value in outcome["readable_headers"].items():
-        console.print(f"[dim]page reads[/] {escape(name)}: {escape(repr(value))}")
+        console.print(f"[dim]page reads[/] {_shown(name)}: {_shown(repr(value))}")
     explanation = data["explanation"]
-    console.print(f"\n[bold]Why:[/] {escape(explanation['summary'])}")
+    console.print(f"\n[bold]Why:[/] {escape(_shown_lines(explanation['summary']))}")
     for note in explanation["notes"]:
-        console.print(f"[bold]Note:[/] {escape(note)}")
+        console.print(f"[bold]Note:[/] {escape(_shown_lines(note))}")
     fixes: dict[str, str] = explanation["fix_by_stack"]
     if fixes:
         chosen = data["stack"]["fix_shown_for"]
         if chosen:
             detected = data["stack"]["evidence"]
             because = f" (detected from {detected})" if detected else ""
-            console.print(f"\n[bold]Fix for {STACK_NAMES[chosen]}[/]{escape(because)}:")
+            console.print(f"\n[bold]Fix for {STACK_NAMES[chosen]}[/]{_shown(because)}:")
             language = {"express": "javascript", "nginx": "nginx", "http": "text"}.get(
                 chosen, "python"
             )
+            code = _shown_lines(fixes[chosen])
             if console.is_terminal:
-                console.print(Syntax(fixes[chosen], language, theme="ansi_dark", word_wrap=True))
+                console.print(Syntax(code, language, theme="ansi_dark", word_wrap=True))
             else:
-                console.print(escape(fixes[chosen]))
+                console.print(escape(code))
         else:
             console.print("\n[bold]Fix[/] (server stack not recognised; the headers to send):")
-            console.print(escape(fixes["http"]))
+            console.print(escape(_shown_lines(fixes["http"])))
         others = [stack for stack in STACKS if stack != (chosen or "http")]
         console.print(
             f"[dim]Fixes for {', '.join(others)}: --stack NAME, or all of them with "
@@ -859,7 +1107,13 @@ def command(
     spec: bool,
     timeout: float,
 ) -> int:
-    """Send what a browser on ORIGIN would send to URL, and explain its verdict."""
+    """Send what a browser on ORIGIN would send to URL, and explain its verdict.
+
+    Response bodies are not needed for the verdict: at most 64 KiB of each is
+    read, raw (never decompressed)."""
+    transport = HttpxTransport(
+        timeout=timeout, body=data.encode("utf-8", "surrogateescape") if data is not None else None
+    )
     try:
         trace = run_check(
             url,
@@ -870,14 +1124,16 @@ def command(
             read_headers=read_headers,
             spec=spec,
             timeout=timeout,
-            body=data.encode("utf-8") if data is not None else None,
+            transport=transport,
         )
     except CheckError as error:
-        click.echo(f"crossorigin check: {error}", err=True)
+        click.echo(f"crossorigin check: {safe(str(error))}", err=True)
         return 2
-    data_out = report(trace, stack=stack)
+    finally:
+        transport.close()
+    data_out = report(trace, stack=stack, bodies=transport.bodies)
     if output_format == "json":
         click.echo(json.dumps(data_out, indent=2))
     else:
-        _print_text(trace, data_out)
+        _print_text(trace, data_out, transport.bodies)
     return 0 if trace.allowed else 1

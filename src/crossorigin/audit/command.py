@@ -1,15 +1,26 @@
 """`crossorigin audit`: probe URLs for CORS misconfigurations.
 
-Exit codes (DESIGN.md): 0 clean, 1 findings at or above `--fail-on`, 2 errors
-(a URL that could not be audited completely, or bad arguments). Errors win:
-an incomplete audit is never reported as clean, nor as merely "findings".
+Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 errors (a URL
+that could not be audited completely, a target line that could not be read,
+or bad arguments). Errors win: an incomplete audit is never reported as
+clean, nor as merely "findings".
+
+Targets: one per line; `#` starts a comment at the start of a line or after
+whitespace (a `#` inside a URL is its fragment). A line that is not UTF-8 or
+longer than `MAX_TARGET_LENGTH` is skipped with one short error on standard
+error, its value clipped. A target without a scheme is audited as https://
+(scanners' target lists are usually bare host names of public sites, served
+over https), and standard error says so once, with an example.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import IO, Final
 
 import click
@@ -18,26 +29,77 @@ from crossorigin.audit.findings import Severity
 from crossorigin.audit.probes import AttackerNames
 from crossorigin.audit.reports import render_json, render_sarif, render_text
 from crossorigin.audit.scanner import Scanner, TargetReport
+from crossorigin.terminal import safe
 
-__all__ = ["command", "exit_code", "read_targets"]
+__all__ = ["MAX_TARGET_LENGTH", "Targets", "command", "exit_code", "parse_targets", "read_targets"]
 
 EXIT_CLEAN: Final = 0
 EXIT_FINDINGS: Final = 1
 EXIT_ERRORS: Final = 2
 #: Show a progress bar from this many URLs on (and only on a terminal).
 PROGRESS_FROM_URLS: Final = 2
+#: A target line longer than this is refused (browsers and servers draw the
+#: line at a few KiB; a longer one is junk, not a URL to audit).
+MAX_TARGET_LENGTH: Final = 8192
+#: How much of a refused line an error message quotes.
+_QUOTED: Final = 60
+_COMMENT: Final = re.compile(r"(?:^|\s)#.*")
+
+
+@dataclass
+class Targets:
+    """What a list of target lines gave: the URLs, one error per refused
+    line, and the lines that got https:// added."""
+
+    urls: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    assumed_https: list[str] = field(default_factory=list)
+
+
+def _clipped(text: str) -> str:
+    shown = safe(text[:_QUOTED])
+    return shown + (f"... ({len(text):,} characters)" if len(text) > _QUOTED else "")
+
+
+def parse_targets(lines: Iterable[str | bytes], source: str = "argument") -> Targets:
+    """One URL per line (bytes are decoded as UTF-8, line by line); blank lines
+    and comments skipped; a bare host gets `https://`."""
+    targets = Targets()
+    for number, raw in enumerate(lines, 1):
+        where = f"{source} line {number}" if source != "argument" else "argument"
+        if isinstance(raw, bytes):
+            if len(raw) > MAX_TARGET_LENGTH * 4:  # no decoding of megabytes of junk
+                quoted = _clipped(raw[:_QUOTED].decode("utf-8", "replace"))
+                targets.errors.append(
+                    f"{where}: longer than {MAX_TARGET_LENGTH:,} characters: {quoted}..."
+                )
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                quoted = _clipped(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
+                targets.errors.append(f"{where}: not UTF-8: {quoted}")
+                continue
+        else:
+            text = raw
+        line = _COMMENT.sub("", text).strip()
+        if not line:
+            continue
+        if len(line) > MAX_TARGET_LENGTH:
+            targets.errors.append(
+                f"{where}: longer than {MAX_TARGET_LENGTH:,} characters: {_clipped(line)}"
+            )
+            continue
+        if "://" not in line:
+            targets.assumed_https.append(line)
+            line = f"https://{line}"
+        targets.urls.append(line)
+    return targets
 
 
 def read_targets(lines: Iterable[str]) -> list[str]:
-    """One URL per line; blank lines and `#` comments skipped; a bare host
-    gets `https://`."""
-    urls = []
-    for raw in lines:
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        urls.append(line if "://" in line else f"https://{line}")
-    return urls
+    """The URLs of `parse_targets` alone."""
+    return parse_targets(lines).urls
 
 
 def exit_code(reports: Iterable[TargetReport], fail_on: Severity | None) -> int:
@@ -56,8 +118,8 @@ def exit_code(reports: Iterable[TargetReport], fail_on: Severity | None) -> int:
 @click.option(
     "--targets",
     "targets_file",
-    type=click.File("r"),
-    help="Read URLs from FILE, one per line ('-' for standard input).",
+    type=click.File("rb"),
+    help="Read URLs from FILE, one per line ('-' for standard input); '#' starts a comment.",
 )
 @click.option(
     "--site",
@@ -105,7 +167,7 @@ def exit_code(reports: Iterable[TargetReport], fail_on: Severity | None) -> int:
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 def command(
     urls: tuple[str, ...],
-    targets_file: IO[str] | None,
+    targets_file: IO[bytes] | None,
     site: str | None,
     output_format: str,
     output: IO[str] | None,
@@ -122,13 +184,34 @@ def command(
     prefix, suffix, substring, unescaped dots, subdomains, http, special
     characters, public hosting, localhost), preflights, and checks of `*`,
     invalid values, Vary and private network access. Exit 0 clean, 1 findings
-    at or above --fail-on, 2 errors.
+    at or above --fail-on, 2 errors. A target without a scheme is audited
+    as https://.
     """
-    targets = read_targets(urls)
+    parsed = parse_targets(urls)
     if targets_file is not None:
-        targets += read_targets(targets_file)
+        name = getattr(targets_file, "name", "--targets")
+        source = "--targets " + (name if isinstance(name, str) else "-")
+        if source.endswith("<stdin>"):
+            source = "--targets -"
+        from_file = parse_targets(_lines(targets_file), safe(source))
+        parsed.urls += from_file.urls
+        parsed.errors += from_file.errors
+        parsed.assumed_https += from_file.assumed_https
+    for error in parsed.errors:
+        click.echo(f"crossorigin audit: {error} (skipped)", err=True)
+    targets = parsed.urls
     if not targets:
+        if parsed.errors:
+            return EXIT_ERRORS
         raise click.UsageError("give at least one URL, or --targets FILE")
+    if parsed.assumed_https:
+        count = len(parsed.assumed_https)
+        click.echo(
+            f"crossorigin audit: {count} target{'s' if count != 1 else ''} without a scheme "
+            f"audited as https:// (e.g. {_clipped(parsed.assumed_https[0])}); write http:// "
+            "to audit plain HTTP",
+            err=True,
+        )
     attacker = AttackerNames.generate(seed) if seed is not None else None
 
     def make_scanner(on_target: Callable[[TargetReport], None] | None) -> Scanner:
@@ -155,7 +238,46 @@ def command(
         color = output is None and sys.stdout.isatty()
         out.write(render_text(reports, color=color) + "\n")
     out.flush()
+    if output is not None:
+        click.echo(
+            f"crossorigin audit: {_summary_line(reports)}; {output_format} report written "
+            f"to {safe(getattr(output, 'name', '-'))}",
+            err=True,
+        )
+    if parsed.errors:
+        return EXIT_ERRORS
     return exit_code(reports, None if fail_on == "never" else Severity(fail_on))
+
+
+def _lines(file: IO[bytes]) -> Iterable[bytes]:
+    """Lines of at most MAX_TARGET_LENGTH * 4 + 1 bytes each: a line of
+    megabytes is read in pieces and given as one oversize line, never held."""
+    limit = MAX_TARGET_LENGTH * 4 + 1
+    while True:
+        line = file.readline(limit)
+        if not line:
+            return
+        if len(line) == limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of the oversize line
+                rest = file.readline(limit)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
+
+
+def _summary_line(reports: list[TargetReport]) -> str:
+    counts = Counter(finding.severity for report in reports for finding in report.findings)
+    errors = sum(len(report.errors) for report in reports)
+    by_severity = ", ".join(
+        f"{counts[severity]} {severity.value}"
+        for severity in sorted(Severity, key=lambda s: -s.rank)
+    )
+    total = sum(counts.values())
+    return (
+        f"{len(reports)} target{'s' if len(reports) != 1 else ''}, "
+        f"{total} finding{'s' if total != 1 else ''} ({by_severity}), "
+        f"{errors} error{'s' if errors != 1 else ''}"
+    )
 
 
 def _run(

@@ -14,6 +14,15 @@ or normalizes again. The body is read so the connection stays usable, capped
 at `MAX_BODY_BYTES` (past that the connection is dropped, not drained); the
 audit never judges it.
 
+Work is linear in the bytes received, however they are split: the buffer is
+a `bytearray` read from an offset (consumed bytes are dropped in one move
+once they are the larger part), and a search for a line end or the end of
+the head resumes where the previous one stopped. Before this, a hostile
+server sending its answer one byte at a time made each byte copy everything
+buffered so far (47 s of CPU for one URL). What a server may send before
+the final answer is capped too: `MAX_HEADER_BYTES` per head, per chunk-size
+line and for all trailers together, and `MAX_INTERIM_RESPONSES` 1xx heads.
+
 Why not h11 (which the proxy uses): its event objects and per-connection
 state machine cost several times this parser's few microseconds per
 response, and the audit reads thousands of responses a second. The tests
@@ -30,6 +39,7 @@ from urllib.parse import quote
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_HEADER_BYTES",
+    "MAX_INTERIM_RESPONSES",
     "ProtocolError",
     "Response",
     "ResponseParser",
@@ -41,6 +51,12 @@ __all__ = [
 MAX_HEADER_BYTES: Final = 64 * 1024
 #: Body bytes read at most; past this the connection is dropped, not drained.
 MAX_BODY_BYTES: Final = 1024 * 1024
+#: Interim (1xx) answers skipped at most before the final one; RFC 9110 §15.2
+#: allows several (100 then 103), none allows an endless stream of them.
+MAX_INTERIM_RESPONSES: Final = 8
+#: A chunk size longer than this many hex digits is refused (16 digits is
+#: already far past `MAX_BODY_BYTES`).
+_MAX_CHUNK_SIZE_DIGITS: Final = 16
 
 #: Printable ASCII but the space: sent as is in a request target.
 _TARGET_SAFE: Final = "".join(chr(code) for code in range(0x21, 0x7F))
@@ -131,11 +147,14 @@ class ResponseParser:
         "_buffer",
         "_chunk",
         "_headers",
+        "_interim",
         "_keep_alive",
+        "_offset",
         "_remaining",
         "_scanned",
         "_state",
         "_status",
+        "_trailer_bytes",
         "_version",
         "head_only",
         "received",
@@ -149,8 +168,13 @@ class ResponseParser:
         #: before this may be retried on a fresh one).
         self.received = False
         self.reusable = False
-        self._buffer = b""
+        self._buffer = bytearray()
+        #: Bytes of `_buffer` before this offset are consumed.
+        self._offset = 0
+        #: Where the search for the next line end or head end resumes.
         self._scanned = 0
+        self._interim = 0
+        self._trailer_bytes = 0
         self._state = _HEAD
         self._version = ""
         self._status = 0
@@ -170,7 +194,14 @@ class ResponseParser:
     def feed(self, data: bytes) -> bool:
         if data:
             self.received = True
-            self._buffer = self._buffer + data if self._buffer else data
+            buffer = self._buffer
+            if self._offset and self._offset * 2 >= len(buffer):
+                # Drop the consumed part once it is the larger one: each byte
+                # is moved a bounded number of times, so feeding stays linear.
+                del buffer[: self._offset]
+                self._scanned -= self._offset
+                self._offset = 0
+            buffer += data
         while self._state != _DONE:
             if not self._step():
                 return False
@@ -179,63 +210,84 @@ class ResponseParser:
     def feed_eof(self) -> bool:
         """The peer closed the connection; True when that ends the answer."""
         if self._state == _UNTIL_CLOSE:
-            self._body.append(self._buffer)
-            self._buffer = b""
+            self._body.append(self._take(self._available()))
             self._state = _DONE
             self.reusable = False
             return True
         return self._state == _DONE
 
+    # -- the buffer: `_offset` onwards is unread --------------------------------------
+
+    def _available(self) -> int:
+        return len(self._buffer) - self._offset
+
+    def _take(self, size: int) -> bytes:
+        start = self._offset
+        self._offset = start + size
+        self._scanned = max(self._scanned, self._offset)
+        return bytes(self._buffer[start : start + size])
+
+    def _skip(self, size: int) -> None:
+        self._offset += size
+        self._scanned = max(self._scanned, self._offset)
+
+    def _find(self, marker: bytes, limit: int, what: str) -> int:
+        """The length of the unread bytes before `marker`, or -1 when it has
+        not arrived yet. The search resumes where the last one ended; more
+        than `limit` bytes without it is a protocol error."""
+        buffer = self._buffer
+        end = buffer.find(marker, max(self._scanned, self._offset))
+        if end == -1:
+            if self._available() > limit:
+                raise ProtocolError(f"{what} too large")
+            self._scanned = max(self._offset, len(buffer) - len(marker) + 1)
+            return -1
+        if end - self._offset > limit:
+            raise ProtocolError(f"{what} too large")
+        return end - self._offset
+
     # -- one step of the state machine; False when more bytes are needed -----------
 
     def _step(self) -> bool:
         state = self._state
-        buffer = self._buffer
         if state == _HEAD:
-            end = buffer.find(_END_OF_HEAD, self._scanned)
-            if end == -1:
-                if len(buffer) > MAX_HEADER_BYTES:
-                    raise ProtocolError("response headers too large")
-                self._scanned = max(0, len(buffer) - 3)
+            size = self._find(_END_OF_HEAD, MAX_HEADER_BYTES, "response headers")
+            if size == -1:
                 return False
-            if end > MAX_HEADER_BYTES:
-                raise ProtocolError("response headers too large")
-            self._buffer = buffer[end + 4 :]
-            self._scanned = 0
-            self._start(buffer[:end].decode("latin-1"))
+            head = self._take(size)
+            self._skip(4)
+            self._start(head.decode("latin-1"))
             return True
         if state == _LENGTH:
-            take = min(self._remaining, len(buffer))
+            take = min(self._remaining, self._available())
             if take:
-                self._body.append(buffer[:take])
-                self._buffer = buffer[take:]
+                self._body.append(self._take(take))
                 self._remaining -= take
             if self._remaining:
                 return False
             self._state = _DONE
             return True
         if state == _UNTIL_CLOSE:
-            if len(buffer) >= MAX_BODY_BYTES:
-                self._body.append(buffer[:MAX_BODY_BYTES])
-                self._buffer = b""
+            if self._available() >= MAX_BODY_BYTES:
+                self._body.append(self._take(MAX_BODY_BYTES))
                 self._state = _DONE
                 self.reusable = False
                 return True
             return False
         if state == _CHUNK_SIZE:
-            end = buffer.find(b"\r\n")
-            if end == -1:
-                if len(buffer) > MAX_HEADER_BYTES:
-                    raise ProtocolError("chunk size line too long")
+            size_line = self._find(b"\r\n", MAX_HEADER_BYTES, "chunk size line")
+            if size_line == -1:
                 return False
-            size_text = buffer[:end].split(b";", 1)[0].strip()
+            size_text = self._take(size_line).split(b";", 1)[0].strip()
+            self._skip(2)
+            if len(size_text) > _MAX_CHUNK_SIZE_DIGITS:
+                raise ProtocolError(f"bad chunk size {size_text[:40]!r}")
             try:
                 size = int(size_text, 16)
             except ValueError:
                 raise ProtocolError(f"bad chunk size {size_text[:40]!r}") from None
             if size < 0:
                 raise ProtocolError(f"bad chunk size {size_text[:40]!r}")
-            self._buffer = buffer[end + 2 :]
             if size == 0:
                 self._state = _TRAILERS
                 return True
@@ -248,23 +300,23 @@ class ResponseParser:
             return True
         if state == _CHUNK_DATA:
             size = self._chunk
-            if len(buffer) < size + 2:
+            if self._available() < size + 2:
                 return False
-            if buffer[size : size + 2] != b"\r\n":
+            end = self._offset + size
+            if self._buffer[end : end + 2] != b"\r\n":
                 raise ProtocolError("chunk data not followed by CRLF")
-            self._body.append(buffer[:size])
+            self._body.append(self._take(size))
+            self._skip(2)
             self._remaining += size  # while chunked: the body length so far
-            self._buffer = buffer[size + 2 :]
             self._state = _CHUNK_SIZE
             return True
         if state == _TRAILERS:
-            end = buffer.find(b"\r\n")
-            if end == -1:
-                if len(buffer) > MAX_HEADER_BYTES:
-                    raise ProtocolError("trailers too large")
+            line = self._find(b"\r\n", MAX_HEADER_BYTES - self._trailer_bytes, "trailers")
+            if line == -1:
                 return False
-            self._buffer = buffer[end + 2 :]
-            if end == 0:
+            self._trailer_bytes += line + 2
+            self._skip(line + 2)
+            if line == 0:
                 self._state = _DONE
                 self.reusable = self._keep_alive
             return True
@@ -274,7 +326,11 @@ class ResponseParser:
         """A head arrived: skip it when interim, else pick the body framing."""
         version, status, headers = parse_head(head)
         if 100 <= status < 200 and status != 101:
-            return  # interim (100 Continue, 103 Early Hints): the answer follows
+            # Interim (100 Continue, 103 Early Hints): the answer follows.
+            self._interim += 1
+            if self._interim > MAX_INTERIM_RESPONSES:
+                raise ProtocolError(f"more than {MAX_INTERIM_RESPONSES} interim (1xx) responses")
+            return
         self._version, self._status, self._headers = version, status, headers
         connection = ""
         transfer_encoding = ""

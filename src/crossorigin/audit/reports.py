@@ -8,7 +8,12 @@
   for high, `warning` for medium, `note` below), the URL as the artifact
   location, and errors as tool execution notifications.
 - Text: per URL, the findings worst first with the request and the response
-  lines that prove each, then the errors; a summary line at the end.
+  lines that prove each, then the errors; a summary line at the end. Every
+  value that came from the network, a targets file or the command line (URLs,
+  header values, error messages) goes through `crossorigin.terminal.safe`
+  before it is styled, so a hostile `Vary` cannot erase a finding or forge a
+  "no findings" line. JSON escapes control characters itself and SARIF is
+  JSON: both keep the values exact.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Final
 from crossorigin import __version__
 from crossorigin.audit.findings import CLASSES, Exchange, Finding, Severity
 from crossorigin.audit.scanner import TargetReport
+from crossorigin.terminal import safe
 
 __all__ = ["SARIF_SCHEMA", "render_json", "render_sarif", "render_text"]
 
@@ -162,9 +168,11 @@ def _evidence_lines(exchange: Exchange) -> list[str]:
         if name.lower() in _EVIDENCE_HEADERS
     ]
     return [
-        f"> {exchange.method} {exchange.url}" + (f"  {'; '.join(sent)}" if sent else ""),
-        f"< {exchange.status}"
-        + (f"  {'; '.join(received)}" if received else "  (no CORS headers)"),
+        safe(f"> {exchange.method} {exchange.url}" + (f"  {'; '.join(sent)}" if sent else "")),
+        safe(
+            f"< {exchange.status}"
+            + (f"  {'; '.join(received)}" if received else "  (no CORS headers)")
+        ),
     ]
 
 
@@ -172,7 +180,7 @@ def render_text(reports: Sequence[TargetReport], *, color: bool = False) -> str:
     lines: list[str] = []
     for report in reports:
         site = f" (as {report.site})" if report.site and report.site not in report.url else ""
-        lines.append(_styled(f"{report.url}{site}", "bold", color))
+        lines.append(_styled(safe(f"{report.url}{site}"), "bold", color))
         findings = sorted(report.findings, key=lambda finding: -finding.severity.rank)
         if not findings and not report.errors:
             lines.append("  no findings")
@@ -182,18 +190,18 @@ def render_text(reports: Sequence[TargetReport], *, color: bool = False) -> str:
             origin = finding.probe_origin if finding.probe_origin is not None else "(none)"
             lines.append(
                 f"  {_styled(label, finding.severity.value, color)} {finding.cls.id}  "
-                f"Origin: {origin}  [{credentials}]"
+                f"Origin: {safe(origin)}  [{credentials}]"
             )
             if finding.detail:
-                lines.append(f"         {finding.detail}")
+                lines.append(f"         {safe(finding.detail)}")
             lines.extend(
                 _styled(f"         {line}", "dim", color)
                 for line in _evidence_lines(finding.evidence)
             )
         for note in report.notes:
-            lines.append(_styled(f"  note: {note}", "dim", color))
+            lines.append(_styled(f"  note: {safe(note)}", "dim", color))
         for error in report.errors:
-            lines.append(_styled(f"  ERROR  {error}", "high", color))
+            lines.append(_styled(f"  ERROR  {safe(error)}", "high", color))
     lines.append(_summary(reports))
     return "\n".join(lines)
 
