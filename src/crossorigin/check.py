@@ -195,7 +195,8 @@ def _py_list(items: Sequence[str]) -> str:
 
 def _fastapi(need: Requirements) -> str:
     lines = [
-        "# pip install crossorigin; same arguments as starlette.middleware.cors.CORSMiddleware",
+        "# install crossorigin (README: Installing into your project)",
+        "# same arguments as Starlette's CORSMiddleware",
         "from crossorigin.asgi import CORSMiddleware",
         "",
         "app.add_middleware(",
