@@ -130,6 +130,7 @@ def test_listen_address_names() -> None:
     assert lan.hosts == {b"192.0.2.7:8080"}
     # A wildcard listener knows only the address each connection arrived on.
     assert ListenAddress("0.0.0.0", 0).own_address(8080, "192.0.2.7") == lan
+    assert ListenAddress("::", 0).own_address(8080, "::ffff:192.0.2.7") == lan
     assert b"localhost:8080" in ListenAddress("0.0.0.0", 0).own_address(8080, "127.0.0.1").hosts
 
 
@@ -363,7 +364,8 @@ def test_connection_cap_evicts_the_longest_waiting_connection(upstream: str) -> 
         answer = get(running.port, "/", host=f"127.0.0.1:{running.port}")
         assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
         idle[0].settimeout(5)
-        assert idle[0].recv(10) == b""  # the oldest was closed to make room
+        with suppress(ConnectionResetError):  # the oldest was closed to make room
+            assert idle[0].recv(10) == b""
         for sock in idle:
             sock.close()
         assert running.proxy.connection_count <= 4

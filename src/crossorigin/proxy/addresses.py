@@ -101,12 +101,22 @@ class ListenAddress:
         names: list[str] = []
         host = self.host.lower()
         if host in _WILDCARDS and local_ip is not None:
-            host = local_ip
+            host = _unmapped(local_ip)
         if host not in _WILDCARDS:
             names.append(_bracketed(host))
         if is_loopback_host(_bracketed(host)):
             names.extend(_LOOPBACK_NAMES)
         return OwnAddress.of(dict.fromkeys(names), port)
+
+
+def _unmapped(ip: str) -> str:
+    """An IPv4 address as a dual-stack socket reports it (`::ffff:192.0.2.7`),
+    written as IPv4, as a client addressing it writes it in `Host`."""
+    try:
+        mapped = ipaddress.IPv6Address(ip).ipv4_mapped
+    except ValueError:
+        return ip
+    return str(mapped) if mapped is not None else ip
 
 
 def _bracketed(host: str) -> str:

@@ -57,6 +57,12 @@ _CORS_RESPONSE_PREFIX: Final = b"access-control-"
 #: the log, DNS, TLS).
 _SPARE_DESCRIPTORS: Final = 32
 
+#: How long, and how much, a refused client's remaining input is read and
+#: discarded before closing (see `_linger`).
+_LINGER_SECONDS: Final = 1.0
+_LINGER_BYTES: Final = 1024 * 1024
+_FINISHED: Final = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+
 Log = Callable[[str], None]
 Side = Literal["client", "upstream"]
 
@@ -123,6 +129,19 @@ async def _next_event(
         conn.receive_data(data)
 
 
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-close, then discard what the client still sends, briefly: closing a
+    socket with unread input makes the kernel send a reset, which can destroy
+    an error response before the client has read it."""
+    with contextlib.suppress(Exception):
+        if writer.can_write_eof():
+            writer.write_eof()
+        discarded = 0
+        async with asyncio.timeout(_LINGER_SECONDS):
+            while discarded < _LINGER_BYTES and (data := await reader.read(READ_SIZE)):
+                discarded += len(data)
+
+
 def _set_nodelay(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -152,10 +171,9 @@ def merge_vary(upstream: list[bytes], added: list[bytes]) -> bytes:
 def response_headers(upstream: Iterable[Header], decision: Decision) -> tuple[list[Header], bool]:
     """The upstream's end-to-end headers without its CORS headers, plus the
     engine's; and whether any upstream CORS header was removed."""
-    upstream = list(upstream)
-    # RFC 9112 §6.3: with both, Transfer-Encoding frames the message and an
-    # intermediary removes Content-Length before forwarding.
-    chunked = any(key.lower() == b"transfer-encoding" for key, _ in upstream)
+    # (A response with both Content-Length and Transfer-Encoding needs nothing
+    # here: h11 frames it by Transfer-Encoding and, sending it on, drops
+    # Content-Length, as RFC 9112 §6.3 asks of an intermediary.)
     kept: list[Header] = []
     upstream_vary: list[bytes] = []
     stripped = False
@@ -165,7 +183,7 @@ def response_headers(upstream: Iterable[Header], decision: Decision) -> tuple[li
             stripped = True
         elif lowered == b"vary":
             upstream_vary.append(value)
-        elif not (chunked and lowered == b"content-length"):
+        else:
             kept.append((key, value))
     added_vary = [value for key, value in decision.headers if key == b"vary"]
     kept.extend((key, value) for key, value in decision.headers if key != b"vary")
@@ -305,6 +323,7 @@ class CORSProxy:
         """One client connection: exchanges until it closes or idles out."""
         loop = asyncio.get_running_loop()
         if not self._make_room(writer):
+            await _linger(reader, writer)
             writer.close()
             return
         conn = _Connection(writer, loop.time())
@@ -339,6 +358,8 @@ class CORSProxy:
             pass
         finally:
             self._connections.pop(conn, None)
+            if client.our_state is h11.MUST_CLOSE and client.their_state not in _FINISHED:
+                await _linger(reader, writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
