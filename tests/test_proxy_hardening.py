@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import shlex
 import socket
 import subprocess
 import sys
@@ -44,10 +45,17 @@ def upstream() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def proxy(upstream: str) -> Iterator[RunningCommand]:
-    # The README's line, plus the flag a React app with a bearer token needs.
-    args = ["proxy", "--target", upstream, "--listen", "127.0.0.1:0"]
-    args += ["--allow-origin", ALLOWED, "--allow-header", "Authorization"]
-    with running_command(args, READY) as running:
+    # The README's line for a React app with a bearer token, on free ports.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    line = next(
+        line
+        for line in readme.splitlines()
+        if line.startswith("crossorigin proxy ") and "--allow-header Authorization" in line
+    )
+    args = shlex.split(line)[1:]
+    args[args.index("--target") + 1] = upstream
+    assert args[args.index("--allow-origin") + 1] == ALLOWED
+    with running_command([*args, "--listen", "127.0.0.1:0"], READY) as running:
         yield running
 
 
