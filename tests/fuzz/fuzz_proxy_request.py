@@ -23,7 +23,13 @@ from urllib.parse import unquote_to_bytes
 
 from fuzz_common import instrumented, run
 
-with instrumented(__name__ == "__main__"):
+FUZZING = __name__ == "__main__"
+if FUZZING:  # h11 parses the bytes first: its branches guide the mutations too
+    import atheris
+
+    with atheris.instrument_imports(include=["h11"]):
+        import h11
+with instrumented(FUZZING):
     import h11
 
     from crossorigin import Engine, Policy

@@ -551,9 +551,9 @@ class CORSProxy:
                 self._log_exchange(line, 502, decision, started, admitted, f"; {why}")
                 return False
             status = response.status_code if response is not None else 0
-            direction = "of the request body" if response is None else ""
-            note = f"; {broken.side} {broken.why} after {_size(broken.moved)} {direction}"
-            self._log_exchange(line, status, decision, started, admitted, note.rstrip())
+            body = "request" if response is None else "response"
+            note = f"; {broken.side} {broken.why} after {_size(broken.moved)} of the {body} body"
+            self._log_exchange(line, status, decision, started, admitted, note)
             return False
         except h11.LocalProtocolError as error:
             self._log_exchange(line, 0, decision, started, admitted, f"; {error}")
