@@ -100,6 +100,11 @@ def command(
     :8000 that has no CORS support. Preflights are answered by the proxy;
     other requests stream through with the policy's headers added. One line per
     exchange on stderr says what was allowed or refused, and why.
+
+    Only requests addressed to the proxy itself are answered: their Host must
+    be a name of the listen address (for loopback: localhost, 127.0.0.1 or
+    [::1], with the port); any other gets 421, so that a web page cannot reach
+    the API through the proxy by rebinding its own DNS name to this machine.
     """
     try:
         upstream = Target.parse(target)
