@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from crossorigin import Engine, Policy
-from crossorigin.proxy import ListenAddress, Target, _merge_vary
+from crossorigin.proxy import ListenAddress, Target
+from crossorigin.proxy.server import merge_vary
 from servers.processes import RunningCommand, running_command
 from servers.upstream import running_upstream
 
@@ -412,7 +413,7 @@ def test_listen_and_target_parsing() -> None:
 
 
 def test_vary_merge() -> None:
-    assert _merge_vary([b"Accept-Encoding"], [b"Origin"]) == b"Accept-Encoding, Origin"
-    assert _merge_vary([b"origin"], [b"Origin"]) == b"origin"
-    assert _merge_vary([b"*"], [b"Origin"]) == b"*"
-    assert json.dumps(_merge_vary([], [b"Origin"]).decode()) == '"Origin"'
+    assert merge_vary([b"Accept-Encoding"], [b"Origin"]) == b"Accept-Encoding, Origin"
+    assert merge_vary([b"origin"], [b"Origin"]) == b"origin"
+    assert merge_vary([b"*"], [b"Origin"]) == b"*"
+    assert json.dumps(merge_vary([], [b"Origin"]).decode()) == '"Origin"'

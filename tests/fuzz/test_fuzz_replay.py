@@ -16,6 +16,7 @@ from pathlib import Path
 import fuzz_engine
 import fuzz_origin
 import fuzz_patterns
+import fuzz_proxy_request
 import fuzz_request_headers
 import pytest
 
@@ -27,6 +28,7 @@ CHECKS = {
     "patterns": fuzz_patterns.check,
     "request_headers": fuzz_request_headers.check,
     "engine": fuzz_engine.check,
+    "proxy_request": fuzz_proxy_request.check,
 }
 
 
