@@ -547,3 +547,10 @@ def test_wrong_types_and_huge_values_in_a_file_are_issues(tmp_path: Path) -> Non
     assert codes == ["type-invalid", "type-invalid", "type-invalid", "max-age-out-of-range"]
     text = str(error.value)  # printing a 20,000-bit integer in decimal would raise
     assert "<an integer of 20000 bits>" in text and len(text) < 2000
+
+
+def test_a_single_problem_is_one_line() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=[APP + "/"])
+    assert str(error.value).startswith("1 problem in the CORS policy: [origin-trailing-slash]")
+    assert "\n" not in str(error.value)

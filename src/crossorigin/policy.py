@@ -160,9 +160,13 @@ class ConfigError(ValueError):
 
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues: list[Issue] = list(issues)
-        lines = "\n".join(f"  - {issue}" for issue in self.issues)
         count = len(self.issues)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the CORS policy:\n{lines}")
+        if count == 1:
+            # One line, so a command can print it as its one-line error.
+            super().__init__(f"1 problem in the CORS policy: {self.issues[0]}")
+            return
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"{count} problems in the CORS policy:\n{lines}")
 
 
 class PolicyFileError(ConfigError):
