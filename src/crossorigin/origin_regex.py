@@ -192,7 +192,7 @@ def _scan(tree: _Tree, data: Sequence[_Node], pending: frozenset[str]) -> frozen
         elif op in ("ASSERT", "ASSERT_NOT"):
             _scan(tree, av[1].data, frozenset())
         elif op in ("GROUPREF", "GROUPREF_EXISTS"):
-            raise _Backtracking("a back-reference can make matching exponential")
+            raise _Backtracking("a back-reference can make matching backtrack in exponential time")
         elif op in ("POSSESSIVE_REPEAT", "ATOMIC_GROUP"):
             # Never gives characters back: nothing to backtrack into.
             pending = frozenset()
@@ -209,7 +209,8 @@ def _scan_repeat(
         raise _Backtracking(
             "two variable-length parts can match the same characters with nothing "
             "between them that only one can match (as in '(a+)+', '(a|aa)*' or "
-            "'[a-z]+[a-z0-9]*'), so matching can take exponential time"
+            "'[a-z]+[a-z0-9]*'), so matching can backtrack: in exponential time inside "
+            "a repetition"
         )
     single = tree.charset(body.data[0]) if len(body.data) == 1 else None
     if single is not None:
@@ -242,7 +243,7 @@ def _check_alternatives(tree: _Tree, data: Sequence[_Node]) -> None:
                 if first & seen or branch.getwidth()[0] == 0:
                     raise _Backtracking(
                         "a repeated alternation whose branches can start with the same "
-                        "character (as in '(a|aa)*') can take exponential time"
+                        "character (as in '(a|aa)*') can backtrack in exponential time"
                     )
                 seen |= first
 
