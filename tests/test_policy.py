@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +555,84 @@ def test_a_single_problem_is_one_line() -> None:
         Policy(origins=[APP + "/"])
     assert str(error.value).startswith("1 problem in the CORS policy: [origin-trailing-slash]")
     assert "\n" not in str(error.value)
+
+
+# --- IssueCode: a closed set, each code with a refused example ---------------------------
+
+VALID_FILE = b'origins = ["https://app.example.com"]\n'
+
+# (code, refused file content, accepted neighbour)
+FILE_CASES: list[tuple[str, bytes, bytes]] = [
+    ("policy-file-too-large", VALID_FILE + b"#" * (1 << 20), VALID_FILE + b"#" * 1000),
+    ("policy-file-not-utf8", VALID_FILE + b"# caf\xe9\n", VALID_FILE + "# café\n".encode()),
+    ("toml-invalid", b"origins = [\n", VALID_FILE),
+    ("toml-too-deep", b"origins = " + b"[" * 2000 + b"]" * 2000, b"origins = [[]]"),
+]
+
+
+@pytest.mark.parametrize(("code", "refused", "accepted"), FILE_CASES)
+def test_each_file_code_refuses_and_its_neighbour_passes(
+    tmp_path: Path, code: str, refused: bytes, accepted: bytes
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(refused)
+    with pytest.raises(ConfigError) as error:
+        Policy.from_toml(path)
+    assert [issue.code for issue in error.value.issues] == [code]
+    path.write_bytes(accepted)
+    try:
+        Policy.from_toml(path)
+    except ConfigError as accepted_error:  # the file reads; only the policy may be wrong
+        assert code not in [issue.code for issue in accepted_error.issues]
+
+
+def test_every_issue_code_has_a_refused_example() -> None:
+    from crossorigin.policy import IssueCode
+
+    exercised = (
+        {case[0] for case in VALIDATION_CASES}
+        | {case[0] for case in NOTE_CASES}
+        | {case[0] for case in FILE_CASES}
+        # Tested by test_unreadable_policy_file_says_why and the test below.
+        | {"policy-file-unreadable", "route-prefix-invalid"}
+    )
+    assert exercised == {code.value for code in IssueCode}
+
+
+def test_codes_are_the_enum_and_compare_as_strings() -> None:
+    from crossorigin.policy import IssueCode
+
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=["null"])
+    (issue,) = error.value.issues
+    assert issue.code is IssueCode.ORIGIN_NULL and issue.code == "origin-null"
+    assert f"{issue.code}" == "origin-null" and json.dumps(issue.code) == '"origin-null"'
+
+
+def test_every_origin_syntax_code_is_an_issue_code() -> None:
+    """OriginSyntaxError codes become IssueCodes; a new one in origin.py or
+    patterns.py must be added to the enum (found by reading the sources)."""
+    import re
+
+    import crossorigin.origin
+    import crossorigin.patterns
+    from crossorigin.policy import IssueCode
+
+    found: set[str] = set()
+    for module in (crossorigin.origin, crossorigin.patterns):
+        source = Path(module.__file__ or "").read_text()
+        found |= set(re.findall(r'OriginSyntaxError\(\s*"([a-z0-9-]+)"', source))
+        found |= set(re.findall(r'code, what = "([a-z0-9-]+)"', source))
+        found |= set(re.findall(r'\("[#?/]", "([a-z0-9-]+)"', source))
+    assert len(found) >= 15, found
+    assert found <= {code.value for code in IssueCode}, found - {c.value for c in IssueCode}
+
+
+def test_route_prefix_code_refuses_and_its_neighbour_passes() -> None:
+    from crossorigin.adapter_config import EngineTable
+
+    policy = Policy(origins=[APP])
+    with pytest.raises(ConfigError) as error:
+        EngineTable(None, [("api", policy)])
+    assert [issue.code for issue in error.value.issues] == ["route-prefix-invalid"]
+    EngineTable(None, [("/api", policy)])

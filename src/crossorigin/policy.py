@@ -30,6 +30,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any, Final, NamedTuple, Never
 
 from crossorigin import fetch_tables
@@ -37,7 +38,7 @@ from crossorigin.origin import Origin, OriginSyntaxError, is_loopback_host
 from crossorigin.origin_regex import backtracking_problem, sample_origins
 from crossorigin.patterns import OriginMatcher, OriginPattern, PatternKind
 
-__all__ = ["ConfigError", "Issue", "Policy", "PolicyFileError"]
+__all__ = ["ConfigError", "Issue", "IssueCode", "Policy", "PolicyFileError"]
 
 #: Access-Control-Max-Age above this is refused: no browser honours more
 #: (Firefox caps at 24 h, Chromium at 2 h, WebKit at 10 min).
@@ -141,6 +142,108 @@ def shown_value(value: object) -> str:
     return text
 
 
+class IssueCode(StrEnum):
+    """The closed set of `Issue.code` values: stable identifiers a program can
+    match on (a SaaS showing configuration errors in its own words), each
+    with a refused example and an accepted neighbour in tests/test_policy.py.
+    Values are plain strings (`IssueCode.ORIGIN_NULL == "origin-null"`), so
+    code written against the strings keeps working. Problems raise
+    `ConfigError`; the codes marked "note" appear only in `Policy.notes`.
+    """
+
+    # -- the file ------------------------------------------------------------------
+    #: The policy file cannot be opened or read (the message gives the reason).
+    POLICY_FILE_UNREADABLE = "policy-file-unreadable"
+    #: The policy file is larger than MAX_POLICY_FILE_BYTES.
+    POLICY_FILE_TOO_LARGE = "policy-file-too-large"
+    #: The policy file is not UTF-8 (the message gives the byte offset).
+    POLICY_FILE_NOT_UTF8 = "policy-file-not-utf8"
+    #: Not TOML (line and column), or an integer too long to convert.
+    TOML_INVALID = "toml-invalid"
+    #: Arrays or tables nested deeper than the parser can follow.
+    TOML_TOO_DEEP = "toml-too-deep"
+    # -- fields --------------------------------------------------------------------
+    #: Not a policy field; the message names the field meant when it can.
+    UNKNOWN_FIELD = "unknown-field"
+    #: A value of the wrong type (a number for a list, a string for a bool).
+    TYPE_INVALID = "type-invalid"
+    # -- origins (OriginSyntaxError codes from origin.py and patterns.py) ----------
+    #: No origins and no origin_regex.
+    ORIGINS_MISSING = "origins-missing"
+    ORIGIN_MISSING_SCHEME = "origin-missing-scheme"
+    ORIGIN_INVALID_SCHEME = "origin-invalid-scheme"
+    ORIGIN_FILE_SCHEME = "origin-file-scheme"
+    ORIGIN_HAS_PATH = "origin-has-path"
+    ORIGIN_TRAILING_SLASH = "origin-trailing-slash"
+    ORIGIN_HAS_QUERY = "origin-has-query"
+    ORIGIN_HAS_FRAGMENT = "origin-has-fragment"
+    ORIGIN_HAS_USERINFO = "origin-has-userinfo"
+    ORIGIN_DEFAULT_PORT = "origin-default-port"
+    ORIGIN_INVALID_PORT = "origin-invalid-port"
+    ORIGIN_PORT_OUT_OF_RANGE = "origin-port-out-of-range"
+    ORIGIN_UPPERCASE = "origin-uppercase"
+    ORIGIN_NON_ASCII_HOST = "origin-non-ascii-host"
+    ORIGIN_INVALID_HOST = "origin-invalid-host"
+    ORIGIN_WHITESPACE = "origin-whitespace"
+    ORIGIN_TOO_LONG = "origin-too-long"
+    ORIGIN_INVALID_WILDCARD = "origin-invalid-wildcard"
+    #: `null` without dangerously_allow_null_origin.
+    ORIGIN_NULL = "origin-null"
+    #: `*` with credentials.
+    WILDCARD_WITH_CREDENTIALS = "wildcard-with-credentials"
+    #: An http:// (ws://, ftp://) origin, pattern or regex match, with credentials.
+    INSECURE_ORIGIN_WITH_CREDENTIALS = "insecure-origin-with-credentials"
+    #: A wildcard (pattern or regex) over a public suffix, with credentials.
+    PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS = "public-suffix-wildcard-with-credentials"
+    #: Note: a wildcard over a public suffix without credentials.
+    PUBLIC_SUFFIX_WILDCARD = "public-suffix-wildcard"
+    #: Note: an origin already covered by a pattern or `*`.
+    ORIGIN_REDUNDANT = "origin-redundant"
+    # -- origin_regex -------------------------------------------------------------
+    #: The regex does not compile.
+    ORIGIN_REGEX_INVALID = "origin-regex-invalid"
+    #: A character that is neither regex syntax nor part of an origin.
+    ORIGIN_REGEX_CHARACTER = "origin-regex-character"
+    #: A shape whose matching can backtrack exponentially.
+    ORIGIN_REGEX_BACKTRACKING = "origin-regex-backtracking"
+    #: Matches origins anyone can obtain (refused with credentials, else a note).
+    ORIGIN_REGEX_TOO_BROAD = "origin-regex-too-broad"
+    #: Note: a regex is set at all (patterns are safer).
+    ORIGIN_REGEX = "origin-regex"
+    # -- methods and headers -----------------------------------------------------------
+    METHOD_INVALID = "method-invalid"
+    #: CONNECT, TRACE, TRACK.
+    METHOD_FORBIDDEN = "method-forbidden"
+    #: Note: a method in lower case (methods are case-sensitive).
+    METHOD_CASE = "method-case"
+    #: Note: `*` next to other methods.
+    METHOD_REDUNDANT = "method-redundant"
+    HEADER_INVALID = "header-invalid"
+    #: A forbidden request header (Cookie, Host, Sec-*, ...).
+    HEADER_FORBIDDEN = "header-forbidden"
+    #: An Access-Control-* response header listed as a request header.
+    HEADER_IS_RESPONSE_HEADER = "header-is-response-header"
+    #: Note: `*` request headers without Authorization.
+    WILDCARD_EXCLUDES_AUTHORIZATION = "wildcard-excludes-authorization"
+    EXPOSE_INVALID = "expose-invalid"
+    #: Set-Cookie exposed.
+    EXPOSE_FORBIDDEN = "expose-forbidden"
+    #: Exposed `*` with credentials.
+    EXPOSE_WILDCARD_WITH_CREDENTIALS = "expose-wildcard-with-credentials"
+    #: Note: exposing a safelisted response header.
+    EXPOSE_SAFELISTED = "expose-safelisted"
+    # -- the rest -------------------------------------------------------------------
+    MAX_AGE_INVALID = "max-age-invalid"
+    #: Below 0 or above MAX_AGE_LIMIT.
+    MAX_AGE_OUT_OF_RANGE = "max-age-out-of-range"
+    #: Note: above Chromium's 7200 s cap.
+    MAX_AGE_ABOVE_CHROMIUM_CAP = "max-age-above-chromium-cap"
+    #: Note: private_network=True (a legacy Chrome mechanism).
+    PRIVATE_NETWORK_LEGACY = "private-network-legacy"
+    #: A route prefix that is not a path (the adapters' route tables).
+    ROUTE_PREFIX_INVALID = "route-prefix-invalid"
+
+
 class Issue(NamedTuple):
     """One configuration problem (or, in `Policy.notes`, one remark)."""
 
@@ -179,13 +282,13 @@ def _unknown_field(key: object) -> tuple[Issue, str | None]:
     """The issue for a key that is not a field, and the field it stands for
     when that is clear (a foreign library's name for it, or a near spelling)."""
     if not isinstance(key, str):
-        return Issue("unknown-field", key, "field names are strings"), None
+        return Issue(IssueCode.UNKNOWN_FIELD, key, "field names are strings"), None
     folded = re.sub(r"[^a-z0-9]", "", key.lower())
     field = _FOREIGN_FIELDS.get(folded)
     if folded in _ANY_ORIGIN_FLAGS:
         return (
             Issue(
-                "unknown-field",
+                IssueCode.UNKNOWN_FIELD,
                 key,
                 f"{shown_value(key)} is another library's name; to allow any origin write "
                 "origins='*' (never with credentials)",
@@ -195,7 +298,7 @@ def _unknown_field(key: object) -> tuple[Issue, str | None]:
     if field is not None:
         return (
             Issue(
-                "unknown-field",
+                IssueCode.UNKNOWN_FIELD,
                 key,
                 f"{shown_value(key)} is another library's name; crossorigin calls it {field!r}",
             ),
@@ -203,10 +306,12 @@ def _unknown_field(key: object) -> tuple[Issue, str | None]:
         )
     close = difflib.get_close_matches(key, _FIELDS, n=1, cutoff=0.6)
     if close:
-        return Issue("unknown-field", key, f"not a policy field; did you mean {close[0]!r}?"), (
-            close[0]
-        )
-    return Issue("unknown-field", key, f"not a policy field; known: {', '.join(_FIELDS)}"), None
+        return Issue(
+            IssueCode.UNKNOWN_FIELD, key, f"not a policy field; did you mean {close[0]!r}?"
+        ), (close[0])
+    return Issue(
+        IssueCode.UNKNOWN_FIELD, key, f"not a policy field; known: {', '.join(_FIELDS)}"
+    ), None
 
 
 def _as_names(value: object, field: str, issues: list[Issue]) -> tuple[str, ...]:
@@ -214,12 +319,14 @@ def _as_names(value: object, field: str, issues: list[Issue]) -> tuple[str, ...]
     if isinstance(value, str):
         return (value,) if value == "*" else tuple(p.strip() for p in value.split(",") if p.strip())
     if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
-        issues.append(Issue("type-invalid", value, f"{field} must be a list of strings"))
+        issues.append(Issue(IssueCode.TYPE_INVALID, value, f"{field} must be a list of strings"))
         return ()
     items = tuple(value)
     for item in items:
         if not isinstance(item, str):
-            issues.append(Issue("type-invalid", item, f"every entry of {field} must be a string"))
+            issues.append(
+                Issue(IssueCode.TYPE_INVALID, item, f"every entry of {field} must be a string")
+            )
             return ()
     return items
 
@@ -350,7 +457,7 @@ class Policy:
         }
         for name, flag in flags.items():
             if not isinstance(flag, bool):
-                issues.append(Issue("type-invalid", flag, f"{name} must be true or false"))
+                issues.append(Issue(IssueCode.TYPE_INVALID, flag, f"{name} must be true or false"))
         set_ = object.__setattr__
         set_(self, "_credentials", credentials is True)
         set_(self, "_private_network", private_network is True)
@@ -384,7 +491,7 @@ class Policy:
         if self._private_network:
             notes.append(
                 Issue(
-                    "private-network-legacy",
+                    IssueCode.PRIVATE_NETWORK_LEGACY,
                     True,
                     "Chromium has replaced Private Network Access preflights with the Local "
                     "Network Access permission; the header only helps older browsers",
@@ -419,7 +526,7 @@ class Policy:
                 return ()
             issues.append(
                 Issue(
-                    "origins-missing",
+                    IssueCode.ORIGINS_MISSING,
                     list(texts),
                     "list at least one origin, e.g. origins=['https://app.example.com']",
                 )
@@ -432,14 +539,14 @@ class Policy:
                 pattern = OriginPattern.parse(text)
             except OriginSyntaxError as error:
                 message = f"{error} ({error.hint})" if error.hint else str(error)
-                issues.append(Issue(error.code, text, message))
+                issues.append(Issue(IssueCode(error.code), text, message))
                 continue
             patterns.append(pattern)
             if pattern.kind is PatternKind.ANY:
                 if credentials:
                     issues.append(
                         Issue(
-                            "wildcard-with-credentials",
+                            IssueCode.WILDCARD_WITH_CREDENTIALS,
                             text,
                             "browsers refuse '*' on credentialed requests, and reflecting any "
                             "origin instead would let every site read your users' data: list "
@@ -448,14 +555,18 @@ class Policy:
                     )
                 if len(texts) > 1:
                     notes.append(
-                        Issue("origin-redundant", text, "'*' makes the other origins redundant")
+                        Issue(
+                            IssueCode.ORIGIN_REDUNDANT,
+                            text,
+                            "'*' makes the other origins redundant",
+                        )
                     )
                 continue
             if pattern.text == "null":
                 if not self._dangerously_allow_null_origin:
                     issues.append(
                         Issue(
-                            "origin-null",
+                            IssueCode.ORIGIN_NULL,
                             text,
                             "'null' is sent by sandboxed iframes, file:// pages and redirects, "
                             "which any site can produce; set dangerously_allow_null_origin=True "
@@ -471,7 +582,7 @@ class Policy:
             ):
                 issues.append(
                     Issue(
-                        "insecure-origin-with-credentials",
+                        IssueCode.INSECURE_ORIGIN_WITH_CREDENTIALS,
                         text,
                         f"anyone on the network can impersonate a {pattern.scheme}:// origin; use "
                         f"'https://{text.partition('://')[2]}', or set "
@@ -497,14 +608,14 @@ class Policy:
         if self._credentials and not self._dangerously_allow_public_suffix_subdomains:
             issues.append(
                 Issue(
-                    "public-suffix-wildcard-with-credentials",
+                    IssueCode.PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS,
                     pattern.text,
                     f"{message}; list your own origins, or set "
                     "dangerously_allow_public_suffix_subdomains=True",
                 )
             )
         else:
-            notes.append(Issue("public-suffix-wildcard", pattern.text, message))
+            notes.append(Issue(IssueCode.PUBLIC_SUFFIX_WILDCARD, pattern.text, message))
 
     @staticmethod
     def _note_redundant(patterns: list[OriginPattern], notes: list[Issue]) -> None:
@@ -517,7 +628,7 @@ class Policy:
                 if wildcard.matches(origin):
                     notes.append(
                         Issue(
-                            "origin-redundant",
+                            IssueCode.ORIGIN_REDUNDANT,
                             pattern.text,
                             f"already covered by {wildcard.text!r}",
                         )
@@ -530,13 +641,15 @@ class Policy:
         if origin_regex is None:
             return None
         if not isinstance(origin_regex, str):
-            issues.append(Issue("type-invalid", origin_regex, "origin_regex must be a string"))
+            issues.append(
+                Issue(IssueCode.TYPE_INVALID, origin_regex, "origin_regex must be a string")
+            )
             return None
         stray = next((char for char in origin_regex if char not in _REGEX_CHARACTERS), None)
         if stray is not None:
             issues.append(
                 Issue(
-                    "origin-regex-character",
+                    IssueCode.ORIGIN_REGEX_CHARACTER,
                     origin_regex,
                     f"contains {stray!r}, which is neither regex syntax nor part of any origin "
                     "(quotes, spaces, '%', ';' and the like only break the configurations "
@@ -547,13 +660,15 @@ class Policy:
         try:
             compiled = re.compile(origin_regex)
         except (re.error, RecursionError, OverflowError) as error:
-            issues.append(Issue("origin-regex-invalid", origin_regex, f"does not compile: {error}"))
+            issues.append(
+                Issue(IssueCode.ORIGIN_REGEX_INVALID, origin_regex, f"does not compile: {error}")
+            )
             return None
         problem = backtracking_problem(origin_regex)
         if problem is not None:
             issues.append(
                 Issue(
-                    "origin-regex-backtracking",
+                    IssueCode.ORIGIN_REGEX_BACKTRACKING,
                     origin_regex,
                     f"{problem}: any page could stall the server with one crafted Origin; "
                     r"write each label once, e.g. 'https://[a-z0-9-]+\.example\.com', or use "
@@ -569,12 +684,12 @@ class Policy:
                 r"e.g. 'https://[a-z0-9-]+\.example\.com'"
             )
             if self._credentials:
-                issues.append(Issue("origin-regex-too-broad", origin_regex, message))
+                issues.append(Issue(IssueCode.ORIGIN_REGEX_TOO_BROAD, origin_regex, message))
             else:
-                notes.append(Issue("origin-regex-too-broad", origin_regex, message))
+                notes.append(Issue(IssueCode.ORIGIN_REGEX_TOO_BROAD, origin_regex, message))
         notes.append(
             Issue(
-                "origin-regex",
+                IssueCode.ORIGIN_REGEX,
                 origin_regex,
                 "a regex is an escape hatch: prefer 'https://*.example.com' patterns, which "
                 "cannot match a look-alike host by accident",
@@ -608,7 +723,7 @@ class Policy:
         ):
             issues.append(
                 Issue(
-                    "insecure-origin-with-credentials",
+                    IssueCode.INSECURE_ORIGIN_WITH_CREDENTIALS,
                     origin_regex,
                     f"{origin_regex!r} matches {insecure.serialize()!r}: anyone on the network "
                     f"can impersonate a {insecure.scheme}:// origin; match only https://, or set "
@@ -626,14 +741,14 @@ class Policy:
         if self._credentials and not self._dangerously_allow_public_suffix_subdomains:
             issues.append(
                 Issue(
-                    "public-suffix-wildcard-with-credentials",
+                    IssueCode.PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS,
                     origin_regex,
                     f"{message}; list your own origins, or set "
                     "dangerously_allow_public_suffix_subdomains=True",
                 )
             )
         else:
-            notes.append(Issue("public-suffix-wildcard", origin_regex, message))
+            notes.append(Issue(IssueCode.PUBLIC_SUFFIX_WILDCARD, origin_regex, message))
 
     @staticmethod
     def _validate_methods(
@@ -641,17 +756,21 @@ class Policy:
     ) -> tuple[str, ...]:
         if "*" in names:
             if len(names) > 1:
-                notes.append(Issue("method-redundant", list(names), "'*' covers every method"))
+                notes.append(
+                    Issue(IssueCode.METHOD_REDUNDANT, list(names), "'*' covers every method")
+                )
             return ("*",)
         result: list[str] = []
         for name in names:
             if not fetch_tables.is_token(name):
-                issues.append(Issue("method-invalid", name, "a method must be an HTTP token"))
+                issues.append(
+                    Issue(IssueCode.METHOD_INVALID, name, "a method must be an HTTP token")
+                )
                 continue
             if fetch_tables.is_forbidden_method(name):
                 issues.append(
                     Issue(
-                        "method-forbidden",
+                        IssueCode.METHOD_FORBIDDEN,
                         name,
                         "browsers never send CONNECT, TRACE or TRACK from fetch(); remove it",
                     )
@@ -661,7 +780,7 @@ class Policy:
             if normalized != normalized.upper():
                 notes.append(
                     Issue(
-                        "method-case",
+                        IssueCode.METHOD_CASE,
                         name,
                         f"methods are case-sensitive: this allows only the literal {name!r}; "
                         f"fetch() sends {name.upper()!r} only if the script writes it so",
@@ -681,11 +800,13 @@ class Policy:
                 continue
             lowered = name.lower()
             if not fetch_tables.is_token(name):
-                issues.append(Issue("header-invalid", name, "a header name must be an HTTP token"))
+                issues.append(
+                    Issue(IssueCode.HEADER_INVALID, name, "a header name must be an HTTP token")
+                )
             elif fetch_tables.is_forbidden_request_header(lowered):
                 issues.append(
                     Issue(
-                        "header-forbidden",
+                        IssueCode.HEADER_FORBIDDEN,
                         name,
                         "browsers never let a script set this header, so allowing it has no "
                         "effect; remove it",
@@ -694,7 +815,7 @@ class Policy:
             elif lowered in fetch_tables.CORS_RESPONSE_HEADER_NAMES:
                 issues.append(
                     Issue(
-                        "header-is-response-header",
+                        IssueCode.HEADER_IS_RESPONSE_HEADER,
                         name,
                         "this is a response header the server sends, not a request header; "
                         "remove it from request_headers",
@@ -705,7 +826,7 @@ class Policy:
         if "*" in result and "authorization" not in result:
             notes.append(
                 Issue(
-                    "wildcard-excludes-authorization",
+                    IssueCode.WILDCARD_EXCLUDES_AUTHORIZATION,
                     "*",
                     "'*' does not cover Authorization (Fetch standard); list 'Authorization' "
                     "too if clients send it",
@@ -722,7 +843,7 @@ class Policy:
                 if self._credentials:
                     issues.append(
                         Issue(
-                            "expose-wildcard-with-credentials",
+                            IssueCode.EXPOSE_WILDCARD_WITH_CREDENTIALS,
                             name,
                             "browsers read '*' literally on credentialed requests; list the "
                             "headers scripts may read",
@@ -732,11 +853,13 @@ class Policy:
                 continue
             lowered = name.lower()
             if not fetch_tables.is_token(name):
-                issues.append(Issue("expose-invalid", name, "a header name must be an HTTP token"))
+                issues.append(
+                    Issue(IssueCode.EXPOSE_INVALID, name, "a header name must be an HTTP token")
+                )
             elif fetch_tables.is_forbidden_response_header_name(lowered):
                 issues.append(
                     Issue(
-                        "expose-forbidden",
+                        IssueCode.EXPOSE_FORBIDDEN,
                         name,
                         "browsers never expose Set-Cookie to scripts; remove it",
                     )
@@ -744,7 +867,9 @@ class Policy:
             else:
                 if lowered in fetch_tables.CORS_SAFELISTED_RESPONSE_HEADER_NAMES:
                     notes.append(
-                        Issue("expose-safelisted", name, "scripts can read this header anyway")
+                        Issue(
+                            IssueCode.EXPOSE_SAFELISTED, name, "scripts can read this header anyway"
+                        )
                     )
                 result.append(name)
         return _dedupe(result)
@@ -754,12 +879,14 @@ class Policy:
         if max_age is None:
             return
         if isinstance(max_age, bool) or not isinstance(max_age, int):
-            issues.append(Issue("max-age-invalid", max_age, "max_age must be whole seconds"))
+            issues.append(
+                Issue(IssueCode.MAX_AGE_INVALID, max_age, "max_age must be whole seconds")
+            )
             return
         if not 0 <= max_age <= MAX_AGE_LIMIT:
             issues.append(
                 Issue(
-                    "max-age-out-of-range",
+                    IssueCode.MAX_AGE_OUT_OF_RANGE,
                     max_age,
                     f"max_age must be between 0 and {MAX_AGE_LIMIT} seconds",
                 )
@@ -767,7 +894,7 @@ class Policy:
         elif max_age > fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS:
             notes.append(
                 Issue(
-                    "max-age-above-chromium-cap",
+                    IssueCode.MAX_AGE_ABOVE_CHROMIUM_CAP,
                     max_age,
                     "Chromium caches preflights for at most 7200 seconds",
                 )
@@ -876,7 +1003,7 @@ class Policy:
         are reported with the other issues, with the field they stand for."""
         if not isinstance(data, Mapping):
             raise ConfigError(
-                [Issue("type-invalid", data, "a policy is a table (dict) of its fields")]
+                [Issue(IssueCode.TYPE_INVALID, data, "a policy is a table (dict) of its fields")]
             )
         issues: list[Issue] = []
         known: dict[str, Any] = {}
@@ -909,13 +1036,13 @@ class Policy:
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise PolicyFileError(
-                [Issue("policy-file-unreadable", name, f"cannot read {name!r}: {reason}")]
+                [Issue(IssueCode.POLICY_FILE_UNREADABLE, name, f"cannot read {name!r}: {reason}")]
             ) from None
         if len(data) > MAX_POLICY_FILE_BYTES:
             raise PolicyFileError(
                 [
                     Issue(
-                        "policy-file-too-large",
+                        IssueCode.POLICY_FILE_TOO_LARGE,
                         name,
                         f"{name!r} is larger than {MAX_POLICY_FILE_BYTES} bytes; "
                         "a policy file is a few lines",
@@ -928,7 +1055,7 @@ class Policy:
             raise PolicyFileError(
                 [
                     Issue(
-                        "policy-file-not-utf8",
+                        IssueCode.POLICY_FILE_NOT_UTF8,
                         name,
                         f"{name!r} is not UTF-8 text: byte 0x{data[error.start]:02x} at offset "
                         f"{error.start} ({error.reason}); TOML files are UTF-8",
@@ -956,10 +1083,16 @@ def _parse_toml(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         # tomllib's message ends with "(at line L, column C)".
-        raise ConfigError([Issue("toml-invalid", name, f"{name!r}: {error}")]) from None
+        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name!r}: {error}")]) from None
     except RecursionError:
         raise ConfigError(
-            [Issue("toml-too-deep", name, f"{name!r}: arrays or tables are nested too deeply")]
+            [
+                Issue(
+                    IssueCode.TOML_TOO_DEEP,
+                    name,
+                    f"{name!r}: arrays or tables are nested too deeply",
+                )
+            ]
         ) from None
     except ValueError as error:
         # int() refuses decimal literals of more than sys.get_int_max_str_digits()
@@ -969,7 +1102,7 @@ def _parse_toml(text: str, name: str) -> dict[str, Any]:
             if "integer string conversion" in str(error)
             else str(error)
         )
-        raise ConfigError([Issue("toml-invalid", name, f"{name!r}: {reason}")]) from None
+        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name!r}: {reason}")]) from None
 
 
 def _regex_reach(compiled: re.Pattern[str], samples: Iterable[str]) -> list[Origin]:
