@@ -186,3 +186,33 @@ def test_reading_headers_is_linear_in_headers_plus_reads() -> None:
     # and 40,000+ lowerings at 400 instead of a few per header).
     assert large <= 6 * small, (small, large)
     assert large <= 20 * 400, large
+
+
+def test_readable_values_agrees_with_readable_value_one_at_a_time() -> None:
+    """The indexed reader answers exactly as the per-name one does."""
+    import random
+
+    from crossorigin.browser import access
+
+    rng = random.Random(7)
+    names = ["X-A", "x-a", "Content-Type", "Set-Cookie", "X-B", "Cache-Control", "X-C"]
+    exposes = ["", "*", "x-a", "X-A, x-b", "x-a,,", "bad name", "*, set-cookie"]
+    for _ in range(500):
+        headers = [
+            (rng.choice(names), rng.choice([" v ", "w", ""])) for _ in range(rng.randint(0, 6))
+        ]
+        if rng.random() < 0.7:
+            headers.append(("Access-Control-Expose-Headers", rng.choice(exposes)))
+        reads = rng.sample(names, rng.randint(0, len(names)))
+        for response_type in ("basic", "cors", "opaque"):
+            for credentials in (False, True):
+                together = access.readable_values(
+                    headers, reads, response_type=response_type, credentials=credentials
+                )
+                one_by_one = {
+                    name.lower(): access.readable_value(
+                        headers, name, response_type=response_type, credentials=credentials
+                    )
+                    for name in reads
+                }
+                assert together == one_by_one, (headers, reads, response_type, credentials)
