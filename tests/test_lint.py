@@ -55,8 +55,54 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert report["problems"][0]["code"] == "origin-null"
 
 
-def test_unreadable_file_exits_two(tmp_path: Path) -> None:
-    assert main(["lint", str(tmp_path / "missing.toml")]) == 2
+def test_unreadable_file_exits_two_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path, reason in ((tmp_path / "missing.toml", "No such file"), (tmp_path, "directory")):
+        assert main(["lint", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot read '{path}': " in err and reason in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_non_utf8_file_exits_two_with_the_offset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(b'origins = ["https://\xe9.example.com"]\n')
+    assert main(["lint", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "not UTF-8 text: byte 0xe9 at offset 20" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"origins = " + b"[" * 5000 + b"]" * 5000, "toml-too-deep"),
+        (b"max_age = " + b"9" * 5000, "toml-invalid"),
+    ],
+    ids=["deep", "long-integer"],
+)
+def test_hostile_toml_is_a_problem_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, code: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(content)
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"error [{code}]" in out and len(out.splitlines()) == 1, out
+
+
+def test_json_output_survives_huge_and_nested_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, 'origins = [[["x"]]]\nmax_age = 0x' + "f" * 5000 + "\n")
+    assert main(["lint", "--format", "json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [p["code"] for p in report["problems"]] == ["type-invalid", "max-age-out-of-range"]
+    assert report["problems"][1]["value"] == "<an integer of 20000 bits>"
 
 
 def test_broken_toml_is_a_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,52 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "origin-regex-too-broad",
         {"origins": [], "origin_regex": r"https://.*", "credentials": True},
         {"origins": [], "origin_regex": r"https://[a-z]+\.example\.com", "credentials": True},
+    ),
+    # origin_regex gets the refusals patterns get (the first three were accepted).
+    (
+        "public-suffix-wildcard-with-credentials",
+        {"origins": [], "origin_regex": r"https://[a-z0-9-]+\.github\.io", "credentials": True},
+        {
+            "origins": [],
+            "origin_regex": r"https://[a-z0-9-]+\.github\.io",
+            "credentials": True,
+            "dangerously_allow_public_suffix_subdomains": True,
+        },
+    ),
+    (
+        "public-suffix-wildcard-with-credentials",
+        {"origins": [], "origin_regex": r"https://app-[a-z]+\.com", "credentials": True},
+        {"origins": [], "origin_regex": r"https://app-[a-z]+\.example\.com", "credentials": True},
+    ),
+    (
+        "insecure-origin-with-credentials",
+        {"origins": [], "origin_regex": r"https?://[a-z]+\.example\.com", "credentials": True},
+        {"origins": [], "origin_regex": r"https://[a-z]+\.example\.com", "credentials": True},
+    ),
+    (
+        "insecure-origin-with-credentials",
+        {"origins": [], "origin_regex": r"[a-z]+://app\.example\.com", "credentials": True},
+        {"origins": [], "origin_regex": r"https?://localhost(:[0-9]+)?", "credentials": True},
+    ),
+    (
+        "origin-regex-backtracking",
+        {"origins": [], "origin_regex": r"https://([a-z0-9]+)+\.example\.com"},
+        {"origins": [], "origin_regex": r"https://([a-z0-9-]+\.)+example\.com"},
+    ),
+    (
+        "origin-regex-backtracking",
+        {"origins": [], "origin_regex": r"https://(a|aa)*\.example\.com"},
+        {"origins": [], "origin_regex": r"https://(app|admin)\.example\.com"},
+    ),
+    (
+        "origin-regex-character",
+        {"origins": [], "origin_regex": 'https://x\\.com"; add_header X 1; "'},
+        {"origins": [], "origin_regex": r"https://x\.com"},
+    ),
+    (
+        "unknown-field",
+        {"origins": [APP], "allow_credentials": True},
+        {"origins": [APP], "credentials": True},
     ),
     (
         "method-invalid",
@@ -327,3 +374,265 @@ def test_from_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         Policy.from_toml(path)
     assert error.value.issues[0].code == "toml-invalid"
+
+
+# --- origin_regex reach -------------------------------------------------------------
+
+
+def _codes(**kwargs: Any) -> list[str]:
+    with pytest.raises(ConfigError) as error:
+        Policy(**kwargs)
+    return [issue.code for issue in error.value.issues]
+
+
+def test_regex_over_a_public_suffix_is_a_note_without_credentials() -> None:
+    policy = Policy(origins=[], origin_regex=r"https://[a-z0-9-]+\.github\.io")
+    assert "public-suffix-wildcard" in [note.code for note in policy.notes]
+    assert policy.allows_origin("https://me.github.io")
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"https://[a-z0-9-]+\.example\.com",
+        r"https://([a-z0-9-]+\.)*example\.com",
+        r"https://[a-z0-9]+(-[a-z0-9]+)*\.example\.com",
+        r"https://(app|admin)\.example\.com",
+        r"https://pr-[0-9]+\.preview\.example\.com(:8443)?",
+        r"https://.*\.example\.com",
+        r"https://(?i:app)\.example\.com",
+        r"https?://localhost(:[0-9]+)?",
+        r"https://[^.]+\.example\.co\.uk",
+    ],
+)
+def test_ordinary_regexes_are_accepted_with_credentials(regex: str) -> None:
+    policy = Policy(origins=[], origin_regex=regex, credentials=True)
+    assert [note.code for note in policy.notes] == ["origin-regex"]
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"https://([a-z]+)+\.example\.com",
+        r"https://([a-z]+\.[a-z]+)*\.example\.com",
+        r"https://(a|aa)+\.example\.com",
+        r"https://(a*)*\.example\.com",
+        r"https://((ab)+)+\.example\.com",
+        r"https://.*.*\.example\.com",
+        r"https://(\w+\d+)+\.example\.com",
+        r"https://(?i:(a|Ab)+)\.example\.com",
+        r"https://(x)\1+\.example\.com",
+    ],
+)
+def test_backtracking_shapes_are_refused(regex: str) -> None:
+    assert _codes(origins=[], origin_regex=regex) == ["origin-regex-backtracking"]
+
+
+def test_the_reported_backtracking_regex_no_longer_reaches_the_matcher() -> None:
+    # The attack review's shape: 35 bytes of Origin took 1.56 s, doubling per byte.
+    regex = r"https://([a-z0-9]+)*\.example\.com"
+    assert _codes(origins=[APP], origin_regex=regex) == ["origin-regex-backtracking"]
+
+
+# --- unknown fields -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("allow_origins", "'origins'"),
+        ("CORS_ALLOWED_ORIGINS", "'origins'"),
+        ("allow_headers", "'request_headers'"),
+        ("allowedHeaders", "'request_headers'"),
+        ("allow_credentials", "'credentials'"),
+        ("supports_credentials", "'credentials'"),
+        ("allow_methods", "'methods'"),
+        ("allow_origin_regex", "'origin_regex'"),
+        ("maxAge", "'max_age'"),
+        ("allow_all_origins", "origins='*'"),
+        ("orgins", "did you mean 'origins'"),
+        ("max_ag", "did you mean 'max_age'"),
+        ("expose_header", "did you mean 'expose_headers'"),
+    ],
+)
+def test_unknown_fields_name_the_field_meant(key: str, field: str) -> None:
+    value: object = [APP] if "origin" in key.lower() else True
+    for build in (
+        lambda: Policy(origins=[APP], **{key: value}),
+        lambda: Policy.from_mapping({"origins": [APP], key: value}),
+    ):
+        with pytest.raises(ConfigError) as error:
+            build()
+        (issue,) = error.value.issues
+        assert issue.code == "unknown-field" and field in issue.message, issue
+
+
+def test_origins_under_a_foreign_name_are_not_also_missing() -> None:
+    for build in (
+        lambda: Policy(allow_origins=[APP]),  # type: ignore[arg-type]
+        lambda: Policy.from_mapping({"allow_origins": [APP], "credentials": True}),
+        lambda: Policy.from_mapping({"orgins": [APP]}),
+        lambda: Policy.from_mapping({"origins": {"https://a.example.com": 1}}),
+    ):
+        with pytest.raises(ConfigError) as error:
+            build()
+        assert "origins-missing" not in [issue.code for issue in error.value.issues]
+    assert _codes() == ["origins-missing"]
+    assert _codes(allow_methods=["GET"]) == ["unknown-field", "origins-missing"]
+
+
+def test_a_mapping_is_not_a_list_of_origins() -> None:
+    assert _codes(origins={APP: True}) == ["type-invalid"]
+
+
+# --- help(Policy) ---------------------------------------------------------------------
+
+
+def test_the_class_docstring_documents_every_field() -> None:
+    import inspect
+
+    doc = inspect.getdoc(Policy) or ""
+    fields = list(Policy(origins=[APP]).to_dict())
+    for field in fields:
+        default = inspect.signature(Policy).parameters[field].default
+        line = next((line for line in doc.splitlines() if line.startswith(field + " ")), None)
+        assert line is not None, f"{field} is not documented in Policy's docstring"
+        if field != "origins":
+            assert f"= {default!r}" in line, (field, line)
+
+
+# --- policy files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "detail"),
+    [
+        (b'origins = ["https://\xff.example.com"]\n', "policy-file-not-utf8", "offset 20"),
+        (b"origins = " + b"[" * 5000 + b"]" * 5000, "toml-too-deep", "nested too deeply"),
+        (b"max_age = " + b"9" * 5000, "toml-invalid", "more than 4300 digits"),
+        (b'origins = [\n  "a" "b"]\n', "toml-invalid", "line 2"),
+        (b"x" * ((1 << 20) + 1), "policy-file-too-large", "larger than"),
+    ],
+    ids=["not-utf8", "deep", "long-integer", "syntax", "too-large"],
+)
+def test_hostile_policy_files_are_config_errors(
+    tmp_path: Path, content: bytes, code: str, detail: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as error:
+        Policy.from_toml(path)
+    (issue,) = error.value.issues
+    assert issue.code == code and detail in issue.message, issue
+
+
+def test_unreadable_policy_file_says_why(tmp_path: Path) -> None:
+    from crossorigin.policy import PolicyFileError
+
+    for path, reason in ((tmp_path / "missing.toml", "No such file"), (tmp_path, "directory")):
+        with pytest.raises(PolicyFileError) as error:
+            Policy.from_toml(path)
+        (issue,) = error.value.issues
+        assert issue.code == "policy-file-unreadable" and reason in issue.message, issue
+
+
+def test_wrong_types_and_huge_values_in_a_file_are_issues(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        'origins = [["https://a.example.com"]]\nmethods = {GET = 1}\n'
+        "max_age = 0x" + "f" * 5000 + "\ncredentials = 1979-05-27\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        Policy.from_toml(path)
+    codes = [issue.code for issue in error.value.issues]
+    assert codes == ["type-invalid", "type-invalid", "type-invalid", "max-age-out-of-range"]
+    text = str(error.value)  # printing a 20,000-bit integer in decimal would raise
+    assert "<an integer of 20000 bits>" in text and len(text) < 2000
+
+
+def test_a_single_problem_is_one_line() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=[APP + "/"])
+    assert str(error.value).startswith("1 problem in the CORS policy: [origin-trailing-slash]")
+    assert "\n" not in str(error.value)
+
+
+# --- IssueCode: a closed set, each code with a refused example ---------------------------
+
+VALID_FILE = b'origins = ["https://app.example.com"]\n'
+
+# (code, refused file content, accepted neighbour)
+FILE_CASES: list[tuple[str, bytes, bytes]] = [
+    ("policy-file-too-large", VALID_FILE + b"#" * (1 << 20), VALID_FILE + b"#" * 1000),
+    ("policy-file-not-utf8", VALID_FILE + b"# caf\xe9\n", VALID_FILE + "# café\n".encode()),
+    ("toml-invalid", b"origins = [\n", VALID_FILE),
+    ("toml-too-deep", b"origins = " + b"[" * 2000 + b"]" * 2000, b"origins = [[]]"),
+]
+
+
+@pytest.mark.parametrize(("code", "refused", "accepted"), FILE_CASES)
+def test_each_file_code_refuses_and_its_neighbour_passes(
+    tmp_path: Path, code: str, refused: bytes, accepted: bytes
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(refused)
+    with pytest.raises(ConfigError) as error:
+        Policy.from_toml(path)
+    assert [issue.code for issue in error.value.issues] == [code]
+    path.write_bytes(accepted)
+    try:
+        Policy.from_toml(path)
+    except ConfigError as accepted_error:  # the file reads; only the policy may be wrong
+        assert code not in [issue.code for issue in accepted_error.issues]
+
+
+def test_every_issue_code_has_a_refused_example() -> None:
+    from crossorigin.policy import IssueCode
+
+    exercised = (
+        {case[0] for case in VALIDATION_CASES}
+        | {case[0] for case in NOTE_CASES}
+        | {case[0] for case in FILE_CASES}
+        # Tested by test_unreadable_policy_file_says_why and the test below.
+        | {"policy-file-unreadable", "route-prefix-invalid"}
+    )
+    assert exercised == {code.value for code in IssueCode}
+
+
+def test_codes_are_the_enum_and_compare_as_strings() -> None:
+    from crossorigin.policy import IssueCode
+
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=["null"])
+    (issue,) = error.value.issues
+    assert issue.code is IssueCode.ORIGIN_NULL and issue.code == "origin-null"
+    assert f"{issue.code}" == "origin-null" and json.dumps(issue.code) == '"origin-null"'
+
+
+def test_every_origin_syntax_code_is_an_issue_code() -> None:
+    """OriginSyntaxError codes become IssueCodes; a new one in origin.py or
+    patterns.py must be added to the enum (found by reading the sources)."""
+    import re
+
+    import crossorigin.origin
+    import crossorigin.patterns
+    from crossorigin.policy import IssueCode
+
+    found: set[str] = set()
+    for module in (crossorigin.origin, crossorigin.patterns):
+        source = Path(module.__file__ or "").read_text()
+        found |= set(re.findall(r'OriginSyntaxError\(\s*"([a-z0-9-]+)"', source))
+        found |= set(re.findall(r'code, what = "([a-z0-9-]+)"', source))
+        found |= set(re.findall(r'\("[#?/]", "([a-z0-9-]+)"', source))
+    assert len(found) >= 15, found
+    assert found <= {code.value for code in IssueCode}, found - {c.value for c in IssueCode}
+
+
+def test_route_prefix_code_refuses_and_its_neighbour_passes() -> None:
+    from crossorigin.adapter_config import EngineTable
+
+    policy = Policy(origins=[APP])
+    with pytest.raises(ConfigError) as error:
+        EngineTable(None, [("api", policy)])
+    assert [issue.code for issue in error.value.issues] == ["route-prefix-invalid"]
+    EngineTable(None, [("/api", policy)])

@@ -114,6 +114,105 @@ def test_invalid_json_and_stdin(
     assert "not valid JSON" in capsys.readouterr().err
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(_put())))
+    # A real stdin, with the byte stream under it that simulate reads.
+    stdin = io.TextIOWrapper(io.BytesIO(json.dumps(_put()).encode()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
     assert main(["simulate", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["allowed"] is True
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"page_origin": "\xff"}', "not UTF-8: byte 0xff at offset 17"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64 levels"),
+        (b'{"page_origin": ' + b"9" * 5000 + b"}", "4300"),
+        (b"\xef\xbb\xbf{}", "not valid JSON"),
+    ],
+    ids=["not-utf8", "deep", "long-integer", "bom"],
+)
+def test_hostile_input_is_one_line_and_exit_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, message: str
+) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_bytes(data)
+    assert main(["simulate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert len(captured.err.strip().splitlines()) == 1, captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_deep_nesting_inside_strings_is_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _put()
+    scenario["request"]["headers"] = [["X-Brackets", "[" * 200 + '\\"{']]
+    code, outcomes, _ = _run(tmp_path, capsys, scenario)
+    assert code == 1 and len(outcomes) == 1  # X-Brackets needs a preflight allowance
+
+
+class _CountedName(str):
+    """A header name that counts how often the model lower-cases it."""
+
+    calls = 0
+
+    def lower(self) -> str:
+        _CountedName.calls += 1
+        return str.lower(self)
+
+
+def test_reading_headers_is_linear_in_headers_plus_reads() -> None:
+    from crossorigin.browser import simulate
+
+    def lowerings(count: int) -> int:
+        headers: list[list[str]] = [[_CountedName(f"X-H{i}"), "v"] for i in range(count)]
+        headers.append(["Access-Control-Allow-Origin", PAGE])
+        headers.append(["Access-Control-Expose-Headers", "*"])
+        scenario = {
+            "page_origin": PAGE,
+            "request": {"url": API},
+            "responses": {"actual": {"status": 200, "headers": headers}},
+            "read_headers": [f"x-h{i}" for i in range(count)],
+        }
+        _CountedName.calls = 0
+        outcome = simulate(scenario)
+        assert outcome["readable_headers"][f"x-h{count - 1}"] == "v"
+        return _CountedName.calls
+
+    small, large = lowerings(100), lowerings(400)
+    # Linear: 4x the headers and reads, about 4x the work (quadratic was 16x,
+    # and 40,000+ lowerings at 400 instead of a few per header).
+    assert large <= 6 * small, (small, large)
+    assert large <= 20 * 400, large
+
+
+def test_readable_values_agrees_with_readable_value_one_at_a_time() -> None:
+    """The indexed reader answers exactly as the per-name one does."""
+    import random
+
+    from crossorigin.browser import access
+
+    rng = random.Random(7)
+    names = ["X-A", "x-a", "Content-Type", "Set-Cookie", "X-B", "Cache-Control", "X-C"]
+    exposes = ["", "*", "x-a", "X-A, x-b", "x-a,,", "bad name", "*, set-cookie"]
+    for _ in range(500):
+        headers = [
+            (rng.choice(names), rng.choice([" v ", "w", ""])) for _ in range(rng.randint(0, 6))
+        ]
+        if rng.random() < 0.7:
+            headers.append(("Access-Control-Expose-Headers", rng.choice(exposes)))
+        reads = rng.sample(names, rng.randint(0, len(names)))
+        for response_type in ("basic", "cors", "opaque"):
+            for credentials in (False, True):
+                together = access.readable_values(
+                    headers, reads, response_type=response_type, credentials=credentials
+                )
+                one_by_one = {
+                    name.lower(): access.readable_value(
+                        headers, name, response_type=response_type, credentials=credentials
+                    )
+                    for name in reads
+                }
+                assert together == one_by_one, (headers, reads, response_type, credentials)

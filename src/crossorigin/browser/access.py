@@ -51,6 +51,7 @@ __all__ = [
     "parse_max_age",
     "preflight_check",
     "readable_value",
+    "readable_values",
 ]
 
 Headers = Sequence[tuple[str, str]]
@@ -322,6 +323,41 @@ def exposed_header_names(response_headers: Headers, *, credentials: bool) -> fro
     if "*" in lowered and not credentials:
         return lowered | {key.lower() for key, _ in response_headers}
     return lowered
+
+
+def readable_values(
+    response_headers: Headers, names: Iterable[str], *, response_type: str, credentials: bool
+) -> dict[str, str | None]:
+    """`response.headers.get(name)` for each of `names` (keys lower-cased):
+    `readable_value` for many names at once. The headers are indexed once, so
+    the work is linear in headers + names, not their product."""
+    values: dict[str, list[str]] = {}
+    for key, value in response_headers:
+        values.setdefault(key.lower(), []).append(value.strip(_HTTP_WHITESPACE))
+    exposed: frozenset[str] = frozenset()
+    if response_type == "cors":
+        listed = values.get("access-control-expose-headers")
+        exposed_names = parse_allow_list(", ".join(listed) if listed else None)
+        if exposed_names:
+            exposed = frozenset(name.lower() for name in exposed_names)
+            if "*" in exposed and not credentials:
+                exposed = exposed | values.keys()
+    result: dict[str, str | None] = {}
+    for name in names:
+        lowered = name.lower()
+        found = values.get(lowered)
+        visible = not fetch_tables.is_forbidden_response_header_name(lowered) and (
+            response_type == "basic"
+            or (
+                response_type == "cors"
+                and (
+                    lowered in fetch_tables.CORS_SAFELISTED_RESPONSE_HEADER_NAMES
+                    or lowered in exposed
+                )
+            )
+        )
+        result[lowered] = ", ".join(found) if visible and found else None
+    return result
 
 
 def readable_value(

@@ -284,17 +284,16 @@ def _finish(
     error: str | None = None,
     sent_origin: bool = True,
 ) -> Trace:
-    readable: dict[str, str | None] = {}
-    for name in state.request.read_headers:
-        value = None
-        if allowed and response is not None:
-            value = access.readable_value(
-                response.headers,
-                name,
-                response_type=response_type,
-                credentials=state.credentials,
-            )
-        readable[name.lower()] = value
+    readable: dict[str, str | None]
+    if allowed and response is not None:
+        readable = access.readable_values(
+            response.headers,
+            state.request.read_headers,
+            response_type=response_type,
+            credentials=state.credentials,
+        )
+    else:
+        readable = {name.lower(): None for name in state.request.read_headers}
     if reason is not None and console is None:
         console = messages.blocked_line(
             url=state.url,
