@@ -175,7 +175,7 @@ def test_caddy_environment_placeholder_in_file_name_stays_a_comment(
     """Caddy substitutes {$NAME} everywhere, comments included."""
     if missing("caddy"):
         pytest.skip("caddy is not installed")
-    monkeypatch.setenv("CROSSORIGIN_INJECTED", "\nheader X-Injected yes\n")
+    monkeypatch.setenv("CROSSORIGIN_INJECTED", "\nheader X-Injected yes\n#")
     out = export({"origins": [ALLOWED]}, "caddy", tmp_path, "p{$CROSSORIGIN_INJECTED}.toml")
     with serving("caddy", out, tmp_path, upstream) as (base_url, app):
         response = httpx.get(base_url + app, headers={"Origin": ALLOWED}, timeout=10)
@@ -184,10 +184,12 @@ def test_caddy_environment_placeholder_in_file_name_stays_a_comment(
 
 
 @pytest.mark.skipif(missing("express"), reason="node is not installed")
-def test_policy_file_name_cannot_run_javascript_at_require(tmp_path: Path) -> None:
-    out = export(
-        {"origins": [ALLOWED]}, "express", tmp_path, "p\u2028globalThis.injected = 1;\n#.toml"
-    )
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\u2028", "\u2029"])
+def test_policy_file_name_cannot_run_javascript_at_require(line_break: str, tmp_path: Path) -> None:
+    # `<!--` starts a line comment in a CommonJS module (an HTML-like comment,
+    # ECMA-262 Annex B.1.1): the rest of the line is not a syntax error.
+    name = f"p{line_break}globalThis.injected = 1 <!--.toml"
+    out = export({"origins": [ALLOWED]}, "express", tmp_path, name)
     done = subprocess.run(
         [
             "node",
