@@ -202,3 +202,25 @@ def test_policy_file_name_cannot_run_javascript_at_require(line_break: str, tmp_
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "undefined"
+
+
+@pytest.mark.skipif(missing("caddy"), reason="caddy is not installed")
+def test_caddy_lone_backtick_does_not_swallow_the_directives_after_it(
+    tmp_path: Path, upstream: str
+) -> None:
+    """A value with no space was written unquoted; a token starting with a
+    backtick opened a Caddyfile string that swallowed the directives after
+    it (before the fix the header below was never sent)."""
+    fields: dict[str, object] = {
+        "origins": [ALLOWED],
+        "expose_headers": ["`a"],
+        "credentials": True,
+    }
+    with (
+        serving("caddy", export(fields, "caddy", tmp_path), tmp_path, upstream) as (base_url, app),
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        allowed = client.get(app, headers={"Origin": ALLOWED})
+        refused = client.get(app, headers={"Origin": REFUSED})
+    assert cors_headers(refused) == {}
+    assert allowed.headers["access-control-expose-headers"] == "`a"
