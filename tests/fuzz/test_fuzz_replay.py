@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fuzz_engine
+import fuzz_export
 import fuzz_origin
 import fuzz_patterns
 import fuzz_request_headers
@@ -27,6 +28,7 @@ CHECKS = {
     "patterns": fuzz_patterns.check,
     "request_headers": fuzz_request_headers.check,
     "engine": fuzz_engine.check,
+    "export": fuzz_export.check,
 }
 
 

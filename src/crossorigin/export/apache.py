@@ -42,7 +42,7 @@ _STATE = "reqenv('CROSSORIGIN_STATE')"
 def _match(variable: str, regex: str, flags: str = "") -> str:
     if "#" in regex or '"' in regex or "${" in regex or not regex.isprintable():
         raise ExportError(
-            f'cannot write the regex {regex!r} in an Apache expression: it holds #, ", '
+            f'cannot write the regex {regex!a} in an Apache expression: it holds #, ", '
             "${ or a control character"
         )
     return f"{_header(variable)} =~ m#{regex}#{flags}"
@@ -92,7 +92,7 @@ def _value(template: HeaderTemplate) -> str:
     value = template.value
     if '"' in value or "\\" in value or not value.isascii() or not value.isprintable():
         raise ExportError(
-            f"cannot write the value {value!r} of {header_case(template.name)} in Apache "
+            f"cannot write the value {value!a} of {header_case(template.name)} in Apache "
             "configuration: it holds a quote, a backslash or a character outside printable ASCII"
         )
     return '"' + value.replace("%", "%%") + '"'

@@ -65,7 +65,7 @@ def _cel_regex(regex: str) -> str:
     for char in regex:
         if not 0x20 <= ord(char) <= 0x7E:
             raise ExportError(
-                f"cannot write the regex {regex!r} in a Caddyfile: {char!r} is not printable ASCII"
+                f"cannot write the regex {regex!a} in a Caddyfile: {char!a} is not printable ASCII"
             )
         out.append(_CEL_ESCAPES.get(char, char))
     return '"' + "".join(out) + '"'
@@ -106,8 +106,8 @@ def _value(template: HeaderTemplate) -> str:
     for char in value:
         if not 0x20 <= ord(char) <= 0x7E or char in '"\\{}':
             raise ExportError(
-                f"cannot write the value {value!r} of {header_case(template.name)} in a "
-                f"Caddyfile: {char!r} would end the string or name a placeholder"
+                f"cannot write the value {value!a} of {header_case(template.name)} in a "
+                f"Caddyfile: {char!a} would end the string or name a placeholder"
             )
     return f'"{value}"'
 

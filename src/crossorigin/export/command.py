@@ -21,8 +21,8 @@ from typing import Final
 import click
 
 from crossorigin.export import FORMATS, ExportError, ExportPlan, render
-from crossorigin.export.plan import comment_text
 from crossorigin.policy import ConfigError
+from crossorigin.terminal import safe
 
 __all__ = ["FILE_NAMES", "command"]
 
@@ -65,7 +65,7 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
     if part != "all" and format_name != "nginx":
         raise click.UsageError("--part applies to --format nginx only")
     if not policy_file.is_file():
-        click.echo(f"crossorigin export: cannot read {comment_text(str(policy_file))}", err=True)
+        click.echo(f"crossorigin export: cannot read {safe(str(policy_file))}", err=True)
         return 2
     output = None if output_text is None else Path(output_text)
     is_directory = output_text is not None and (
@@ -75,11 +75,14 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
         plan = ExportPlan.from_file(policy_file)
         files = _files(plan, format_name, part, output, is_directory)
     except ConfigError as error:
-        click.echo(f"crossorigin export: {comment_text(str(policy_file))}: {error}", err=True)
+        # One problem per line, each line escaped (values come from the file).
+        problems = "\n".join(safe(line) for line in str(error).splitlines())
+        click.echo(f"crossorigin export: {safe(str(policy_file))}: {problems}", err=True)
         return 2
     except ExportError as error:
         click.echo(
-            f"crossorigin export: cannot express this policy as {format_name}: {error}", err=True
+            f"crossorigin export: cannot express this policy as {format_name}: {safe(str(error))}",
+            err=True,
         )
         return 2
     if output is None:
@@ -97,10 +100,10 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     except OSError as error:
-        click.echo(f"crossorigin export: cannot write {comment_text(str(error))}", err=True)
+        click.echo(f"crossorigin export: cannot write {safe(str(error))}", err=True)
         return 2
     for path in files:
-        click.echo(f"crossorigin export: wrote {comment_text(str(path))}", err=True)
+        click.echo(f"crossorigin export: wrote {safe(str(path))}", err=True)
     return 0
 
 
@@ -123,7 +126,7 @@ def _files(
             return {stdout: render(plan, "nginx")}
         if output.exists() and not output.is_dir():
             raise click.UsageError(
-                f"-o {comment_text(str(output))} is a file; nginx needs two files: give a "
+                f"-o {safe(str(output))} is a file; nginx needs two files: give a "
                 "directory, or one part with --part http|server"
             )
         http, server = render_nginx_parts(plan, str(output.resolve()))

@@ -68,7 +68,7 @@ def _checked(text: str, what: str) -> str:
     for char in text:
         if not 0x20 <= ord(char) <= 0x7E:
             raise ExportError(
-                f"cannot write {what} {text!r} in nginx: {char!r} is not printable ASCII"
+                f"cannot write {what} {text!a} in nginx: {char!a} is not printable ASCII"
             )
     return text.replace("\\", "\\\\").replace('"', '\\"')
 

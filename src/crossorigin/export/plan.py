@@ -125,7 +125,7 @@ def config_safe_regex(regex: str) -> str:
     bytes where Python reads characters (browsers send origins in ASCII)."""
     if _VERBOSE_FLAG.search(regex):
         raise ExportError(
-            f"origin_regex {regex!r} uses verbose mode (x flag), where # starts a comment; "
+            f"origin_regex {regex!a} uses verbose mode (x flag), where # starts a comment; "
             "write it without the x flag to export it"
         )
 
@@ -133,7 +133,7 @@ def config_safe_regex(regex: str) -> str:
         code = ord(char)
         if code > 0x7E:
             raise ExportError(
-                f"origin_regex {regex!r} contains the non-ASCII character {char!r}: server "
+                f"origin_regex {regex!a} contains the non-ASCII character {char!a}: server "
                 "regex engines read bytes, Python characters; origins are ASCII "
                 "(write an internationalized host in its xn-- form)"
             )
@@ -593,6 +593,6 @@ def _templates(
                 break
         else:
             raise ExportError(
-                f"{name}: {value!r} depends on the request in a way no server config can echo"
+                f"{name}: {value!a} depends on the request in a way no server config can echo"
             )
     return tuple(templates)
