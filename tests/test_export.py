@@ -189,6 +189,27 @@ def test_config_safe_regex_means_the_same(pieces: list[str], subject: str) -> No
 @pytest.mark.parametrize("regex", [r"(?x)https://a\.test", r"https://(?ix:a b)\.test"])
 def test_verbose_regex_is_refused(regex: str) -> None:
     with pytest.raises(ExportError, match="verbose"):
+        config_safe_regex(regex)
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"https://(?=a)[a-z]+\.test",  # look-around: RE2 (Caddy) refuses to start
+        r"https://(?<!x)a\.test",
+        r"https://(a)\1\.test",  # back-reference
+        r"https://(?P<n>a)\.test",  # JavaScript cannot load it
+        r"(?i)https://a\.test",  # inline flags: JavaScript
+        r"https://a{,3}\.test",  # {,n}: literal text outside Python
+        r"https://[[:alpha:]]+\.test",  # POSIX class in PCRE, a set in Python
+        r"https://a\.test\Z",
+        r"https://a++\.test",  # possessive
+        r"https://(?>a)\.test",  # atomic
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
+def test_regex_outside_the_shared_dialect_is_refused(regex: str) -> None:
+    with pytest.raises(ExportError, match="every server's regex engine"):
         ExportPlan.from_policy(Policy(origins=["https://a.test"], origin_regex=regex))
 
 

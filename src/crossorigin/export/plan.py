@@ -115,6 +115,77 @@ _CONFIG_UNSAFE_REGEX_CHARACTERS: Final = frozenset("\"'`#")
 _VERBOSE_FLAG: Final = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*[:)-]")
 
 
+#: Escapes every dialect reads alike (besides `\\` + punctuation and `\\xHH`).
+_SHARED_ESCAPES: Final = frozenset("dDwWsSbBtnr")
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
+
+
+def check_shared_dialect(regex: str) -> None:
+    """Refuse (ExportError) what Python's `re` reads differently from, or
+    accepts where, PCRE (nginx, Apache), RE2 (Caddy) or JavaScript (Express)
+    does not: look-around, back-references, conditionals, atomic groups and
+    possessive quantifiers (RE2 has none: Caddy would refuse to start),
+    `(?P<name>` and inline flags (JavaScript has neither: the module would
+    not load), `(?#...)`, `{,n}` (a quantifier in Python, literal text
+    elsewhere), POSIX classes `[[:alpha:]]` (a set of characters in Python),
+    and escapes other than `\\d \\w \\s \\b` (and their capitals), `\\t \\n \\r`,
+    `\\xHH` and a backslash before punctuation (`\\Z`, `\\A`, `\\u`, octal and
+    numbered escapes differ between them)."""
+
+    def refuse(construct: str, why: str) -> None:
+        raise ExportError(
+            f"origin_regex {regex!a} uses {construct!a}, {why}; an export must mean the "
+            "same in every server's regex engine: write it without"
+        )
+
+    in_class = False
+    index = 0
+    previous_quantifier = False
+    while index < len(regex):
+        char = regex[index]
+        following = regex[index + 1 : index + 2]
+        quantifier = False
+        if char == "\\":
+            if following.isalnum():
+                if (
+                    following == "x"
+                    and set(regex[index + 2 : index + 4]) <= _HEX
+                    and len(regex[index + 2 : index + 4]) == 2
+                ):
+                    index += 4
+                    previous_quantifier = False
+                    continue
+                if following not in _SHARED_ESCAPES:
+                    refuse("\\" + following, "an escape the regex engines read differently")
+            index += 2
+            previous_quantifier = False
+            continue
+        if in_class:
+            if char == "[" and following == ":":
+                refuse("[:", "a POSIX class in PCRE but a set of characters in Python")
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            # A `]` right after `[` or `[^` is a member, not the end.
+            if regex[index + 1 : index + 2] == "^":
+                index += 1
+            if regex[index + 1 : index + 2] == "]":
+                index += 1
+        elif char == "(" and following == "?":
+            opener = regex[index : index + 3]
+            if opener != "(?:":
+                refuse(regex[index : index + 4], "a group not every regex engine supports")
+        elif char == "{" and following == ",":
+            refuse("{,", "a quantifier in Python but literal text elsewhere")
+        elif char in "*+?}":
+            if char == "+" and previous_quantifier:
+                refuse(regex[index - 1 : index + 1], "a possessive quantifier RE2 lacks")
+            quantifier = char != "?" or not previous_quantifier
+        index += 1
+        previous_quantifier = quantifier
+
+
 def config_safe_regex(regex: str) -> str:
     """`regex` with every `"`, `'`, `` ` ``, `#`, space and control character
     (escaped or not) written as `\\xHH`: the same regex in Python, PCRE, RE2
@@ -385,6 +456,7 @@ class ExportPlan:
             if p.kind not in (PatternKind.EXACT, PatternKind.ANY)
         )
         if policy.origin_regex is not None:
+            check_shared_dialect(policy.origin_regex)
             regexes += (f"^(?:{config_safe_regex(policy.origin_regex)})$",)
         return cls(
             policy=policy,
