@@ -50,7 +50,7 @@ POLICIES: dict[str, dict[str, Any]] = {
     # export writes them as \xHH in the regex.
     "regex-with-quotes": {
         "origins": ["https://app.example.com"],
-        "origin_regex": "https://[^\"'`#/ .]+\\.example\\.org|https://x\"y\\.test",
+        "origin_regex": 'https://[^"\'`#/ .]+\\.example\\.org|https://x"y\\.test',
     },
     # Valid tokens that nginx, Apache and Caddy read as variables, format codes
     # or strings when written unquoted.
