@@ -48,8 +48,10 @@ FILE_NAMES: Final = {"caddy": "cors.caddy", "apache": "cors-apache.conf", "expre
     # A str, not a Path: a trailing slash (a directory) must survive.
     type=click.Path(),
     default=None,
-    help="A directory (every part as its own file; nginx: cors-http.conf and "
-    "cors-server.conf) or, for one part, a file. Default: stdout.",
+    help="A directory (an existing one, one ending in /, or any path for nginx's two files): "
+    "every part as its own file (nginx: cors-http.conf and cors-server.conf; caddy: "
+    "cors.caddy; apache: cors-apache.conf; express: cors.js). Otherwise a file: the one "
+    "file of caddy, apache, express, or one nginx --part. Default: stdout.",
 )
 @click.option(
     "--part",
