@@ -89,10 +89,12 @@ def _variables(template: str) -> str:
 
 
 def include_line(directory: str, name: str) -> str:
-    path = f"{directory.rstrip('/') or ''}/{name}"
+    """The `include` directive for `name` in `directory`, quoted when the path needs it."""
+    path = f"{directory.rstrip('/')}/{name}"
     if all(c.isalnum() or c in "/._-" for c in path):
         return f"include {path};"
-    return f'include "{path.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}";'
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"')
+    return f'include "{escaped}";'
 
 
 def _variable(name: str) -> str:
