@@ -4,11 +4,8 @@ it can be resolved (NODE_PATH) for error responses from its default handler."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,29 +13,13 @@ import pytest
 
 from crossorigin import Policy
 from crossorigin.export import ExportPlan, render
+from servers.node import running_node
 from servers.parity import POLICIES, compare_server
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
     pytest.mark.timeout(60),
 ]
-APP = Path(__file__).parent / "servers" / "node_app.js"
-
-
-@contextmanager
-def running_node(module: Path, flavour: str = "http") -> Iterator[str]:
-    process = subprocess.Popen(
-        ["node", str(APP), str(module), flavour], stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        match = re.search(r"listening on (\d+)", line)
-        assert match, line + process.stderr.read(4000)
-        yield f"http://127.0.0.1:{match.group(1)}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def export_module(name: str, tmp: Path) -> Path:

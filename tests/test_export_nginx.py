@@ -4,7 +4,9 @@ CORS headers (and Vary) header for header."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from click.testing import CliRunner
 
 from crossorigin import Policy
 from crossorigin.export.command import command
-from servers.nginx import running_nginx
+from servers.nginx import NGINX, free_port, running_nginx
 from servers.parity import POLICIES, compare_server, policy_toml
 from servers.upstream import running_upstream
 
@@ -97,3 +99,59 @@ def test_documented_gap_echoed_header_list_is_verbatim(tmp_path: Path) -> None:
         )
     assert response.status_code == 204
     assert response.headers["access-control-allow-headers"] == "X-B, x-a"  # engine: "x-b,x-a"
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+DOCUMENTED_DIRECTORY = "/etc/nginx/crossorigin"
+
+
+def readme_nginx_block() -> str:
+    """The README's example nginx configuration (its one ```nginx block)."""
+    blocks = re.findall(r"^```nginx\n(.*?)^```$", README.read_text(), re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1
+    return str(blocks[0])
+
+
+def test_the_documented_include_lines_pass_nginx_t(tmp_path: Path) -> None:
+    """The README's two include lines, pointing at what `-o DIR` wrote,
+    make a configuration `nginx -t` accepts; each file's header shows the
+    same two lines for its directory."""
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(policy_toml(POLICIES["credentials-exact-and-subdomains"]))
+    directory = tmp_path / "crossorigin"
+    runner = CliRunner()
+    result = runner.invoke(
+        command,
+        ["--policy", str(policy_file), "--format", "nginx", "-o", str(directory)],
+        standalone_mode=False,
+    )
+    assert result.return_value == 0, result.output
+    block = readme_nginx_block()
+    documented = [line.strip() for line in block.splitlines() if line.strip().startswith("include")]
+    assert documented == [
+        f"include {DOCUMENTED_DIRECTORY}/cors-http.conf;",
+        f"include {DOCUMENTED_DIRECTORY}/cors-server.conf;",
+    ]
+    for name in ("cors-http.conf", "cors-server.conf"):
+        header = (directory / name).read_text()
+        for line in documented:
+            assert line.replace(DOCUMENTED_DIRECTORY, str(directory)) in header
+    temp_paths = "".join(
+        f"    {kind}_temp_path {tmp_path}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    http_block = (
+        block.replace(DOCUMENTED_DIRECTORY, str(directory))
+        .replace("listen 80;", f"listen 127.0.0.1:{free_port()};")
+        .replace("http {\n", "http {\n" + temp_paths, 1)
+    )
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nevents {{ worker_connections 16; }}\n{http_block}"
+    )
+    tested = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert tested.returncode == 0, tested.stderr

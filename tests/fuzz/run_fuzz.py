@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-HARNESSES = ["origin", "patterns", "request_headers", "engine", "proxy_request"]
+HARNESSES = ["origin", "patterns", "request_headers", "engine", "proxy_request", "export"]
 EXECUTIONS = re.compile(r"stat::number_of_executed_units:\s+(\d+)")
 PEAK_RSS = re.compile(r"stat::peak_rss_mb:\s+(\d+)")
 CRASH = re.compile(r"Test unit written to (\S+)")

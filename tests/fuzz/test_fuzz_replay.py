@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fuzz_engine
+import fuzz_export
 import fuzz_origin
 import fuzz_patterns
 import fuzz_proxy_request
@@ -29,6 +30,7 @@ CHECKS = {
     "request_headers": fuzz_request_headers.check,
     "engine": fuzz_engine.check,
     "proxy_request": fuzz_proxy_request.check,
+    "export": fuzz_export.check,
 }
 
 

@@ -19,19 +19,20 @@ MODULES = Path("/usr/lib/apache2/modules")
 
 
 @contextmanager
-def running_apache(exported: str) -> Iterator[str]:
+def running_apache(exported: str, upstream: str | None = None) -> Iterator[str]:
     """Yield the base URL of a VirtualHost including the export; `/` answers
-    200 (a file), `/error` 500. The server root is a fresh directory under
-    /tmp that `nobody` can read (pytest's own tmp_path is private)."""
+    200 (a file), `/error` 500, `/upstream/...` proxies to `upstream`. The
+    server root is a fresh directory under /tmp that `nobody` can read
+    (pytest's own tmp_path is private)."""
     with (
         tempfile.TemporaryDirectory(prefix="crossorigin-httpd-") as root,
-        _running_apache(exported, Path(root)) as base_url,
+        _running_apache(exported, Path(root), upstream) as base_url,
     ):
         yield base_url
 
 
 @contextmanager
-def _running_apache(exported: str, tmp: Path) -> Iterator[str]:
+def _running_apache(exported: str, tmp: Path, upstream: str | None) -> Iterator[str]:
     port = free_port()
     os.chmod(tmp, 0o755)
     (tmp / "docs").mkdir()
@@ -40,7 +41,9 @@ def _running_apache(exported: str, tmp: Path) -> Iterator[str]:
     modules = "\n".join(
         f"LoadModule {name}_module {MODULES}/mod_{name}.so"
         for name in ("mpm_event", "authz_core", "headers", "rewrite", "setenvif", "dir")
+        + (("proxy", "proxy_http") if upstream is not None else ())
     )
+    proxied = f"ProxyPass /upstream/ {upstream}/" if upstream is not None else ""
     (tmp / "httpd.conf").write_text(
         f"""ServerRoot {tmp}
 Listen 127.0.0.1:{port}
@@ -58,6 +61,7 @@ DocumentRoot {tmp}/docs
     DocumentRoot {tmp}/docs
     Include {tmp}/cors.conf
     RewriteRule ^/error$ - [R=500,L]
+    {proxied}
 </VirtualHost>
 """
     )

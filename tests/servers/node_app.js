@@ -1,6 +1,7 @@
 // A loopback node:http server (or Express, when argv[3] is "express") using an
 // exported middleware: `/` answers 200, `/error` 500, `/cors` sets its own
-// CORS header, `/throw` throws (Express's default error handler answers).
+// CORS headers (as upstream.py's UPSTREAM_CORS_HEADERS), `/throw` throws
+// (Express's default error handler answers).
 'use strict';
 const http = require('http');
 const cors = require(process.argv[2]);
@@ -11,7 +12,14 @@ function application(req, res) {
     res.end();
   } else if (req.url === '/cors') {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Methods', 'DELETE');
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, DELETE');
+    res.setHeader('Access-Control-Allow-Headers', 'x-upstream');
+    res.setHeader('Access-Control-Expose-Headers', 'x-secret');
+    res.setHeader('Access-Control-Max-Age', '86400');
+    res.setHeader('Access-Control-Allow-Private-Network', 'true');
+    res.setHeader('Access-Control-Upstream-Extra', 'yes');
+    res.setHeader('X-Secret', 's3cr3t');
     res.end('own cors\n');
   } else {
     res.end('ok\n');

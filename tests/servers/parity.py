@@ -8,6 +8,7 @@ checked on error responses too.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,21 @@ POLICIES: dict[str, dict[str, Any]] = {
         "dangerously_allow_null_origin": True,
         "methods": ["PATCH", "DELETE"],
     },
+    # Quotes, backtick and # end a configuration string in some target; the
+    # export writes them as \xHH in the regex.
+    "regex-with-quotes": {
+        "origins": ["https://app.example.com"],
+        "origin_regex": 'https://[^"\'`#/ .]+\\.example\\.org|https://x"y\\.test',
+    },
+    # Valid tokens that nginx, Apache and Caddy read as variables, format codes
+    # or strings when written unquoted.
+    "hostile-tokens": {
+        "origins": ["https://app.example.com"],
+        "methods": ["GET", "X$http_origin", "X%t", "X%D", "X`y"],
+        "request_headers": ["x-$http_origin", "x-`b", "x-%t"],
+        "expose_headers": ["x-$http_origin", "x-%D"],
+        "credentials": True,
+    },
     "private-network-ports": {
         "origins": ["https://*.example.com:*", "http://[::1]:*"],
         "request_headers": ["*", "authorization"],
@@ -74,6 +90,8 @@ ORIGINS = [
     "https://app.example.com/",
     "https://shop.example.org",
     "https://shop.example.org.evil.test",
+    'https://x"y.test',
+    "https://sh`op.example.org",
     "null",
     "https://evil.test",
     "not an origin",
@@ -94,6 +112,7 @@ PREFLIGHTS: list[tuple[str, str | None, str | None]] = [
     ("GET", "x-custom", "true"),
     ("GET", None, "false"),
     ("X-WEIRD", None, None),
+    ("X$http_origin", "x-$http_origin,x-`b", None),
 ]
 
 
@@ -140,10 +159,8 @@ def policy_toml(fields: dict[str, object]) -> str:
     for key, value in fields.items():
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, str):
-            lines.append(f"{key} = '{value}'")
         else:
-            lines.append(f"{key} = {value!r}".replace("'", '"'))
+            lines.append(f"{key} = {json.dumps(value)}")  # JSON strings are TOML strings
     return "\n".join(lines) + "\n"
 
 

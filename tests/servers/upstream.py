@@ -6,7 +6,9 @@ Routes:
 - `POST|PUT /count`: reads the body (Content-Length or chunked) and answers
   `{"received": N, "checksum": S}` (S: sum of the bytes modulo 2**32).
 - `ANY /status/CODE`: that status, a short body.
-- `GET /cors`: answers with its own CORS headers and `Vary: Accept-Encoding`.
+- `GET /cors`: answers with its own CORS headers (every Access-Control-*
+  response header a browser reads, `UPSTREAM_CORS_HEADERS`, and one it does
+  not) and `Vary: Accept-Encoding`.
 - `ANY /headers`: the request line and headers it received, as JSON.
 - `GET /ws` with `Upgrade: websocket`: 101, then echoes raw bytes until EOF.
 - anything else: 200 `ok`.
@@ -27,6 +29,17 @@ from servers.loopback import serving
 CHUNK = 64 * 1024
 _WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _PATTERN = bytes(range(256)) * (CHUNK // 256)
+#: What `/cors` sends: an application with CORS handling of its own.
+UPSTREAM_CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Access-Control-Allow-Methods", "GET, DELETE"),
+    ("Access-Control-Allow-Headers", "x-upstream"),
+    ("Access-Control-Expose-Headers", "x-secret"),
+    ("Access-Control-Max-Age", "86400"),
+    ("Access-Control-Allow-Private-Network", "true"),
+    ("Access-Control-Upstream-Extra", "yes"),
+)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,11 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 b"upstream with its own CORS\n",
-                [
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Allow-Methods", "GET, DELETE"),
-                    ("Vary", "Accept-Encoding"),
-                ],
+                [*UPSTREAM_CORS_HEADERS, ("X-Secret", "s3cr3t"), ("Vary", "Accept-Encoding")],
             )
         elif path == "/headers":
             body = json.dumps(

@@ -28,11 +28,26 @@ Regexes here use the dialect PCRE (nginx, Apache), RE2 (Caddy) and JavaScript
 share: no look-around, `\\xHH` for punctuation. Header-list regexes are
 case-sensitive as written; exporters apply their dialect's case-insensitive
 flag (header names compare case-insensitively).
+
+Configuration injection. Every value a policy carries into an export is
+spelled by the exporter in its target's own quoting (see each module's
+docstring), and the plan removes what no target can quote safely:
+
+- Method and header names are RFC 9110 tokens, which include `$ % ' ` # | ^`:
+  in regexes they are written `\\xHH` (`literal_regex`), in header values
+  each exporter escapes them.
+- `origin_regex` is written with every `"`, `'`, `` ` `` and `#` as `\\xHH`
+  (`config_safe_regex`), which means the same character in Python, PCRE, RE2
+  and JavaScript; a regex in verbose mode, where `#` starts a comment, is
+  refused.
+- The policy file's name and the policy summary go into comments through
+  `comment_text`: only printable ASCII, so no line break ends a comment.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +76,155 @@ _PROBE_ORIGINS: Final = (
 
 class ExportError(ValueError):
     """The policy cannot be expressed in a server configuration."""
+
+
+#: Access-Control-* response headers a browser acts on: Fetch §3.2.3 and
+#: Private Network Access's Access-Control-Allow-Private-Network. Servers that
+#: cannot remove a whole family of names by prefix (nginx, Apache) remove
+#: these from the application's responses, so the policy is the only source.
+BROWSER_CORS_RESPONSE_HEADER_NAMES: Final = (
+    *sorted(fetch_tables.CORS_RESPONSE_HEADER_NAMES),
+    "access-control-allow-private-network",
+)
+
+
+def comment_text(text: str) -> str:
+    """`text` safe inside a one-line comment in every target: characters
+    outside printable ASCII as `\\xHH`/`\\uHHHH`, so no line terminator (LF, CR,
+    and in JavaScript U+2028/U+2029) ends the comment; no trailing backslash
+    continues it (Apache joins such a line with the next); no `{$` (Caddy
+    substitutes `{$NAME}` environment variables everywhere, comments too)."""
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if 0x20 <= code <= 0x7E:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    escaped = "".join(out).replace("{$", "{\\x24")
+    return escaped[:-1] + "\\x5c" if escaped.endswith("\\") else escaped
+
+
+#: Characters that are always literal in a regex (outside verbose mode) but
+#: end or break a configuration string in some target.
+_CONFIG_UNSAFE_REGEX_CHARACTERS: Final = frozenset("\"'`#")
+_VERBOSE_FLAG: Final = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*[:)-]")
+
+
+#: Escapes every dialect reads alike (besides `\\` + punctuation and `\\xHH`).
+_SHARED_ESCAPES: Final = frozenset("dDwWsSbBtnr")
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
+
+
+def check_shared_dialect(regex: str) -> None:
+    """Refuse (ExportError) what Python's `re` reads differently from, or
+    accepts where, PCRE (nginx, Apache), RE2 (Caddy) or JavaScript (Express)
+    does not: look-around, back-references, conditionals, atomic groups and
+    possessive quantifiers (RE2 has none: Caddy would refuse to start),
+    `(?P<name>` and inline flags (JavaScript has neither: the module would
+    not load), `(?#...)`, `{,n}` (a quantifier in Python, literal text
+    elsewhere), POSIX classes `[[:alpha:]]` (a set of characters in Python),
+    and escapes other than `\\d \\w \\s \\b` (and their capitals), `\\t \\n \\r`,
+    `\\xHH` and a backslash before punctuation (`\\Z`, `\\A`, `\\u`, octal and
+    numbered escapes differ between them)."""
+
+    def refuse(construct: str, why: str) -> None:
+        raise ExportError(
+            f"origin_regex {regex!a} uses {construct!a}, {why}; an export must mean the "
+            "same in every server's regex engine: write it without"
+        )
+
+    in_class = False
+    index = 0
+    previous_quantifier = False
+    while index < len(regex):
+        char = regex[index]
+        following = regex[index + 1 : index + 2]
+        quantifier = False
+        if char == "\\":
+            if following.isalnum():
+                if (
+                    following == "x"
+                    and set(regex[index + 2 : index + 4]) <= _HEX
+                    and len(regex[index + 2 : index + 4]) == 2
+                ):
+                    index += 4
+                    previous_quantifier = False
+                    continue
+                if following not in _SHARED_ESCAPES:
+                    refuse("\\" + following, "an escape the regex engines read differently")
+            index += 2
+            previous_quantifier = False
+            continue
+        if in_class:
+            if char == "[" and following == ":":
+                refuse("[:", "a POSIX class in PCRE but a set of characters in Python")
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            # A `]` right after `[` or `[^` is a member, not the end.
+            if regex[index + 1 : index + 2] == "^":
+                index += 1
+            if regex[index + 1 : index + 2] == "]":
+                index += 1
+        elif char == "(" and following == "?":
+            opener = regex[index : index + 3]
+            if opener != "(?:":
+                refuse(regex[index : index + 4], "a group not every regex engine supports")
+        elif char == "{" and following == ",":
+            refuse("{,", "a quantifier in Python but literal text elsewhere")
+        elif char in "*+?}":
+            if char == "+" and previous_quantifier:
+                refuse(regex[index - 1 : index + 1], "a possessive quantifier RE2 lacks")
+            quantifier = char != "?" or not previous_quantifier
+        index += 1
+        previous_quantifier = quantifier
+
+
+def config_safe_regex(regex: str) -> str:
+    """`regex` with every `"`, `'`, `` ` ``, `#`, space and control character
+    (escaped or not) written as `\\xHH`: the same regex in Python, PCRE, RE2
+    and JavaScript, with nothing left that closes a quoted string or a line in
+    nginx, Caddy, Apache or CEL. Escape pairs are copied whole, so `\\\\"`
+    stays a backslash then a quote. Refused (ExportError): verbose mode, where
+    `#` starts a comment, and non-ASCII, which PCRE without UTF mode reads as
+    bytes where Python reads characters (browsers send origins in ASCII)."""
+    if _VERBOSE_FLAG.search(regex):
+        raise ExportError(
+            f"origin_regex {regex!a} uses verbose mode (x flag), where # starts a comment; "
+            "write it without the x flag to export it"
+        )
+
+    def spelled(char: str) -> str:
+        code = ord(char)
+        if code > 0x7E:
+            raise ExportError(
+                f"origin_regex {regex!a} contains the non-ASCII character {char!a}: server "
+                "regex engines read bytes, Python characters; origins are ASCII "
+                "(write an internationalized host in its xn-- form)"
+            )
+        if code <= 0x20 or char in _CONFIG_UNSAFE_REGEX_CHARACTERS:
+            return f"\\x{code:02x}"
+        return char
+
+    out: list[str] = []
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\" and index + 1 < len(regex):
+            escaped = regex[index + 1]
+            plain = spelled(escaped)
+            out.append(plain if plain != escaped else char + escaped)
+            index += 2
+            continue
+        out.append(spelled(char))
+        index += 1
+    return "".join(out)
 
 
 class State(Enum):
@@ -292,7 +456,8 @@ class ExportPlan:
             if p.kind not in (PatternKind.EXACT, PatternKind.ANY)
         )
         if policy.origin_regex is not None:
-            regexes += (f"^(?:{policy.origin_regex})$",)
+            check_shared_dialect(policy.origin_regex)
+            regexes += (f"^(?:{config_safe_regex(policy.origin_regex)})$",)
         return cls(
             policy=policy,
             source=source,
@@ -316,6 +481,19 @@ class ExportPlan:
         return cls.from_policy(policy, f"{path} (sha256 {digest}...)")
 
     # -- what exporters spell ----------------------------------------------------------
+
+    @property
+    def source_comment(self) -> str:
+        """Where the policy came from, safe inside a one-line comment."""
+        return comment_text(self.source or "a Policy object")
+
+    def cors_header_names_to_replace(self) -> list[str]:
+        """Every Access-Control-* response header name the export removes from
+        the application's responses (the policy's own are then set again):
+        the names browsers act on, and any other the policy sets."""
+        names = dict.fromkeys(BROWSER_CORS_RESPONSE_HEADER_NAMES)
+        names.update(dict.fromkeys(n for n in self.header_names() if n != "vary"))
+        return list(names)
 
     def origin_regex(self) -> str:
         """One anchored regex for every listed origin, exact or pattern (not
@@ -384,7 +562,7 @@ class ExportPlan:
         for key, value in self.policy.to_dict().items():
             if value in (None, False, [], ()) and key != "origins":
                 continue
-            lines.append(f"{key} = {value!r}")
+            lines.append(comment_text(f"{key} = {value!r}"))
         return lines
 
     def known_differences(self) -> list[str]:
@@ -487,6 +665,6 @@ def _templates(
                 break
         else:
             raise ExportError(
-                f"{name}: {value!r} depends on the request in a way no server config can echo"
+                f"{name}: {value!a} depends on the request in a way no server config can echo"
             )
     return tuple(templates)

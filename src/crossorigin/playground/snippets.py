@@ -4,14 +4,23 @@ FastAPI, Flask and Django get crossorigin's own adapters configured with the
 policy's fields (only those that differ from the defaults, so the snippet is
 what a person would write); Express and nginx get `crossorigin export`'s
 output, which answers as the engine does. Nothing here decides CORS.
+
+Quoting: a snippet is code the user pastes, so every policy value in it is a
+literal of the snippet's language that evaluates to that value exactly.
+Python strings are written by `_python_string` (printable ASCII as itself,
+`"` and `\\` escaped, anything else as `\\x`/`\\u`/`\\U` escapes; JSON's
+surrogate pairs would be two wrong characters in Python); Express and nginx
+get the exporters' output, which escapes or refuses per target (see
+crossorigin.export); a policy an exporter refuses gets a one-line comment in
+that language's syntax, its text limited to printable ASCII.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from crossorigin.export import ExportError, ExportPlan, render
+from crossorigin.export.plan import comment_text
 from crossorigin.policy import Policy
 
 __all__ = ["SNIPPET_STACKS", "policy_arguments", "policy_snippets"]
@@ -41,12 +50,30 @@ def policy_arguments(policy: Policy) -> dict[str, Any]:
     return arguments
 
 
+def _python_string(text: str) -> str:
+    """A double-quoted Python string literal whose value is `text`."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code <= 0x7E:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _python(value: Any) -> str:
-    """A Python literal: JSON for strings and lists of strings, repr for the rest."""
-    if isinstance(value, str) or (
-        isinstance(value, list) and all(isinstance(item, str) for item in value)
-    ):
-        return json.dumps(value)
+    """A Python literal: double-quoted strings (alone or in lists), repr for the rest."""
+    if isinstance(value, str):
+        return _python_string(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "[" + ", ".join(_python_string(item) for item in value) + "]"
     return repr(value)
 
 
@@ -94,7 +121,7 @@ def _flask(policy: Policy) -> str:
 
 def _django(policy: Policy) -> str:
     entries = [
-        f"    {json.dumps(name)}: {_python(value)},"
+        f"    {_python_string(name)}: {_python(value)},"
         for name, value in policy_arguments(policy).items()
     ]
     return "\n".join(
@@ -111,11 +138,16 @@ def _django(policy: Policy) -> str:
     )
 
 
+_COMMENT: Final = {"express": "//", "nginx": "#"}
+
+
 def _exported(policy: Policy, format_name: str) -> str:
     try:
         return render(ExportPlan.from_policy(policy, "the playground's policy"), format_name)
     except ExportError as error:
-        return f"# crossorigin export cannot express this policy as {format_name}: {error}"
+        reason = comment_text(str(error))
+        marker = _COMMENT[format_name]
+        return f"{marker} crossorigin export cannot express it as {format_name}: {reason}\n"
 
 
 def policy_snippets(policy: Policy) -> dict[str, str]:

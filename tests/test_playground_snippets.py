@@ -1,0 +1,57 @@
+"""The playground's configuration snippets with hostile but valid policies:
+each snippet is code in its language whose literals evaluate to exactly the
+policy's values, and an exporter's refusal is a comment of that language."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from crossorigin import Policy
+from crossorigin.playground.snippets import policy_snippets
+
+HOSTILE = Policy(
+    origins=["https://app.example.com"],
+    methods=["GET", "X$http_cookie", "X%t"],
+    request_headers=["x-`b", "x-'c"],
+    expose_headers=["x-$d"],
+    origin_regex='https://a\\.test|"x"\\\\.y|\U0001f600\u2028',
+)
+REFUSED = Policy(origins=["https://app.example.com"], origin_regex="(?x) https://a\\.test")
+
+
+def _policy_expression(text: str) -> str:
+    return text[text.index("Policy(") : text.rindex(")", 0, text.rindex(")")) + 1]
+
+
+def test_python_snippets_rebuild_the_hostile_policy_exactly() -> None:
+    snippets = policy_snippets(HOSTILE)
+    for stack in ("fastapi", "flask"):
+        compile(snippets[stack], stack, "exec")
+        assert eval(_policy_expression(snippets[stack]), {"Policy": Policy}) == HOSTILE, stack
+        assert snippets[stack].isascii()
+    django = snippets["django"]
+    compile(django, "django", "exec")
+    settings = django[django.index("CROSSORIGIN = ") + len("CROSSORIGIN = ") :]
+    assert Policy.from_mapping(eval(settings)) == HOSTILE
+
+
+def test_a_refused_export_is_a_comment_in_the_snippets_language() -> None:
+    snippets = policy_snippets(REFUSED)
+    assert snippets["express"].startswith("// crossorigin export cannot express")
+    assert snippets["nginx"].startswith("# crossorigin export cannot express")
+    assert snippets["express"].count("\n") == snippets["nginx"].count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_express_snippet_loads_in_node(tmp_path: Path) -> None:
+    for policy in (HOSTILE.replace(origin_regex='https://a\\.test|"x"\\\\.y'), REFUSED):
+        module = tmp_path / "cors.js"
+        module.write_text(policy_snippets(policy)["express"])
+        done = subprocess.run(
+            ["node", "-e", f"require({str(module)!r})"], capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0, done.stderr
