@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossorigin import Policy
+from crossorigin import ConfigError, Policy
 from crossorigin.cli import main
 from crossorigin.export import FORMATS, ExportError, ExportPlan, render
 from crossorigin.export.nginx import HTTP_FILE, SERVER_FILE, render_nginx_parts
@@ -209,8 +209,12 @@ def test_verbose_regex_is_refused(regex: str) -> None:
 )
 @pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
 def test_regex_outside_the_shared_dialect_is_refused(regex: str) -> None:
+    try:
+        policy = Policy(origins=["https://a.test"], origin_regex=regex)
+    except ConfigError:
+        return  # refused earlier still (e.g. a back-reference can backtrack)
     with pytest.raises(ExportError, match="every server's regex engine"):
-        ExportPlan.from_policy(Policy(origins=["https://a.test"], origin_regex=regex))
+        ExportPlan.from_policy(policy)
 
 
 def test_comment_text_has_no_line_break_or_caddy_environment() -> None:
@@ -225,12 +229,12 @@ def test_a_regex_no_target_can_hold_exits_2_naming_it(
 ) -> None:
     policy_file = tmp_path / "p.toml"
     policy_file.write_text(
-        'origins = ["https://a.test"]\norigin_regex = "(?x) https://b\\\\.test"\n'
+        'origins = ["https://a.test"]\norigin_regex = "(?i)https://b\\\\.test"\n'
     )
     assert main(["export", "--policy", str(policy_file), "--format", format_name]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"as {format_name}:" in err and "(?x) https://b" in err
+    assert f"as {format_name}:" in err and "(?i)https://b" in err
 
 
 def test_apache_refuses_a_regex_with_a_define_reference() -> None:
