@@ -95,6 +95,7 @@ class CORSMiddleware:
         self._check_websockets = check_websockets
         self._debug = debug
         self._broken: str | None = None
+        self._error: Exception | None = None
         try:
             policy = resolve_policy(
                 policy,
@@ -126,6 +127,7 @@ class CORSMiddleware:
         (uvicorn prints the message and exits), logs it at ERROR once (for
         servers run without lifespan), and answers every request with a 500
         that says why, allowing nothing."""
+        self._error = error
         self._broken = (
             f"crossorigin.asgi.CORSMiddleware: invalid CORS configuration, "
             f"the application cannot start.\n{error}"
@@ -147,7 +149,7 @@ class CORSMiddleware:
         table = EngineTable(policy, routes, strict=self._strict)
         self._hot_engine = None  # requests in between take the general path
         self._table = table
-        self._broken = None
+        self._broken = self._error = None
         self._hot_engine = self._engine_for_hot_path()
 
     @property
@@ -267,6 +269,10 @@ class CORSMiddleware:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.failed", "message": self._broken})
+                # Then raise, as Starlette's own lifespan does: servers that
+                # saw the failure stop quietly, test clients raise it.
+                assert self._error is not None
+                raise self._error
         elif scope["type"] == "websocket":
             message = await receive()
             if message["type"] == "websocket.connect":
