@@ -110,24 +110,28 @@ def test_route_policies_apply_under_uvicorn_root_path() -> None:
     """`uvicorn --root-path /v1` behind a proxy that strips /v1: the request
     path is /api/items, scope["path"] is /v1/api/items, Starlette routes on
     /api/items. The /api policy must apply (strict mode refuses the POST)."""
-    with serve(strict_api_app(), root_path="/v1", lifespan="off") as base_url:
-        with httpx.Client(base_url=base_url, timeout=10) as client:
-            allowed = client.get("/api/items", headers={"Origin": APP})
-            assert allowed.status_code == 200
-            assert allowed.headers["access-control-allow-origin"] == APP
-            refused = client.post("/api/items", headers={"Origin": EVIL})
-            assert refused.status_code == 403
-            assert "access-control-allow-origin" not in refused.headers
+    with (
+        serve(strict_api_app(), root_path="/v1", lifespan="off") as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        allowed = client.get("/api/items", headers={"Origin": APP})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == APP
+        refused = client.post("/api/items", headers={"Origin": EVIL})
+        assert refused.status_code == 403
+        assert "access-control-allow-origin" not in refused.headers
 
 
 def test_route_policies_apply_inside_a_mount() -> None:
     outer = Starlette(routes=[Mount("/v1", app=strict_api_app())])
-    with serve(outer, lifespan="off") as base_url:
-        with httpx.Client(base_url=base_url, timeout=10) as client:
-            allowed = client.get("/v1/api/items", headers={"Origin": APP})
-            assert allowed.text == "/v1/api/items"
-            assert allowed.headers["access-control-allow-origin"] == APP
-            assert client.post("/v1/api/items", headers={"Origin": EVIL}).status_code == 403
+    with (
+        serve(outer, lifespan="off") as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        allowed = client.get("/v1/api/items", headers={"Origin": APP})
+        assert allowed.text == "/v1/api/items"
+        assert allowed.headers["access-control-allow-origin"] == APP
+        assert client.post("/v1/api/items", headers={"Origin": EVIL}).status_code == 403
 
 
 # -- an invalid configuration at start-up --------------------------------------------
@@ -179,10 +183,12 @@ def test_without_lifespan_every_request_says_why_and_the_log_says_it_once(
         routes=[Route("/items", where)],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)],
     )
-    with caplog.at_level(logging.ERROR, logger="crossorigin"):
-        with serve(app, lifespan="off") as base_url:
-            with httpx.Client(base_url=base_url, timeout=10) as client:
-                answers = [client.get("/items", headers={"Origin": APP}) for _ in range(3)]
+    with (
+        caplog.at_level(logging.ERROR, logger="crossorigin"),
+        serve(app, lifespan="off") as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        answers = [client.get("/items", headers={"Origin": APP}) for _ in range(3)]
     for answer in answers:
         assert answer.status_code == 500
         assert "invalid configuration" in answer.text
