@@ -22,13 +22,14 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
-from typing import Any
+from typing import Any, Never
 
 from crossorigin.adapter_config import (
     EngineTable,
     Route,
     log_refusal,
     logger,
+    refuse_unknown_arguments,
     resolve_policy,
 )
 from crossorigin.engine import MAX_REQUEST_HEADERS_LENGTH, Decision, Engine, Header, RequestKind
@@ -46,6 +47,22 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _PAGE_SCHEMES = {"http": b"http", "https": b"https", "ws": b"http", "wss": b"https"}
 _LENGTH_ZERO = (b"content-length", b"0")
 _ERROR_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21"))
+_ARGUMENTS = (
+    "policy",
+    "routes",
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "expose_headers",
+    "max_age",
+    "allow_private_network",
+    "strict",
+    "check_websockets",
+    "debug",
+    "handle",
+)
 _BROKEN_BODY = (
     b"Internal Server Error: the CORS middleware (crossorigin) was given an invalid "
     b"configuration and serves nothing; the server log says what to change.\n"
@@ -89,6 +106,7 @@ class CORSMiddleware:
         check_websockets: bool = False,
         debug: bool = False,
         handle: MiddlewareHandle | None = None,
+        **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         self.app = app
         self._strict = strict
@@ -97,6 +115,7 @@ class CORSMiddleware:
         self._broken: str | None = None
         self._error: Exception | None = None
         try:
+            refuse_unknown_arguments("asgi", unexpected, _ARGUMENTS)
             policy = resolve_policy(
                 policy,
                 allow_origins=allow_origins,
