@@ -396,3 +396,20 @@ def test_direct_construction_still_raises_even_inside_a_helper() -> None:
 
     with pytest.raises(ConfigError):
         build_middleware_stack_helper()
+
+
+def test_an_invalid_configuration_serves_nothing_without_lifespan() -> None:
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    app = Starlette(
+        routes=[Route("/x", lambda request: PlainTextResponse("x")), WebSocketRoute("/ws", socket)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["https://app.example.com/"])],
+    )
+    client = TestClient(app)  # no `with`: no lifespan, as under --lifespan off
+    answer = client.get("/x", headers={"Origin": APP})
+    assert answer.status_code == 500
+    assert "invalid configuration" in answer.text
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws"):
+        pass
+    assert closed.value.code == 1011

@@ -8,8 +8,9 @@ the first route whose prefix matches wins, else the default, else None (the
 middleware then leaves the request alone). Prefixes match case-sensitively, on
 whole path segments: `/api` matches `/api` and `/api/users`, never `/apis` or
 `/API`. Matching uses the same path the application routes on (the ASGI
-`path`, the WSGI `PATH_INFO`, Django's `request.path_info`), so the CORS policy
-and the handler can never disagree about which URL this is.
+`path` without `root_path`, as Starlette routes under `Mount` and
+`--root-path`; the WSGI `PATH_INFO`; Django's `request.path_info`), so the
+CORS policy and the handler can never disagree about which URL this is.
 
 Reconfiguring builds a new table off to the side and swaps one attribute, so a
 request in flight sees either the old table or the new one, never a mix.

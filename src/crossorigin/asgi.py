@@ -15,6 +15,12 @@ When the application raises before it starts its response, this middleware
 answers the 500 itself, through the same header-adding `send` (using the
 application's own handler for 500/Exception when it registered one), then
 re-raises so the server still logs the exception.
+
+Configuration errors: constructing the middleware with an invalid policy
+raises ConfigError. Starlette and FastAPI construct it inside their first ASGI
+call (the lifespan one), where uvicorn's default lifespan mode would swallow
+that exception; built there, the middleware fails the lifespan start-up with
+the error instead, and serves nothing (see `_fail_closed`).
 """
 
 from __future__ import annotations
