@@ -119,6 +119,7 @@ class CORSMiddleware:
         self._check_websockets = check_websockets
         self._debug = debug
         self._broken: str | None = None
+        self._broken_logged = False
         self._error: Exception | None = None
         try:
             refuse_unknown_arguments("asgi", unexpected, _ARGUMENTS)
@@ -149,16 +150,28 @@ class CORSMiddleware:
         every request would then be a 500 without CORS headers, which the
         browser reports as a CORS error. So when built there, the middleware
         keeps the error instead of raising it: it fails the lifespan start-up
-        (uvicorn prints the message and exits), logs it at ERROR once (for
-        servers run without lifespan), and answers every request with a 500
-        that says why, allowing nothing."""
+        (uvicorn prints the message and exits); run without lifespan, it logs
+        the error at ERROR on the first request and answers every request with
+        a 500 that says why, allowing nothing."""
         self._error = error
         self._broken = (
             f"crossorigin.asgi.CORSMiddleware: invalid CORS configuration, "
             f"the application cannot start.\n{error}"
         )
+        self._broken_logged = False
         self._table = EngineTable(None)
-        logger.error("%s", self._broken)
+
+    async def _serve_nothing(self, send: Send, websocket: bool = False) -> None:
+        if not self._broken_logged:
+            self._broken_logged = True
+            logger.error("%s", self._broken)
+        if websocket:
+            await send({"type": "websocket.close", "code": 1011})
+        else:
+            await send(
+                {"type": "http.response.start", "status": 500, "headers": list(_BROKEN_HEADERS)}
+            )
+            await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
     def _engine_for_hot_path(self) -> Engine | None:
         """The engine, when one engine answers every path and no refusal needs
@@ -254,7 +267,7 @@ class CORSMiddleware:
         Returns the headers to add to the application's response, or None when
         the request is already answered (or is not this middleware's business)."""
         if self._broken is not None:
-            await _send_broken(send)
+            await self._serve_nothing(send)
             return None
         table = self._table
         engine = table.default if not table.routes else table.engine_for(_route_path(scope))
@@ -301,7 +314,7 @@ class CORSMiddleware:
         elif scope["type"] == "websocket":
             message = await receive()
             if message["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": 1011})
+                await self._serve_nothing(send, websocket=True)
         else:
             await self.app(scope, receive, send)
 
@@ -470,11 +483,6 @@ def _built_lazily_by_starlette() -> bool:
     invalid."""
     frame = sys._getframe(2)  # _built_lazily_by_starlette <- __init__ <- the builder
     return frame.f_code.co_name == "build_middleware_stack"
-
-
-async def _send_broken(send: Send) -> None:
-    await send({"type": "http.response.start", "status": 500, "headers": list(_BROKEN_HEADERS)})
-    await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
 
 def _self_origin(scope: Scope) -> bytes | None:
