@@ -10,14 +10,15 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from crossorigin import ConfigError, Policy
-from crossorigin.asgi import CORSMiddleware
+from crossorigin.asgi import CORSMiddleware, MiddlewareHandle
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
@@ -316,3 +317,99 @@ def test_lifespan_and_other_scopes_pass_through() -> None:
     with TestClient(CORSMiddleware(app, policy=Policy(origins=[APP]))):
         pass
     assert started == [True]
+
+
+def test_websocket_route_policy_applies_inside_a_mount() -> None:
+    """Starlette routes a mounted app on the path without `root_path`; the
+    WebSocket check must pick the route policy the same way (else it fails
+    open: no route matched, no default, the handshake passed unchecked)."""
+
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    inner = Starlette(
+        routes=[WebSocketRoute("/live/feed", socket)],
+        middleware=[
+            Middleware(
+                CORSMiddleware, routes=[("/live", Policy(origins=[APP]))], check_websockets=True
+            )
+        ],
+    )
+    client = TestClient(Starlette(routes=[Mount("/v1", app=inner)]))
+    with client.websocket_connect("/v1/live/feed", headers={"Origin": APP}) as connection:
+        assert connection.receive_text() == "hello"
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/v1/live/feed", headers={"Origin": EVIL}),
+    ):
+        pass
+    assert closed.value.code == 1008
+
+
+def test_route_path_under_test_client_root_path() -> None:
+    app = starlette_app()
+    app.add_middleware(CORSMiddleware, routes=[("/x", Policy(origins=[APP]))], strict=True)
+    client = TestClient(app, root_path="/v1")
+    assert client.post("/v1/x", headers={"Origin": EVIL}).status_code == 403
+    allowed = client.get("/v1/x", headers={"Origin": APP})
+    assert allowed.headers["access-control-allow-origin"] == APP
+
+
+def test_a_handle_reaches_the_middleware_fastapi_builds() -> None:
+    cors = MiddlewareHandle()
+    app = fastapi_app(policy=Policy(origins=[APP]), handle=cors)
+    assert cors.middleware is None  # FastAPI builds its middleware at start-up
+    client = TestClient(app)
+    assert client.get("/items", headers={"Origin": APP}).headers["access-control-allow-origin"]
+    assert isinstance(cors.middleware, CORSMiddleware)
+    cors.reconfigure(Policy(origins=[EVIL]))
+    assert client.get("/items", headers={"Origin": EVIL}).headers["access-control-allow-origin"]
+    refused = client.get("/items", headers={"Origin": APP})
+    assert "access-control-allow-origin" not in refused.headers
+    with pytest.raises(ConfigError):
+        cors.reconfigure(Policy(origins=[APP]), routes=[("api", Policy(origins=[APP]))])
+    assert client.get("/items", headers={"Origin": EVIL}).headers["access-control-allow-origin"]
+
+
+def test_a_handle_reconfigured_before_start_up_applies_when_built() -> None:
+    cors = MiddlewareHandle()
+    app = fastapi_app(policy=Policy(origins=[APP]), handle=cors)
+    cors.reconfigure(Policy(origins=[EVIL]))
+    client = TestClient(app)
+    assert client.get("/items", headers={"Origin": EVIL}).headers["access-control-allow-origin"]
+    assert repr(cors) == "<MiddlewareHandle: middleware built>"
+
+
+def test_an_invalid_configuration_fails_the_lifespan_start_up() -> None:
+    """What uvicorn, hypercorn and TestClient see: `lifespan.startup.failed`
+    with the error, instead of an exception a server may read as "no lifespan"."""
+    app = fastapi_app(allow_origins=["*"], allow_credentials=True)
+    with pytest.raises(ConfigError, match="wildcard-with-credentials"), TestClient(app):
+        pass
+
+
+def test_direct_construction_still_raises_even_inside_a_helper() -> None:
+    def build_middleware_stack_helper() -> None:
+        CORSMiddleware(fastapi_app(), allow_origins=["*"], allow_credentials=True)
+
+    with pytest.raises(ConfigError):
+        build_middleware_stack_helper()
+
+
+def test_an_invalid_configuration_serves_nothing_without_lifespan() -> None:
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    app = Starlette(
+        routes=[Route("/x", lambda request: PlainTextResponse("x")), WebSocketRoute("/ws", socket)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["https://app.example.com/"])],
+    )
+    client = TestClient(app)  # no `with`: no lifespan, as under --lifespan off
+    answer = client.get("/x", headers={"Origin": APP})
+    assert answer.status_code == 500
+    assert "invalid configuration" in answer.text
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws"):
+        pass
+    assert closed.value.code == 1011

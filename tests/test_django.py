@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -163,3 +164,59 @@ def test_async_chain() -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         response = pool.submit(asyncio.run, middleware(request)).result(timeout=30)
     assert response["Access-Control-Allow-Origin"] == PAGE
+
+
+ROUTE_SPELLINGS = {
+    "dict": {"/form": {"origins": [PAGE]}, "/items": CONFIG},
+    "pairs": [("/form", {"origins": [PAGE]}), ("/items", CONFIG)],
+    "dicts-with-prefix": [{"prefix": "/form", "origins": [PAGE]}, {"prefix": "/items", **CONFIG}],
+}
+
+
+@pytest.mark.parametrize("routes", ROUTE_SPELLINGS.values(), ids=ROUTE_SPELLINGS.keys())
+def test_routes_with_dicts_in_every_documented_spelling(routes: Any) -> None:
+    c = client({"routes": routes, "strict": True})
+    assert c.post("/form", headers={"Origin": EVIL}).status_code == 403
+    assert c.post("/form", headers={"Origin": PAGE}).content == b"posted"
+    allowed = c.get("/items", headers={"Origin": PAGE})
+    assert allowed["Access-Control-Allow-Origin"] == PAGE
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+
+
+@pytest.mark.parametrize("routes", ["/api", [("/api",)], [{"origins": [PAGE]}], [42]])
+def test_malformed_routes_say_how_to_write_them(routes: Any) -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"write CROSSORIGIN\['routes'\] as"):
+        client({"origins": [PAGE], "routes": routes})
+
+
+def test_django_cors_headers_settings_without_crossorigin_are_translated() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    old_style = {
+        "CORS_ALLOWED_ORIGINS": [PAGE],
+        "CORS_ALLOW_CREDENTIALS": True,
+        "CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://\w+\.example\.com$"],
+        "CORS_URLS_REGEX": r"^/api/.*$",
+    }
+    with override_settings(**old_style), pytest.raises(ImproperlyConfigured) as error:
+        del settings.CROSSORIGIN
+        CORSMiddleware(lambda request: HttpResponse())
+    message = str(error.value)
+    assert "settings.CROSSORIGIN is missing" in message
+    written = message.split("CROSSORIGIN = ", 1)[1].split("\n", 1)[0]
+    translated = ast.literal_eval(written)  # Python the user can paste into settings.py
+    assert translated == {
+        "origins": [PAGE],
+        "credentials": True,
+        "origin_regex": r"(?:^https://\w+\.example\.com$)",
+    }
+    assert "delete CORS_URLS_REGEX" in message
+    assert "'methods': ['DELETE', 'GET'" in message
+
+
+def test_django_cors_headers_settings_beside_crossorigin_are_refused() -> None:
+    with (
+        override_settings(CORS_ALLOW_ALL_ORIGINS=True),
+        pytest.raises(ImproperlyConfigured, match=r"reads only settings.CROSSORIGIN"),
+    ):
+        client()

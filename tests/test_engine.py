@@ -10,7 +10,10 @@ from crossorigin import Engine, Origin, OriginSyntaxError, Policy, Reason, Reque
 from crossorigin.engine import CACHE_SIZE
 
 APP = b"https://app.example.com"
-VARY_PREFLIGHT = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+VARY_PREFLIGHT = (
+    b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    b"Access-Control-Request-Private-Network"
+)
 
 
 def headers_of(decision: object) -> dict[bytes, bytes]:
@@ -249,6 +252,46 @@ def test_private_network_access() -> None:
     assert values[b"access-control-allow-private-network"] == b"true"
     assert values[b"vary"].endswith(b"Access-Control-Request-Private-Network")
     assert b"access-control-allow-private-network" not in headers_of(open_.preflight(APP, b"GET"))
+
+
+def test_preflight_vary_names_private_network_even_when_the_policy_refuses_it() -> None:
+    """A shared cache keying a preflight only on the other three headers could
+    replay the 204 (asked without Private-Network) to a request that asks for it,
+    or the 403 to one that does not."""
+    closed = Engine(Policy(origins=["https://app.example.com"]))
+    without = closed.preflight(APP, b"GET")
+    with_private_network = closed.preflight(APP, b"GET", None, b"true")
+    assert without.allowed and not with_private_network.allowed
+    for decision in (without, with_private_network):
+        assert b"Access-Control-Request-Private-Network" in headers_of(decision)[b"vary"]
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda e: e.actual("https://app.example.com"), "origin"),
+        (lambda e: e.actual("https://app.example.com", "POST"), "origin"),
+        (lambda e: e.preflight("https://app.example.com", b"PUT"), "origin"),
+        (lambda e: e.preflight(APP, "PUT"), "request_method"),
+        (lambda e: e.preflight(APP, b"PUT", "content-type"), "request_headers"),
+        (lambda e: e.preflight(APP, b"PUT", None, "true"), "private_network"),
+        (lambda e: e.websocket("https://evil.example"), "origin"),
+    ],
+)
+def test_str_instead_of_bytes_is_a_type_error_not_a_silent_refusal(
+    engine: Engine, call: object, argument: str
+) -> None:
+    with pytest.raises(TypeError, match=f"{argument} must be the raw header value as bytes"):
+        call(engine)  # type: ignore[operator]
+
+
+def test_repr_names_the_policy_and_the_caches(engine: Engine) -> None:
+    engine.actual(b"https://a.example.org")
+    engine.preflight(APP, b"PUT")
+    text = repr(engine)
+    assert text.startswith("<Engine for Policy(origins=['https://app.example.com'")
+    assert "1 learned origins, 1 cached preflights>" in text
+    assert "strict=True" in repr(Engine(Policy(origins=["https://a.example"]), strict=True))
 
 
 def test_max_age_absent_and_zero() -> None:

@@ -186,3 +186,40 @@ def test_reconfigure() -> None:
     assert (
         "Access-Control-Allow-Origin" not in client.get("/items", headers={"Origin": PAGE}).headers
     )
+
+
+@pytest.mark.parametrize(
+    ("flask_cors", "ours"),
+    [
+        ({"origins": [PAGE]}, "allow_origins=[...]"),
+        ({"supports_credentials": True}, "allow_credentials=True"),
+        ({"resources": {r"/api/*": {"origins": PAGE}}}, 'routes=[("/api", Policy(...))'),
+        ({"methods": ["GET"]}, "allow_methods=[...]"),
+    ],
+)
+def test_flask_cors_arguments_name_the_argument_to_write(
+    flask_cors: dict[str, Any], ours: str
+) -> None:
+    with pytest.raises(TypeError) as error:
+        flask_app(**flask_cors)
+    message = str(error.value)
+    assert message.startswith("crossorigin.wsgi.CORSMiddleware: ")
+    assert f"{next(iter(flask_cors))}= is flask-cors'; write {ours}" in message
+
+
+def test_a_misspelt_argument_gets_a_suggestion() -> None:
+    with pytest.raises(
+        TypeError, match=r"unexpected argument allow_orgins=; did you mean allow_origins=\?"
+    ):
+        flask_app(allow_orgins=[PAGE])
+
+
+def test_wsgi_errors_do_not_mention_starlette() -> None:
+    with pytest.raises(ConfigError) as error:
+        flask_app(allow_origins=["*"], allow_credentials=True)
+    assert "Starlette" not in str(error.value)
+    assert "allow_origins=['https://app.example.com']" in str(error.value)
+    with pytest.raises(TypeError) as both:
+        flask_app(policy=POLICY, allow_origins=[PAGE])
+    assert str(both.value).startswith("crossorigin.wsgi.CORSMiddleware: pass either policy=")
+    assert "Starlette" not in str(both.value)

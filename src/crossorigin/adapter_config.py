@@ -8,8 +8,9 @@ the first route whose prefix matches wins, else the default, else None (the
 middleware then leaves the request alone). Prefixes match case-sensitively, on
 whole path segments: `/api` matches `/api` and `/api/users`, never `/apis` or
 `/API`. Matching uses the same path the application routes on (the ASGI
-`path`, the WSGI `PATH_INFO`, Django's `request.path_info`), so the CORS policy
-and the handler can never disagree about which URL this is.
+`path` without `root_path`, as Starlette routes under `Mount` and
+`--root-path`; the WSGI `PATH_INFO`; Django's `request.path_info`), so the
+CORS policy and the handler can never disagree about which URL this is.
 
 Reconfiguring builds a new table off to the side and swaps one attribute, so a
 request in flight sees either the old table or the new one, never a mix.
@@ -21,9 +22,10 @@ fix spelled out.
 
 from __future__ import annotations
 
+import difflib
 import logging
-from collections.abc import Iterable, Sequence
-from typing import Final
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final, Literal
 
 from crossorigin import fetch_tables
 from crossorigin.engine import Decision, Engine
@@ -34,6 +36,7 @@ __all__ = [
     "EngineTable",
     "Route",
     "log_refusal",
+    "refuse_unknown_arguments",
     "resolve_policy",
 ]
 
@@ -45,11 +48,50 @@ logger: Final = logging.getLogger("crossorigin")
 STARLETTE_ALWAYS_ALLOWED_HEADERS: Final = fetch_tables.NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES
 
 Route = tuple[str, Policy]
+Adapter = Literal["asgi", "wsgi"]
+
+#: flask-cors' keyword arguments, and what to write instead.
+_FLASK_CORS_ARGUMENTS: Final = {
+    "origins": "allow_origins=[...] (or policy=Policy(origins=[...]))",
+    "supports_credentials": "allow_credentials=True",
+    "methods": "allow_methods=[...]",
+    "resources": (
+        'routes=[("/api", Policy(...)), ...] (path prefixes, first match wins; '
+        "not regular expressions)"
+    ),
+    "send_wildcard": "allow_origins=['*'], which answers '*' already",
+    "vary_header": "nothing: Vary: Origin is sent whenever the answer depends on it",
+    "automatic_options": "nothing: preflights are always answered by the middleware",
+    "always_send": "nothing: CORS headers are sent whenever the Origin is allowed",
+    "intercept_exceptions": "nothing: error responses always carry the CORS headers",
+    "allow_private_network": "allow_private_network=True",
+}
+
+
+def refuse_unknown_arguments(
+    adapter: Adapter, unexpected: Mapping[str, object], known: Iterable[str]
+) -> None:
+    """A TypeError that says what to write, for arguments the adapter does
+    not take: flask-cors' names get their translation, others a "did you
+    mean" over the adapter's own names."""
+    if not unexpected:
+        return
+    known = list(known)
+    lines = []
+    for name in unexpected:
+        if name in _FLASK_CORS_ARGUMENTS:
+            lines.append(f"{name}= is flask-cors'; write {_FLASK_CORS_ARGUMENTS[name]}")
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]}=?" if close else f"; it takes {', '.join(known)}"
+        lines.append(f"unexpected argument {name}={hint}")
+    raise TypeError(f"crossorigin.{adapter}.CORSMiddleware: " + "; ".join(lines))
 
 
 def resolve_policy(
     policy: Policy | None,
     *,
+    adapter: Adapter = "asgi",
     allow_origins: Sequence[str] = (),
     allow_origin_regex: str | None = None,
     allow_methods: Sequence[str] = ("GET",),
@@ -70,7 +112,10 @@ def resolve_policy(
     """
     starlette_style = bool(allow_origins) or allow_origin_regex is not None
     if policy is not None and starlette_style:
-        raise TypeError("pass either policy= or Starlette's allow_* arguments, not both")
+        raise TypeError(
+            f"crossorigin.{adapter}.CORSMiddleware: pass either policy= or the allow_* "
+            "arguments, not both"
+        )
     if not starlette_style:
         return policy
     origins: str | Sequence[str] = "*" if "*" in allow_origins else allow_origins
@@ -81,9 +126,11 @@ def resolve_policy(
                     "wildcard-with-credentials",
                     list(allow_origins),
                     "allow_origins=['*'] with allow_credentials=True would let every site "
-                    "read your users' data (Starlette reflects any origin here); write the "
-                    "origins instead, e.g. allow_origins=['https://app.example.com'], or "
-                    "use allow_origin_regex for a family of subdomains",
+                    "read your users' data"
+                    + (" (Starlette reflects any origin here)" if adapter == "asgi" else "")
+                    + "; write the origins instead, e.g. "
+                    "allow_origins=['https://app.example.com'], or use allow_origin_regex "
+                    "for a family of subdomains",
                 )
             ]
         )

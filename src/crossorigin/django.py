@@ -10,11 +10,16 @@ exception into a 500 response inside the chain (each layer is wrapped by
 the CORS headers like any other response.
 
 Settings: `CROSSORIGIN` is a dict of Policy fields, plus optional keys
-`routes` (a list of `(path prefix, dict of Policy fields)`, first match wins,
-matched on `request.path_info`), `strict` and `debug`:
+`routes`, `strict` and `debug`. `routes` maps path prefixes to dicts of Policy
+fields, first match wins, matched on `request.path_info`; write it as a dict
+(`{"/api": {...}}`, in order), a list of `(prefix, dict)` pairs, or a list of
+dicts with a `"prefix"` key:
 
     MIDDLEWARE = ["crossorigin.django.CORSMiddleware", ...]   # first, or near it
     CROSSORIGIN = {"origins": ["https://app.example.com"], "credentials": True}
+
+django-cors-headers' `CORS_*` settings are not read; when they are present the
+middleware refuses to start and prints the `CROSSORIGIN` that means the same.
 
 Put it above middleware that may answer early (CommonMiddleware redirects,
 authentication), so their responses get CORS headers too.
@@ -22,7 +27,7 @@ authentication), so their responses get CORS headers too.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -54,8 +59,7 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
         except ConfigError as error:
             issues.extend(error.issues)
     routes: list[tuple[str, Policy]] = []
-    for entry in config.get("routes", ()):
-        prefix, route_fields = entry
+    for prefix, route_fields in _route_entries(config.get("routes", ())):
         try:
             routes.append((prefix, Policy.from_mapping(route_fields)))
         except ConfigError as error:
@@ -66,6 +70,111 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
         raise ConfigError(issues)
     table = EngineTable(default, routes, strict=bool(config.get("strict", False)))
     return table, bool(config.get("debug", False))
+
+
+_ROUTES_FORMS = (
+    "write CROSSORIGIN['routes'] as "
+    '{"/api": {"origins": [...]}, ...}, '
+    'or [("/api", {"origins": [...]}), ...], or [{"prefix": "/api", "origins": [...]}, ...]'
+)
+
+
+def _route_entries(routes: object) -> list[tuple[str, Mapping[str, Any]]]:
+    """(prefix, policy fields) pairs from any of the three spellings."""
+    if isinstance(routes, Mapping):
+        entries: Iterable[object] = routes.items()
+    elif isinstance(routes, Iterable) and not isinstance(routes, str | bytes):
+        entries = routes
+    else:
+        raise ImproperlyConfigured(
+            f"CROSSORIGIN['routes'] is a {type(routes).__name__}; {_ROUTES_FORMS}"
+        )
+    pairs: list[tuple[str, Mapping[str, Any]]] = []
+    for entry in entries:
+        if isinstance(entry, Mapping) and "prefix" in entry:
+            fields = {key: value for key, value in entry.items() if key != "prefix"}
+            pairs.append((entry["prefix"], fields))
+        elif isinstance(entry, tuple | list) and len(entry) == 2 and isinstance(entry[1], Mapping):
+            pairs.append((entry[0], entry[1]))
+        else:
+            raise ImproperlyConfigured(
+                f"CROSSORIGIN['routes'] entry {entry!r:.120} is not a route; {_ROUTES_FORMS}"
+            )
+    return pairs
+
+
+#: django-cors-headers' settings and the CROSSORIGIN key each one becomes.
+_DJANGO_CORS_HEADERS_SETTINGS: dict[str, str] = {
+    "CORS_ALLOWED_ORIGINS": "origins",
+    "CORS_ORIGIN_WHITELIST": "origins",
+    "CORS_ALLOW_ALL_ORIGINS": "origins",
+    "CORS_ORIGIN_ALLOW_ALL": "origins",
+    "CORS_ALLOWED_ORIGIN_REGEXES": "origin_regex",
+    "CORS_ORIGIN_REGEX_WHITELIST": "origin_regex",
+    "CORS_ALLOW_METHODS": "methods",
+    "CORS_ALLOW_HEADERS": "request_headers",
+    "CORS_EXPOSE_HEADERS": "expose_headers",
+    "CORS_PREFLIGHT_MAX_AGE": "max_age",
+    "CORS_ALLOW_CREDENTIALS": "credentials",
+    "CORS_ALLOW_PRIVATE_NETWORK": "private_network",
+}
+
+
+def _translate_django_cors_headers(present: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The CROSSORIGIN dict that means what the CORS_* settings meant, and
+    the names that have no equivalent."""
+    translated: dict[str, Any] = {}
+    untranslated: list[str] = []
+    for name, value in present.items():
+        key = _DJANGO_CORS_HEADERS_SETTINGS.get(name)
+        if key is None:
+            untranslated.append(name)
+        elif name in ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"):
+            if value:
+                translated["origins"] = "*"
+        elif key == "origin_regex":
+            patterns = [value] if isinstance(value, str) else list(value)
+            if patterns:
+                translated[key] = "|".join(f"(?:{pattern})" for pattern in patterns)
+        elif isinstance(value, list | tuple):
+            translated[key] = list(value)
+        else:
+            translated[key] = value
+    return translated, untranslated
+
+
+def _refuse_django_cors_headers_settings(config: object) -> None:
+    present = {name: getattr(settings, name) for name in dir(settings) if name.startswith("CORS_")}
+    if not present:
+        return
+    translated, untranslated = _translate_django_cors_headers(present)
+    where = (
+        "settings.CROSSORIGIN is missing"
+        if config is None
+        else "crossorigin reads only settings.CROSSORIGIN"
+    )
+    lines = [
+        f"django-cors-headers settings found ({', '.join(sorted(present))}), but {where}: "
+        "they would be ignored. Replace them with:",
+        f"    CROSSORIGIN = {translated!r}",
+    ]
+    if untranslated:
+        lines.append(
+            f"and delete {', '.join(sorted(untranslated))}: no equivalent "
+            "(CORS_URLS_REGEX: use CROSSORIGIN['routes'] with path prefixes)."
+        )
+    defaults = {
+        "methods": "['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT']",
+        "request_headers": "['Accept', 'Authorization', 'Content-Type', 'User-Agent', "
+        "'X-CSRFToken', 'X-Requested-With']",
+    }
+    unset = [f"{key!r}: {value}" for key, value in defaults.items() if key not in translated]
+    if unset:
+        lines.append(
+            "django-cors-headers allowed these by default; add the ones your clients "
+            f"need: {', '.join(unset)}."
+        )
+    raise ImproperlyConfigured("\n".join(lines))
 
 
 def _header(request: HttpRequest, key: str) -> bytes | None:
@@ -82,6 +191,7 @@ class CORSMiddleware:
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         config = getattr(settings, "CROSSORIGIN", None)
+        _refuse_django_cors_headers_settings(config)
         if config is None:
             raise ImproperlyConfigured(
                 "crossorigin.django.CORSMiddleware needs settings.CROSSORIGIN, e.g. "

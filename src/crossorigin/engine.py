@@ -57,6 +57,11 @@ CACHE_SIZE: Final = 4096
 MAX_CACHED_KEY_LENGTH: Final = 1024
 
 _VISIBLE_ASCII: Final = frozenset(range(0x21, 0x7F))
+#: The `Vary` of every preflight answer, allowed or refused.
+VARY_PREFLIGHT: Final = (
+    b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    b"Access-Control-Request-Private-Network"
+)
 
 
 class RequestKind(Enum):
@@ -230,10 +235,11 @@ class Engine:
         if policy.max_age is not None:
             preflight_tail.append((b"access-control-max-age", str(policy.max_age).encode()))
         self._preflight_tail = tuple(preflight_tail)
-        vary_preflight = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
-        if policy.private_network:
-            vary_preflight += b", Access-Control-Request-Private-Network"
-        self._refused_preflight = ((b"vary", vary_preflight),)
+        # Every request header the preflight's answer depends on (RFC 9110
+        # §12.5.5). Access-Control-Request-Private-Network is listed whatever
+        # the policy: when the policy refuses private network access, the same
+        # preflight is answered 204 without it and 403 with it.
+        self._refused_preflight = ((b"vary", VARY_PREFLIGHT),)
         self._preflight_cache: dict[tuple[bytes, bytes, bytes | None, bytes | None], Decision] = {}
 
     def _allowed_actual(self, raw_origin: bytes) -> Decision:
@@ -241,6 +247,14 @@ class Engine:
             return self._wildcard_actual
         headers = ((b"access-control-allow-origin", raw_origin), *self._actual_allowed_tail)
         return Decision(RequestKind.ACTUAL, True, headers)
+
+    def __repr__(self) -> str:
+        strict = ", strict=True" if self._strict else ""
+        return (
+            f"<Engine for {self._policy!r}{strict}; "
+            f"{len(self.known_actual) - len(self._static_actual)} learned origins, "
+            f"{len(self._preflight_cache)} cached preflights>"
+        )
 
     # -- public API -------------------------------------------------------------------
 
@@ -267,7 +281,10 @@ class Engine:
         same-origin form posts are not refused)."""
         decision = self.known_actual.get(origin)
         if decision is None:
-            assert origin is not None  # None is always known
+            # Type checks only here, on a miss, so the hot path pays nothing: a
+            # str never hits the cache (its keys are bytes) and lands here.
+            if not isinstance(origin, bytes):
+                raise _not_bytes("origin", origin)
             decision = self._decide_actual(origin)
         if (
             self._strict
@@ -307,6 +324,7 @@ class Engine:
         key = (origin, request_method, request_headers, private_network)
         decision = self._preflight_cache.get(key)
         if decision is None:
+            _check_bytes(origin, request_method, request_headers, private_network)
             decision = self._decide_preflight(
                 origin, request_method, request_headers, private_network
             )
@@ -320,6 +338,8 @@ class Engine:
         so a cross-site page could open a socket with the user's cookies
         (cross-site WebSocket hijacking). Allowed: no `Origin` (not a browser),
         the server's own origin, or an origin the policy allows."""
+        if origin is not None and not isinstance(origin, bytes):
+            raise _not_bytes("origin", origin)
         if origin is None or origin == self_origin or self._matcher.match(origin):
             return Decision(RequestKind.WEBSOCKET, True, ())
         reason = (
@@ -432,6 +452,28 @@ class Engine:
         return self._headers_wildcard and (
             name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
         )
+
+
+def _not_bytes(name: str, value: object) -> TypeError:
+    hint = " (encode a str with .encode('latin-1'))" if isinstance(value, str) else ""
+    return TypeError(
+        f"Engine: {name} must be the raw header value as bytes, not "
+        f"{type(value).__name__}{hint}: {value!r:.80}"
+    )
+
+
+def _check_bytes(
+    origin: object, request_method: object, request_headers: object, private_network: object
+) -> None:
+    """Refuse str (a common slip: it would never match, and silently refuse)."""
+    if not isinstance(origin, bytes):
+        raise _not_bytes("origin", origin)
+    if not isinstance(request_method, bytes):
+        raise _not_bytes("request_method", request_method)
+    if request_headers is not None and not isinstance(request_headers, bytes):
+        raise _not_bytes("request_headers", request_headers)
+    if private_network is not None and not isinstance(private_network, bytes):
+        raise _not_bytes("private_network", private_network)
 
 
 def _remember(cache: dict[K, Decision], key: K, decision: Decision) -> None:

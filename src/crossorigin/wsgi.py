@@ -26,12 +26,13 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Never
 
 from crossorigin.adapter_config import (
     EngineTable,
     Route,
     log_refusal,
+    refuse_unknown_arguments,
     resolve_policy,
 )
 from crossorigin.engine import Decision, RequestKind
@@ -53,14 +54,34 @@ _ERROR_HEADERS = [
 logger = logging.getLogger("crossorigin")
 
 
+_ARGUMENTS = (
+    "policy",
+    "routes",
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "expose_headers",
+    "max_age",
+    "allow_private_network",
+    "strict",
+    "debug",
+)
+
+
 def _raw(value: str | None) -> bytes | None:
     """PEP 3333 header text back to the bytes on the wire."""
     return None if value is None else value.encode("latin-1", "replace")
 
 
 class CORSMiddleware:
-    """CORS for a WSGI application; the same arguments as the ASGI adapter
-    (`policy=`/`routes=`, or Starlette's `allow_*` names, `strict`, `debug`)."""
+    """CORS for a WSGI application; the same arguments as the ASGI adapter:
+    `policy=` (and `routes=`), or the `allow_*` arguments (`allow_origins`,
+    `allow_origin_regex`, `allow_methods`, `allow_headers`, `allow_credentials`,
+    `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`.
+    flask-cors' argument names (`origins=`, `supports_credentials=`,
+    `resources=`, ...) raise a TypeError naming the argument to write."""
 
     def __init__(
         self,
@@ -78,10 +99,13 @@ class CORSMiddleware:
         allow_private_network: bool = False,
         strict: bool = False,
         debug: bool = False,
+        **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
+        refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
         self.app = app
         policy = resolve_policy(
             policy,
+            adapter="wsgi",
             allow_origins=allow_origins,
             allow_origin_regex=allow_origin_regex,
             allow_methods=allow_methods,

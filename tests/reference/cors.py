@@ -257,9 +257,11 @@ def preflight(
     request_headers: bytes | None,
     private_network: bytes | None,
 ) -> Answer:
-    vary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
-    if policy.private_network:
-        vary += ", Access-Control-Request-Private-Network"
+    # The answer depends on Private-Network whatever the policy says.
+    vary = (
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+        "Access-Control-Request-Private-Network"
+    )
 
     def refuse(reason: str) -> Answer:
         return Answer("preflight", False, 403, reason, [(b"vary", vary.encode())])
