@@ -89,6 +89,9 @@ def blocks_of(document: Path) -> list[Block]:
             index += 1
             continue
         fence = opening["fence"]
+        # CommonMark: a fence indented by N spaces (inside a list item) has up
+        # to N spaces removed from each line of its content.
+        indent = len(opening["indent"])
         language = opening["info"].strip().split(" ")[0].lower()
         body: list[str] = []
         end = index + 1
@@ -96,7 +99,8 @@ def blocks_of(document: Path) -> list[Block]:
             lines[end].strip().startswith(fence[0] * len(fence))
             and lines[end].strip().strip(fence[0]) == ""
         ):
-            body.append(lines[end])
+            line = lines[end]
+            body.append(line[min(indent, len(line) - len(line.lstrip(" "))) :])
             end += 1
         above = lines[index - 1] if index > 0 else ""
         marker = MARKER.match(above)
@@ -141,6 +145,7 @@ class StubApp:
 STUBS: dict[str, Callable[[], object]] = {
     "app": StubApp,
     "policy": lambda: Policy(origins=["https://app.example.com"], credentials=True),
+    "new_policy": lambda: Policy(origins=["https://app.example.com", "https://b.example.com"]),
 }
 
 
