@@ -1,9 +1,10 @@
 """`crossorigin audit`: probe live URLs for CORS misconfigurations.
 
 `findings` names the classes and ranks severity, `probes` derives the origins
-to send from the target's site, `scanner` sends them and asks the browser
-model what a page on each origin could do, `reports` writes text, JSON and
-SARIF, `command` is the CLI.
+to send from the target's site, `judge` turns each answer into findings by
+asking the browser model what a page on each origin could do (pure: no I/O),
+`scanner` schedules and sends the requests over `transport` and `http1`,
+`reports` writes text, JSON and SARIF, `command` is the CLI.
 """
 
 from crossorigin.audit.findings import (

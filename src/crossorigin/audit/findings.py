@@ -1,8 +1,8 @@
 """What the audit reports: misconfiguration classes, severities, findings.
 
 Theory of operation: every misconfiguration class the audit knows is one row
-of `CLASSES` (its stable id from DESIGN.md, a title, what it means, how to fix
-it). Severity is not a property of the class alone: it depends on *who can
+of `CLASSES` (its stable id, which the JSON and SARIF outputs carry and scripts
+may match on, a title, what it means, how to fix it). Severity is not a property of the class alone: it depends on *who can
 obtain the origin* the server trusted (`Reach`) and on *what the browser then
 lets that origin do* (`Access`: read with the user's cookies, read without
 them, or only send credentialed requests because a preflight passed). The
@@ -130,7 +130,8 @@ def severity_for(reach: Reach, access: Access) -> Severity:
 
 @dataclass(frozen=True, slots=True)
 class FindingClass:
-    """One misconfiguration class: a stable id (DESIGN.md) and its prose."""
+    """One misconfiguration class: a stable id (never renamed: reports and
+    scripts key on it) and its prose."""
 
     id: str
     title: str

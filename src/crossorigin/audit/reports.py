@@ -1,6 +1,6 @@
 """The audit's three output formats: text for people, JSON for scripts, SARIF for CI.
 
-- JSON follows DESIGN.md exactly: `{"targets": [{"url", "findings": [{"class",
+- JSON, in a format kept stable across versions: `{"targets": [{"url", "findings": [{"class",
   "severity", "probe_origin", "credentials", "evidence": {"request",
   "response"}}], "errors"}]}`.
 - SARIF 2.1.0 (OASIS): one run, one rule per finding class (all classes, so

@@ -1,4 +1,4 @@
-"""The audit's I/O and judgement: send the probes, ask the browser model, collect findings.
+"""The audit's scheduling and I/O: which requests go out for a URL, when, and over what.
 
 Theory of operation, per target URL:
 
@@ -9,16 +9,14 @@ Theory of operation, per target URL:
    probes are skipped. Otherwise every probe from `probes.derive_probes` is
    sent, each as a GET (with a dummy cookie, so cookie-dependent reflection
    shows) and as a preflight (never with cookies, as browsers send them).
-3. Preflight checks: any method and any header asked for by a trusted origin;
-   private network access asked for by the attacker origin.
-4. Analyses over every response: `*`, `*` with credentials, invalid
-   `Access-Control-Allow-Origin` values, and origin-dependent cacheable
-   responses without `Vary: Origin`.
+3. Preflight probes: a made-up method and a made-up header asked for by a
+   trusted origin; private network access asked for by the attacker origin.
+4. Analyses over every response (no request of their own).
 
-Every verdict is the browser model's (`crossorigin.browser`): whether a page
-on the probe origin could read the response, with and without credentials,
-exactly as Chromium compares the headers. Only the first response is judged:
-redirects are never followed (a browser checks CORS on the redirect itself).
+What each answer means is `judge.py`'s, never this module's: every exchange
+goes there as it is, and the findings come back in a fixed order (origin
+probes, preflight probes, analyses), whatever order the answers arrived in.
+Redirects are never followed: the judge looks at the first response only.
 
 Requests go straight to `KeepAliveTransport` (connections kept per host
 and reused; see transport.py for why not httpx), at most `concurrency` at a
@@ -41,15 +39,17 @@ from functools import partial
 from typing import Final, TypeVar
 
 from crossorigin import __version__
-from crossorigin.audit.findings import (
-    CLASSES,
-    Access,
-    Exchange,
-    Finding,
-    Severity,
-    severity_for,
-)
+from crossorigin.audit.findings import Exchange, Finding, Severity
 from crossorigin.audit.http1 import encode_header_lines, request_target
+from crossorigin.audit.judge import (
+    PROBE_PREFLIGHT_METHOD,
+    Judgement,
+    judge_probe,
+    permissive_preflight_finding,
+    private_network_finding,
+    response_findings,
+    trust_finding,
+)
 from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
 from crossorigin.audit.transport import (
     MAX_IDLE_HOSTS,
@@ -57,8 +57,6 @@ from crossorigin.audit.transport import (
     KeepAliveTransport,
     TransportError,
 )
-from crossorigin.browser import cors_check
-from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = ["DUMMY_COOKIE", "Scanner", "TargetReport", "audit"]
@@ -79,13 +77,8 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 # Header pairs every probe sends, built once.
 _ORIGIN: Final = "Origin"
 _COOKIE: Final = ("Cookie", DUMMY_COOKIE)
-_ASK_POST: Final = ("Access-Control-Request-Method", "POST")
+_ASK_POST: Final = ("Access-Control-Request-Method", PROBE_PREFLIGHT_METHOD)
 _ASK_CONTENT_TYPE: Final = ("Access-Control-Request-Headers", "content-type")
-#: Statuses a cache may store without explicit freshness (RFC 9110 §15.1
-#: "heuristically cacheable").
-HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
-    {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}
-)
 #: Failed probes (every retry spent) after which a URL's remaining probes
 #: are not sent: the host stopped answering.
 GIVE_UP_AFTER: Final = 3
@@ -282,17 +275,6 @@ class _Target:
         return cls(url, (origin.scheme, origin.host, port), headers, heads)
 
 
-@dataclass(frozen=True, slots=True)
-class _Judged:
-    """A probe's two exchanges and what the browser allows the origin."""
-
-    probe: Probe
-    actual: Exchange
-    preflight: Exchange | None
-    access: Access | None
-    verdict: str
-
-
 class _TargetAudit:
     """The audit of one URL (one instance per target)."""
 
@@ -371,7 +353,7 @@ class _TargetAudit:
             control = await self.send("GET", control_request)
             arbitrary = await self._probe(first)
         judged = [arbitrary]
-        if arbitrary.access in (Access.READ, Access.READ_WITH_CREDENTIALS):
+        if arbitrary.reads:
             self.report.notes.append(
                 f"{first.origin} is trusted, so any origin is: the other origin probes were skipped"
             )
@@ -389,22 +371,22 @@ class _TargetAudit:
                 [partial(self._probe, probe, with_preflight) for probe in probes]
             )
             judged.extend(more)
+        findings = self.report.findings
         for item in judged:
-            self._report_trusted(item)
+            finding = trust_finding(item)
+            if finding is not None:
+                findings.append(finding)
         trusted = [item for item in judged if item.access is not None]
         permissive_origin = trusted[0].probe.origin if trusted else site.serialize()
-        await self._in_lanes(
+        preflighted = await self._in_lanes(
             [
-                partial(self._check_permissive_preflight, permissive_origin, PROBE_METHOD, []),
-                partial(
-                    self._check_permissive_preflight, permissive_origin, "POST", [PROBE_HEADER]
-                ),
-                partial(self._check_private_network, f"https://{attacker.domain}"),
+                partial(self._permissive_preflight, permissive_origin, PROBE_METHOD, []),
+                partial(self._permissive_preflight, permissive_origin, "POST", [PROBE_HEADER]),
+                partial(self._private_network, f"https://{attacker.domain}"),
             ]
         )
-        self._check_wildcards()
-        self._check_allow_origin_values()
-        self._check_vary(control)
+        findings.extend(finding for finding in preflighted if finding is not None)
+        findings.extend(response_findings(self.exchanges, control))
 
     async def _in_lanes(self, jobs: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:
         """Run `jobs` in order, `lanes` at a time (a lane starts the next job
@@ -442,43 +424,25 @@ class _TargetAudit:
 
     # -- origin probes --------------------------------------------------------------
 
-    async def _probe(self, probe: Probe, with_preflight: bool = True) -> _Judged:
+    async def _probe(self, probe: Probe, with_preflight: bool = True) -> Judgement:
         """The probe's GET, then its preflight on the same (kept-alive) connection."""
         origin = probe.origin
         get_slot = self.reserve()
         if not with_preflight:
             actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
-            return _judge(probe, actual, None)
+            return judge_probe(probe, actual, None)
         preflight_slot = self.reserve()
         actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
         preflight = await self.send(
             "OPTIONS", ((_ORIGIN, origin), _ASK_POST, _ASK_CONTENT_TYPE), preflight_slot
         )
-        return _judge(probe, actual, preflight)
-
-    def _report_trusted(self, item: _Judged) -> None:
-        if item.access is None:
-            return
-        probe = item.probe
-        severity = severity_for(probe.reach, item.access)
-        reads = item.access in (Access.READ, Access.READ_WITH_CREDENTIALS)
-        self.report.findings.append(
-            Finding(
-                cls=CLASSES[probe.class_id],
-                severity=severity,
-                probe_origin=probe.origin,
-                credentials=item.access
-                in (Access.READ_WITH_CREDENTIALS, Access.SEND_WITH_CREDENTIALS),
-                evidence=item.actual if reads or item.preflight is None else item.preflight,
-                detail=f"{probe.what}: {probe.reach.value} can {item.access.value}. {item.verdict}",
-            )
-        )
+        return judge_probe(probe, actual, preflight)
 
     # -- preflight probes --------------------------------------------------------------
 
-    async def _check_permissive_preflight(
+    async def _permissive_preflight(
         self, origin: str, method: str, header_names: list[str]
-    ) -> None:
+    ) -> Finding | None:
         headers: tuple[tuple[str, str], ...] = (
             (_ORIGIN, origin),
             ("Access-Control-Request-Method", method),
@@ -486,31 +450,9 @@ class _TargetAudit:
         if header_names:
             headers += (("Access-Control-Request-Headers", ",".join(header_names)),)
         exchange = await self.send("OPTIONS", headers)
-        asked = f"method {method}" if not header_names else f"header {', '.join(header_names)}"
-        for credentials in (True, False):
-            verdict = preflight_check(
-                status=exchange.status,
-                response_headers=exchange.response_headers,
-                request_origin=origin,
-                credentials=credentials,
-                method=method,
-                unsafe_header_names=header_names,
-            )
-            if verdict.ok:
-                self.report.findings.append(
-                    Finding(
-                        cls=CLASSES["preflight-permissive"],
-                        severity=Severity.LOW,
-                        probe_origin=origin,
-                        credentials=credentials,
-                        evidence=exchange,
-                        detail=f"a preflight asking for the made-up {asked} passes"
-                        + (" with credentials" if credentials else " without credentials"),
-                    )
-                )
-                return
+        return permissive_preflight_finding(exchange, origin, method, header_names)
 
-    async def _check_private_network(self, origin: str) -> None:
+    async def _private_network(self, origin: str) -> Finding | None:
         exchange = await self.send(
             "OPTIONS",
             (
@@ -519,238 +461,7 @@ class _TargetAudit:
                 ("Access-Control-Request-Private-Network", "true"),
             ),
         )
-        granted = combined_value(exchange.response_headers, "access-control-allow-private-network")
-        if granted != "true":
-            return
-        for credentials in (True, False):
-            verdict = preflight_check(
-                status=exchange.status,
-                response_headers=exchange.response_headers,
-                request_origin=origin,
-                credentials=credentials,
-                method="GET",
-                unsafe_header_names=[],
-            )
-            if verdict.ok:
-                self.report.findings.append(
-                    Finding(
-                        cls=CLASSES["private-network-allowed"],
-                        severity=Severity.MEDIUM,
-                        probe_origin=origin,
-                        credentials=credentials,
-                        evidence=exchange,
-                        detail="a private network preflight from an arbitrary public origin passes",
-                    )
-                )
-                return
-
-    # -- analyses over every response ----------------------------------------------------
-
-    def _origin_gets(self) -> list[Exchange]:
-        return [
-            exchange
-            for exchange in self.exchanges
-            if exchange.method == "GET" and exchange.request_value("Origin") is not None
-        ]
-
-    def _check_wildcards(self) -> None:
-        for exchange in self._origin_gets():
-            if combined_value(exchange.response_headers, "access-control-allow-origin") != "*":
-                continue
-            origin = exchange.request_value("Origin") or ""
-            with_credentials = cors_check(
-                request_origin=origin, credentials=True, response_headers=exchange.response_headers
-            )
-            if (
-                combined_value(exchange.response_headers, "access-control-allow-credentials")
-                == "true"
-            ):
-                self.report.findings.append(
-                    Finding(
-                        cls=CLASSES["wildcard-with-credentials"],
-                        severity=Severity.LOW,
-                        probe_origin=origin,
-                        credentials=with_credentials.ok,
-                        evidence=exchange,
-                        detail=f"credentialed reads are blocked: {with_credentials.message}",
-                    )
-                )
-            else:
-                self.report.findings.append(
-                    Finding(
-                        cls=CLASSES["wildcard-origin"],
-                        severity=Severity.INFO,
-                        probe_origin=origin,
-                        credentials=False,
-                        evidence=exchange,
-                        detail="any page can read this response without cookies",
-                    )
-                )
-            return
-
-    def _check_allow_origin_values(self) -> None:
-        seen: set[str] = set()
-        for exchange in self.exchanges:
-            values = exchange.response_values("access-control-allow-origin")
-            if not values:
-                continue
-            combined = combined_value(exchange.response_headers, "access-control-allow-origin")
-            assert combined is not None
-            if combined in seen or not _is_invalid_allow_origin(values):
-                continue
-            seen.add(combined)
-            origin = exchange.request_value("Origin") or ""
-            verdict = cors_check(
-                request_origin=origin,
-                credentials=False,
-                response_headers=exchange.response_headers,
-                preflight=exchange.method == "OPTIONS",
-            )
-            if verdict.ok:
-                continue
-            self.report.findings.append(
-                Finding(
-                    cls=CLASSES["invalid-acao"],
-                    severity=Severity.LOW,
-                    probe_origin=origin or None,
-                    credentials=False,
-                    evidence=exchange,
-                    detail=f"no browser accepts it: {verdict.message}",
-                )
-            )
-
-    def _check_vary(self, control: Exchange) -> None:
-        gets = [exchange for exchange in self.exchanges if exchange.method == "GET"]
-        answers = {
-            combined_value(exchange.response_headers, "access-control-allow-origin")
-            for exchange in gets
-        }
-        if len(answers) < 2:
-            return  # the same answer whatever the Origin: nothing to vary on
-        candidates = [control] + [exchange for exchange in gets if exchange is not control]
-        for exchange in candidates:
-            allow_origin = combined_value(exchange.response_headers, "access-control-allow-origin")
-            if allow_origin in (None, "*") or _varies_on_origin(exchange):
-                continue
-            signal = _cache_signal(exchange)
-            if signal is None:
-                continue
-            origin = exchange.request_value("Origin")
-            self.report.findings.append(
-                Finding(
-                    cls=CLASSES["missing-vary-origin"],
-                    severity=Severity.LOW,
-                    probe_origin=origin,
-                    credentials=False,
-                    evidence=exchange,
-                    detail=f"the answer depends on the Origin and may be cached ({signal}), "
-                    "but Vary does not name Origin",
-                )
-            )
-            return
-
-
-def _judge(probe: Probe, actual: Exchange, preflight: Exchange | None) -> _Judged:
-    """What the browser lets `probe.origin` do, from its GET and its preflight.
-    A `*` answer is no trust in this origin in particular (the wildcard
-    analysis reports it)."""
-    origin = probe.origin
-    if combined_value(actual.response_headers, "access-control-allow-origin") != "*":
-        for credentials, access in ((True, Access.READ_WITH_CREDENTIALS), (False, Access.READ)):
-            result = cors_check(
-                request_origin=origin,
-                credentials=credentials,
-                response_headers=actual.response_headers,
-            )
-            if result.ok:
-                return _Judged(probe, actual, preflight, access, _verdict_text(actual, origin))
-    if (
-        preflight is not None
-        and combined_value(preflight.response_headers, "access-control-allow-origin") != "*"
-    ):
-        for credentials, access in (
-            (True, Access.SEND_WITH_CREDENTIALS),
-            (False, Access.SEND),
-        ):
-            verdict = preflight_check(
-                status=preflight.status,
-                response_headers=preflight.response_headers,
-                request_origin=origin,
-                credentials=credentials,
-                method="POST",
-                unsafe_header_names=[],
-            )
-            if verdict.ok:
-                refused = cors_check(
-                    request_origin=origin,
-                    credentials=False,
-                    response_headers=actual.response_headers,
-                )
-                return _Judged(
-                    probe,
-                    actual,
-                    preflight,
-                    access,
-                    f"The preflight passes; the GET itself is blocked: {refused.message}",
-                )
-    return _Judged(probe, actual, preflight, None, "")
-
-
-def _verdict_text(actual: Exchange, origin: str) -> str:
-    credentialed = cors_check(
-        request_origin=origin, credentials=True, response_headers=actual.response_headers
-    )
-    if credentialed.ok:
-        return "The browser allows the read with credentials."
-    return f"Only reads without credentials pass; with them: {credentialed.message}"
-
-
-def _is_invalid_allow_origin(values: list[str]) -> bool:
-    """Several header lines, or one value that is not `*`, `null` or a
-    serialized origin as browsers write it."""
-    if len(values) > 1:
-        return True
-    value = values[0].strip(" \t")
-    if value in ("*", "null"):
-        return False
-    try:
-        Origin.parse_strict(value)
-    except OriginSyntaxError:
-        return True
-    return False
-
-
-def _varies_on_origin(exchange: Exchange) -> bool:
-    for value in exchange.response_values("vary"):
-        for item in value.split(","):
-            if item.strip(" \t").lower() in ("origin", "*"):
-                return True
-    return False
-
-
-def _cache_signal(exchange: Exchange) -> str | None:
-    """Why a cache may store this response (RFC 9111 §3), or None when it may
-    not: `no-store`, or no freshness information and no validator."""
-    directives: dict[str, str] = {}
-    for value in exchange.response_values("cache-control"):
-        for item in value.split(","):
-            name, _, argument = item.strip(" \t").partition("=")
-            directives[name.lower()] = argument.strip('"')
-    if "no-store" in directives:
-        return None
-    for name in ("s-maxage", "max-age"):
-        if name in directives:
-            seconds = directives[name]
-            if seconds.isdigit() and int(seconds) > 0:
-                return f"Cache-Control: {name}={seconds}"
-    if "public" in directives:
-        return "Cache-Control: public"
-    if exchange.status not in HEURISTICALLY_CACHEABLE_STATUSES:
-        return None
-    for name in ("Expires", "Last-Modified", "ETag"):
-        if exchange.response_values(name):
-            return f"{name} present"
-    return None
+        return private_network_finding(exchange, origin)
 
 
 def audit(urls: Sequence[str], **options: object) -> list[TargetReport]:

@@ -1,0 +1,403 @@
+"""The audit's judgement: from a probe and the response heads it got, the findings.
+
+Theory of operation. Rule 1: everything that decides whether a response is a
+finding lives in this file. It takes `Exchange`s (a request as sent, the first
+response head as received) and returns `Finding`s; it opens no socket, awaits
+nothing and reads no clock, so every rule runs on in-memory responses in the
+tests. `scanner.py` decides what to send and when; it asks this module what
+each answer means.
+
+Every verdict is the browser model's (`crossorigin.browser`): whether a page
+on the probe's origin could read the response, with and without credentials,
+exactly as Chromium compares the headers. Only the first response is judged:
+a redirect is judged as the answer (Fetch "HTTP fetch" runs the CORS check on
+the redirect response itself, before "HTTP-redirect fetch" follows it).
+
+The rules, in the order their findings are reported:
+
+1. Origin probes (`judge_probe`, then `trust_finding`): what the browser lets
+   the probe's origin do, from its GET (read, with or without cookies) and
+   its preflight (send non-simple requests). A `*` answer is no trust in that
+   origin in particular: rule 3 reports it. Severity is `findings.severity_for`
+   of who can obtain the origin and what it may do.
+2. Preflight probes: a made-up method or header that passes
+   (`permissive_preflight_finding`); private network access granted to an
+   arbitrary public origin (`private_network_finding`).
+3. Analyses over every response of a URL (`response_findings`): `*`, `*`
+   with credentials, `Access-Control-Allow-Origin` values no browser accepts,
+   and origin-dependent cacheable responses without `Vary: Origin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from crossorigin.audit.findings import (
+    CLASSES,
+    Access,
+    Exchange,
+    Finding,
+    Severity,
+    severity_for,
+)
+from crossorigin.audit.probes import Probe
+from crossorigin.browser import cors_check
+from crossorigin.browser.access import combined_value, preflight_check
+from crossorigin.origin import Origin, OriginSyntaxError
+
+__all__ = [
+    "HEURISTICALLY_CACHEABLE_STATUSES",
+    "PROBE_PREFLIGHT_METHOD",
+    "Judgement",
+    "judge_probe",
+    "permissive_preflight_finding",
+    "private_network_finding",
+    "response_findings",
+    "trust_finding",
+]
+
+#: Statuses a cache may store without explicit freshness (RFC 9110 §15.1
+#: "heuristically cacheable").
+HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
+    {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501}
+)
+#: What a probe's preflight asks for: the scanner sends exactly this.
+PROBE_PREFLIGHT_METHOD: Final = "POST"
+
+_READS: Final = frozenset({Access.READ, Access.READ_WITH_CREDENTIALS})
+_WITH_CREDENTIALS: Final = frozenset({Access.READ_WITH_CREDENTIALS, Access.SEND_WITH_CREDENTIALS})
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A probe's two exchanges and what the browser allows its origin:
+    `access` None when nothing (or only through `*`)."""
+
+    probe: Probe
+    actual: Exchange
+    preflight: Exchange | None
+    access: Access | None
+    #: The browser model's verdict, for the finding's detail.
+    verdict: str
+
+    @property
+    def reads(self) -> bool:
+        """The origin reads responses (with or without cookies): any origin
+        does when the arbitrary one does."""
+        return self.access in _READS
+
+
+# -- rule 1: origin probes ---------------------------------------------------------------
+
+
+def judge_probe(probe: Probe, actual: Exchange, preflight: Exchange | None = None) -> Judgement:
+    """What the browser lets `probe.origin` do, from its GET and, when sent,
+    its preflight (asking for `PROBE_PREFLIGHT_METHOD`)."""
+    origin = probe.origin
+    if combined_value(actual.response_headers, "access-control-allow-origin") != "*":
+        for credentials, access in ((True, Access.READ_WITH_CREDENTIALS), (False, Access.READ)):
+            result = cors_check(
+                request_origin=origin,
+                credentials=credentials,
+                response_headers=actual.response_headers,
+            )
+            if result.ok:
+                return Judgement(probe, actual, preflight, access, _read_verdict(actual, origin))
+    if (
+        preflight is not None
+        and combined_value(preflight.response_headers, "access-control-allow-origin") != "*"
+    ):
+        for credentials, access in (
+            (True, Access.SEND_WITH_CREDENTIALS),
+            (False, Access.SEND),
+        ):
+            verdict = preflight_check(
+                status=preflight.status,
+                response_headers=preflight.response_headers,
+                request_origin=origin,
+                credentials=credentials,
+                method=PROBE_PREFLIGHT_METHOD,
+                unsafe_header_names=[],
+            )
+            if verdict.ok:
+                refused = cors_check(
+                    request_origin=origin,
+                    credentials=False,
+                    response_headers=actual.response_headers,
+                )
+                return Judgement(
+                    probe,
+                    actual,
+                    preflight,
+                    access,
+                    f"The preflight passes; the GET itself is blocked: {refused.message}",
+                )
+    return Judgement(probe, actual, preflight, None, "")
+
+
+def trust_finding(judgement: Judgement) -> Finding | None:
+    """The finding of the probe's class when the browser trusts its origin.
+    The evidence is the GET when it is readable (or no preflight was sent),
+    else the preflight that passed."""
+    access = judgement.access
+    if access is None:
+        return None
+    probe = judgement.probe
+    evidence = judgement.actual
+    if not judgement.reads and judgement.preflight is not None:
+        evidence = judgement.preflight
+    return Finding(
+        cls=CLASSES[probe.class_id],
+        severity=severity_for(probe.reach, access),
+        probe_origin=probe.origin,
+        credentials=access in _WITH_CREDENTIALS,
+        evidence=evidence,
+        detail=f"{probe.what}: {probe.reach.value} can {access.value}. {judgement.verdict}",
+    )
+
+
+def _read_verdict(actual: Exchange, origin: str) -> str:
+    credentialed = cors_check(
+        request_origin=origin, credentials=True, response_headers=actual.response_headers
+    )
+    if credentialed.ok:
+        return "The browser allows the read with credentials."
+    return f"Only reads without credentials pass; with them: {credentialed.message}"
+
+
+# -- rule 2: preflight probes ----------------------------------------------------------------
+
+
+def permissive_preflight_finding(
+    exchange: Exchange, origin: str, method: str, header_names: Sequence[str]
+) -> Finding | None:
+    """A preflight from `origin` asking for a `method` or `header_names` no
+    server allows on purpose: a finding when it passes, with credentials
+    tried first."""
+    asked = f"method {method}" if not header_names else f"header {', '.join(header_names)}"
+    for credentials in (True, False):
+        verdict = preflight_check(
+            status=exchange.status,
+            response_headers=exchange.response_headers,
+            request_origin=origin,
+            credentials=credentials,
+            method=method,
+            unsafe_header_names=list(header_names),
+        )
+        if verdict.ok:
+            return Finding(
+                cls=CLASSES["preflight-permissive"],
+                severity=Severity.LOW,
+                probe_origin=origin,
+                credentials=credentials,
+                evidence=exchange,
+                detail=f"a preflight asking for the made-up {asked} passes"
+                + (" with credentials" if credentials else " without credentials"),
+            )
+    return None
+
+
+def private_network_finding(exchange: Exchange, origin: str) -> Finding | None:
+    """A private network preflight (`GET`) from an arbitrary public `origin`
+    that grants access (`Access-Control-Allow-Private-Network: true`, Private
+    Network Access, "CORS preflight") and passes the CORS check."""
+    granted = combined_value(exchange.response_headers, "access-control-allow-private-network")
+    if granted != "true":
+        return None
+    for credentials in (True, False):
+        verdict = preflight_check(
+            status=exchange.status,
+            response_headers=exchange.response_headers,
+            request_origin=origin,
+            credentials=credentials,
+            method="GET",
+            unsafe_header_names=[],
+        )
+        if verdict.ok:
+            return Finding(
+                cls=CLASSES["private-network-allowed"],
+                severity=Severity.MEDIUM,
+                probe_origin=origin,
+                credentials=credentials,
+                evidence=exchange,
+                detail="a private network preflight from an arbitrary public origin passes",
+            )
+    return None
+
+
+# -- rule 3: analyses over every response ----------------------------------------------------
+
+
+def response_findings(exchanges: Sequence[Exchange], control: Exchange) -> list[Finding]:
+    """The findings over every exchange of one URL, in the order the requests
+    were issued; `control` is the GET from the site's own origin (its answer
+    is the one a cache most likely holds)."""
+    findings: list[Finding] = []
+    wildcard = wildcard_finding(exchanges)
+    if wildcard is not None:
+        findings.append(wildcard)
+    findings.extend(invalid_allow_origin_findings(exchanges))
+    vary = missing_vary_finding(exchanges, control)
+    if vary is not None:
+        findings.append(vary)
+    return findings
+
+
+def wildcard_finding(exchanges: Sequence[Exchange]) -> Finding | None:
+    """The first GET with an `Origin` answered `*`: readable by anyone without
+    cookies, or, with `Access-Control-Allow-Credentials: true`, a
+    configuration browsers refuse for credentialed reads (Fetch, "CORS
+    protocol and credentials")."""
+    for exchange in _origin_gets(exchanges):
+        if combined_value(exchange.response_headers, "access-control-allow-origin") != "*":
+            continue
+        origin = exchange.request_value("Origin") or ""
+        if combined_value(exchange.response_headers, "access-control-allow-credentials") == "true":
+            with_credentials = cors_check(
+                request_origin=origin, credentials=True, response_headers=exchange.response_headers
+            )
+            return Finding(
+                cls=CLASSES["wildcard-with-credentials"],
+                severity=Severity.LOW,
+                probe_origin=origin,
+                credentials=with_credentials.ok,
+                evidence=exchange,
+                detail=f"credentialed reads are blocked: {with_credentials.message}",
+            )
+        return Finding(
+            cls=CLASSES["wildcard-origin"],
+            severity=Severity.INFO,
+            probe_origin=origin,
+            credentials=False,
+            evidence=exchange,
+            detail="any page can read this response without cookies",
+        )
+    return None
+
+
+def invalid_allow_origin_findings(exchanges: Sequence[Exchange]) -> list[Finding]:
+    """One finding per distinct `Access-Control-Allow-Origin` value that is not
+    `*`, `null` or one serialized origin, and that the browser indeed refuses."""
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for exchange in exchanges:
+        values = exchange.response_values("access-control-allow-origin")
+        if not values:
+            continue
+        combined = combined_value(exchange.response_headers, "access-control-allow-origin")
+        assert combined is not None
+        if combined in seen or not _is_invalid_allow_origin(values):
+            continue
+        seen.add(combined)
+        origin = exchange.request_value("Origin") or ""
+        verdict = cors_check(
+            request_origin=origin,
+            credentials=False,
+            response_headers=exchange.response_headers,
+            preflight=exchange.method == "OPTIONS",
+        )
+        if verdict.ok:
+            continue
+        findings.append(
+            Finding(
+                cls=CLASSES["invalid-acao"],
+                severity=Severity.LOW,
+                probe_origin=origin or None,
+                credentials=False,
+                evidence=exchange,
+                detail=f"no browser accepts it: {verdict.message}",
+            )
+        )
+    return findings
+
+
+def missing_vary_finding(exchanges: Sequence[Exchange], control: Exchange) -> Finding | None:
+    """When GETs get different `Access-Control-Allow-Origin` answers, the first
+    (the control's first) that names an origin, may be cached, and lacks
+    `Vary: Origin`: a cache can serve it to another origin (Fetch, "CORS
+    protocol and HTTP caches")."""
+    gets = [exchange for exchange in exchanges if exchange.method == "GET"]
+    answers = {
+        combined_value(exchange.response_headers, "access-control-allow-origin")
+        for exchange in gets
+    }
+    if len(answers) < 2:
+        return None  # the same answer whatever the Origin: nothing to vary on
+    candidates = [control] + [exchange for exchange in gets if exchange is not control]
+    for exchange in candidates:
+        allow_origin = combined_value(exchange.response_headers, "access-control-allow-origin")
+        if allow_origin in (None, "*") or _varies_on_origin(exchange):
+            continue
+        signal = _cache_signal(exchange)
+        if signal is None:
+            continue
+        return Finding(
+            cls=CLASSES["missing-vary-origin"],
+            severity=Severity.LOW,
+            probe_origin=exchange.request_value("Origin"),
+            credentials=False,
+            evidence=exchange,
+            detail=f"the answer depends on the Origin and may be cached ({signal}), "
+            "but Vary does not name Origin",
+        )
+    return None
+
+
+def _origin_gets(exchanges: Sequence[Exchange]) -> list[Exchange]:
+    return [
+        exchange
+        for exchange in exchanges
+        if exchange.method == "GET" and exchange.request_value("Origin") is not None
+    ]
+
+
+def _is_invalid_allow_origin(values: list[str]) -> bool:
+    """Several header lines, or one value that is not `*`, `null` or a
+    serialized origin as browsers write it."""
+    if len(values) > 1:
+        return True
+    value = values[0].strip(" \t")
+    if value in ("*", "null"):
+        return False
+    try:
+        Origin.parse_strict(value)
+    except OriginSyntaxError:
+        return True
+    return False
+
+
+def _varies_on_origin(exchange: Exchange) -> bool:
+    """`Vary` names `Origin` or is `*` (RFC 9110 §12.5.5; field names are
+    case-insensitive)."""
+    for value in exchange.response_values("vary"):
+        for item in value.split(","):
+            if item.strip(" \t").lower() in ("origin", "*"):
+                return True
+    return False
+
+
+def _cache_signal(exchange: Exchange) -> str | None:
+    """Why a cache may store this response (RFC 9111 §3), or None when it may
+    not: `no-store`, or no freshness information and no validator."""
+    directives: dict[str, str] = {}
+    for value in exchange.response_values("cache-control"):
+        for item in value.split(","):
+            name, _, argument = item.strip(" \t").partition("=")
+            directives[name.lower()] = argument.strip('"')
+    if "no-store" in directives:
+        return None
+    for name in ("s-maxage", "max-age"):
+        if name in directives:
+            seconds = directives[name]
+            if seconds.isdigit() and int(seconds) > 0:
+                return f"Cache-Control: {name}={seconds}"
+    if "public" in directives:
+        return "Cache-Control: public"
+    if exchange.status not in HEURISTICALLY_CACHEABLE_STATUSES:
+        return None
+    for name in ("Expires", "Last-Modified", "ETag"):
+        if exchange.response_values(name):
+            return f"{name} present"
+    return None
