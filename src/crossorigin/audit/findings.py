@@ -2,12 +2,13 @@
 
 Theory of operation: every misconfiguration class the audit knows is one row
 of `CLASSES` (its stable id, which the JSON and SARIF outputs carry and scripts
-may match on, a title, what it means, how to fix it). Severity is not a property of the class alone: it depends on *who can
-obtain the origin* the server trusted (`Reach`) and on *what the browser then
-lets that origin do* (`Access`: read with the user's cookies, read without
-them, or only send credentialed requests because a preflight passed). The
-table `_SEVERITY` turns that pair into a `Severity`, so the policy for ranking
-lives in one place and reads like a spec.
+may match on, a title, what it means, how to fix it). Severity is not a
+property of the class alone: it depends on *who can obtain the origin* the
+server trusted (`Reach`) and on *what the browser then lets that origin do*
+(`Access`: read with the user's cookies, read without them, or only send
+credentialed requests because a preflight passed). The table `_SEVERITY`
+turns that pair into a `Severity`, so the policy for ranking lives in one
+place and reads like a spec. Which `Access` an answer grants is `judge.py`'s.
 
 A `Finding` carries its evidence: the exact request sent and the first
 response received (`Exchange`), and the browser model's verdict text.
