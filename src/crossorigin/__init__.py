@@ -5,11 +5,10 @@ The public surface: `Policy` (validated, immutable), `ConfigError`, `Issue`,
 live in `crossorigin.asgi`, `crossorigin.wsgi` and `crossorigin.django`.
 """
 
+from crossorigin._version import __version__
 from crossorigin.engine import Decision, Engine, Reason, RequestKind
 from crossorigin.origin import Origin, OriginSyntaxError, same_origin, same_site
 from crossorigin.policy import ConfigError, Issue, Policy
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
