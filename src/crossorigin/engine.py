@@ -501,12 +501,5 @@ def _parse_header_names(value: bytes | None) -> list[str] | None:
         text = value.decode("ascii")
     except UnicodeDecodeError:
         return None
-    names: list[str] = []
-    for item in text.split(","):
-        name = item.strip(fetch_tables.HTTP_TAB_OR_SPACE)
-        if not name:
-            continue
-        if not fetch_tables.is_token(name):
-            return None
-        names.append(name.lower())
-    return names
+    names = fetch_tables.extract_header_list_values(text)
+    return None if names is None else [name.lower() for name in names]
