@@ -40,6 +40,7 @@ from typing import Final, TypeVar
 
 from crossorigin import fetch_tables
 from crossorigin.origin import MAX_ORIGIN_LENGTH
+from crossorigin.patterns import compile_matcher
 from crossorigin.policy import Policy
 
 __all__ = ["Decision", "Engine", "Reason", "RequestKind"]
@@ -174,7 +175,7 @@ class Engine:
     def __init__(self, policy: Policy, *, strict: bool = False) -> None:
         self._policy = policy
         self._strict = strict
-        self._matcher = policy.matcher
+        self._matcher = compile_matcher(policy)
         credentials = policy.credentials
         any_origin = policy.allows_any_origin
 
