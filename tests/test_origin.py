@@ -176,3 +176,27 @@ def test_parsers_raise_only_origin_syntax_errors(text: str) -> None:
     for parse in (Origin.parse, Origin.parse_strict):
         with contextlib.suppress(OriginSyntaxError):
             parse(text)
+
+
+@given(
+    st.text(alphabet="htps:/[]0123456789abcdefABCDEF.-_:*@ ", max_size=40)
+    | st.builds(
+        lambda s, h, p: f"{s}://{h}{p}",
+        st.sampled_from(["http", "https", "wss"]),
+        hosts | st.sampled_from(["[::1]", "[::ffff:1.2.3.4]", "[2001:db8::a]", "127.0.0.1"]),
+        st.sampled_from(["", ":1", ":8080", ":65535", ":443", ":080"]),
+    )
+)
+def test_the_request_path_split_accepts_every_strictly_valid_origin(text: str) -> None:
+    """origin.split_serialized_origin (the matcher's split) and parse_strict
+    are one grammar: whatever the policy validator accepts as an origin, the
+    request path reads as the same (scheme, host, port)."""
+    from crossorigin.origin import split_serialized_origin
+
+    try:
+        origin = Origin.parse_strict(text)
+    except OriginSyntaxError:
+        return
+    if origin.is_opaque:
+        return
+    assert split_serialized_origin(text.encode()) == (origin.scheme, origin.host, origin.port)

@@ -155,3 +155,76 @@ labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
 def test_every_subdomain_matches(prefix: list[str], scheme: str) -> None:
     raw = f"{scheme}://{'.'.join(prefix)}.example.com".encode()
     assert matcher("https://*.example.com").match(raw) is (scheme == "https")
+
+
+# --- Messages quote the user's own pattern -----------------------------------------------
+
+# (pattern as written, code, the text the hint tells the user to write, or None when the
+# hint is not a pattern to write)
+PATTERN_MESSAGES: list[tuple[str, str, str | None]] = [
+    ("https://*.Example.com", "origin-uppercase", "https://*.example.com"),
+    ("HTTPS://*.example.com", "origin-uppercase", "https://*.example.com"),
+    ("http://LOCALHOST:*", "origin-uppercase", "http://localhost:*"),
+    ("https://*.Example.com:8443", "origin-uppercase", "https://*.example.com:8443"),
+    (" https://*.example.com", "origin-whitespace", "https://*.example.com"),
+    ("https://*.example.com/", "origin-trailing-slash", "https://*.example.com"),
+    ("https://*.example.com:*/", "origin-invalid-wildcard", None),
+    ("https://*.example.com/api", "origin-has-path", "https://*.example.com"),
+    ("https://*.example.com?x=1", "origin-has-query", "https://*.example.com"),
+    ("https://*.example.com#top", "origin-has-fragment", "https://*.example.com"),
+    ("https://*.example.com:443", "origin-default-port", "https://*.example.com"),
+    ("https://*.bücher.de", "origin-non-ascii-host", "https://*.xn--bcher-kva.de"),
+    ("https://*.bücher.de:*", "origin-non-ascii-host", "https://*.xn--bcher-kva.de:*"),
+    ("http://[::ABCD]:*", "origin-invalid-host", "http://[::abcd]:*"),
+    ("http://[0:0::1]:*", "origin-invalid-host", "http://[::1]:*"),
+    ("http://localhost:3000:*", "origin-invalid-wildcard", "http://localhost:*"),
+    ("https://*.example.com:0443", "origin-invalid-port", None),
+    ("https://*.example.com:70000", "origin-port-out-of-range", None),
+    ("https://*.exa mple.com", "origin-invalid-host", None),
+    ("https://*.exa..mple.com", "origin-invalid-host", None),
+    ("https://*.a.0x1", "origin-invalid-host", None),
+    ("https://*.127.0.0.1", "origin-invalid-wildcard", None),
+    ("https://a.*.example.com", "origin-invalid-wildcard", None),
+    ("1ftp://*.example.com", "origin-invalid-scheme", None),
+    ("*.example.com", "origin-missing-scheme", "https://*.example.com"),
+    ("https://*." + "a" * 320 + ".com", "origin-too-long", None),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "fix"), PATTERN_MESSAGES)
+def test_pattern_errors_quote_the_pattern_as_written(text: str, code: str, fix: str | None) -> None:
+    with pytest.raises(OriginSyntaxError) as error:
+        OriginPattern.parse(text)
+    assert error.value.code == code
+    message, hint = str(error.value), error.value.hint
+    # The message names what the user wrote, never a placeholder standing in for `*`.
+    assert repr(text)[:40] in message, message
+    assert "x." not in (message + hint).replace(text, ""), (message, hint)
+    if fix is None:
+        return
+    assert f"'{fix}'" in hint, hint
+    # The suggestion is itself a pattern of the same kind.
+    written = OriginPattern.parse(fix)
+    if "*." in text:
+        assert written.kind is PatternKind.SUBDOMAINS
+    if text.endswith(":*"):
+        assert written.port == ANY_PORT
+
+
+def test_policy_messages_about_patterns_quote_them() -> None:
+    """The policy adds its own pattern messages (insecure scheme, public suffix,
+    redundancy); each quotes the pattern as written and suggests a pattern."""
+    from crossorigin import ConfigError, Policy
+
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=["http://*.example.com", "https://*.co.uk"], credentials=True)
+    insecure, public_suffix = error.value.issues
+    assert "'https://*.example.com'" in insecure.message, insecure
+    assert "'https://*.co.uk'" in public_suffix.message, public_suffix
+    with pytest.raises(ConfigError) as error:
+        Policy(origins=["https://*.Example.com"])
+    (issue,) = error.value.issues
+    assert issue.value == "https://*.Example.com"
+    assert "write 'https://*.example.com'" in issue.message and "x.example" not in issue.message
+    (note,) = Policy(origins=["https://*.example.com", "https://a.example.com"]).notes
+    assert note.value == "https://a.example.com" and "'https://*.example.com'" in note.message

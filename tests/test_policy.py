@@ -636,3 +636,83 @@ def test_route_prefix_code_refuses_and_its_neighbour_passes() -> None:
         EngineTable(None, [("api", policy)])
     assert [issue.code for issue in error.value.issues] == ["route-prefix-invalid"]
     EngineTable(None, [("/api", policy)])
+
+
+# --- Policy as data: a frozen dataclass, validated by pure functions --------------------
+
+
+def test_policy_is_a_frozen_dataclass_and_replacing_revalidates() -> None:
+    import dataclasses
+
+    policy = Policy(origins=[APP, "https://*.example.org"], methods="GET, PUT")
+    assert dataclasses.is_dataclass(policy)
+    init_fields = [f.name for f in dataclasses.fields(Policy) if f.init]
+    assert init_fields == list(policy.to_dict())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.max_age = 5  # type: ignore[misc]
+    assert dataclasses.replace(policy, max_age=5).max_age == 5
+    with pytest.raises(ConfigError) as error:
+        dataclasses.replace(policy, origins="*", credentials=True)
+    assert [issue.code for issue in error.value.issues] == ["wildcard-with-credentials"]
+    # Derived data is not part of equality: the same fields are the same policy.
+    assert policy == Policy(origins=[APP, "https://*.example.org"], methods=("GET", "PUT"))
+    assert [p.text for p in policy.patterns] == [APP, "https://*.example.org"]
+
+
+def test_every_field_goes_through_validation() -> None:
+    """_validate returns every field normalized: a new field without a check
+    would keep whatever the caller passed (a list, a bad type)."""
+    from crossorigin.policy import _FIELD_NAMES, _validate
+
+    given = {name: getattr(Policy(origins=[APP]), name) for name in _FIELD_NAMES}
+    assert set(_validate(given).fields) == set(_FIELD_NAMES)
+
+
+def test_the_matcher_is_compiled_by_the_engine_not_stored_in_the_policy() -> None:
+    from crossorigin import Engine
+    from crossorigin.patterns import compile_matcher
+
+    policy = Policy(origins=["https://*.example.org"])
+    assert not hasattr(policy, "matcher") and not hasattr(policy, "_matcher")
+    assert compile_matcher(policy).match(b"https://a.example.org")
+    assert policy.allows_origin("https://a.example.org")
+    Engine(policy)  # compiles its own matcher from the policy's parsed patterns
+
+
+def test_issue_code_is_public() -> None:
+    import crossorigin
+    from crossorigin.policy import IssueCode
+
+    assert crossorigin.IssueCode is IssueCode and "IssueCode" in crossorigin.__all__
+
+
+def test_a_string_field_is_a_header_list() -> None:
+    """One comma-separated string is read by header_lists.split_list: empty
+    items dropped, spaces and tabs trimmed, other whitespace left for the
+    origin grammar to refuse with the fix."""
+    policy = Policy(origins=f"{APP},\thttps://b.example.com, ,", methods=" PUT ,")
+    assert policy.origins == (APP, "https://b.example.com")
+    assert policy.methods == ("PUT",)
+    assert _codes(origins=f"{APP},\nhttps://b.example.com") == ["origin-whitespace"]
+
+
+def test_type_checkers_reject_unknown_and_mistyped_fields(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from crossorigin import Policy\n"
+        "Policy(origins=['https://a.example'], methods='GET, PUT', request_headers={'x-a'})\n"
+        "Policy(origins=['https://a.example'], allow_origins=['x'])\n"
+        "Policy(origins=['https://a.example'], max_age='60')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"), str(sample)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["3", "4"], result.stdout
+    assert 'Unexpected keyword argument "allow_origins"' in errors[0]

@@ -40,6 +40,7 @@ from typing import Final, TypeVar
 
 from crossorigin import fetch_tables
 from crossorigin.origin import MAX_ORIGIN_LENGTH
+from crossorigin.patterns import compile_matcher
 from crossorigin.policy import Policy
 
 __all__ = ["Decision", "Engine", "Reason", "RequestKind"]
@@ -174,7 +175,7 @@ class Engine:
     def __init__(self, policy: Policy, *, strict: bool = False) -> None:
         self._policy = policy
         self._strict = strict
-        self._matcher = policy.matcher
+        self._matcher = compile_matcher(policy)
         credentials = policy.credentials
         any_origin = policy.allows_any_origin
 
@@ -501,12 +502,5 @@ def _parse_header_names(value: bytes | None) -> list[str] | None:
         text = value.decode("ascii")
     except UnicodeDecodeError:
         return None
-    names: list[str] = []
-    for item in text.split(","):
-        name = item.strip(fetch_tables.HTTP_TAB_OR_SPACE)
-        if not name:
-            continue
-        if not fetch_tables.is_token(name):
-            return None
-        names.append(name.lower())
-    return names
+    names = fetch_tables.extract_header_list_values(text)
+    return None if names is None else [name.lower() for name in names]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from crossorigin.header_lists import OWS, split_list
+
 __all__ = [
     "CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS",
     "CORS_NON_WILDCARD_REQUEST_HEADER_NAMES",
@@ -36,6 +38,7 @@ __all__ = [
     "SAFE_METHODS",
     "TOKEN_CHARACTERS",
     "cors_unsafe_request_header_names",
+    "extract_header_list_values",
     "is_cors_safelisted_method",
     "is_cors_safelisted_request_header",
     "is_forbidden_method",
@@ -94,8 +97,22 @@ def is_token(value: str) -> bool:
     return _TOKEN.fullmatch(value) is not None
 
 
-#: Fetch §2.2 "HTTP tab or space": U+0009 TAB or U+0020 SPACE.
-HTTP_TAB_OR_SPACE: Final = " \t"
+#: Fetch §2.2 "HTTP tab or space": U+0009 TAB or U+0020 SPACE (RFC 9110's OWS,
+#: defined once in header_lists.py).
+HTTP_TAB_OR_SPACE: Final = OWS
+
+
+def extract_header_list_values(value: str | None) -> list[str] | None:
+    """Fetch §2.2.2 "extract header list values" for the `#method` and
+    `#field-name` headers (Access-Control-Allow-Methods / -Headers /
+    -Expose-Headers, Access-Control-Request-Headers): the items of the list
+    (header_lists.split_list), or None (failure) when one is not a token. An
+    absent header is an empty list."""
+    if value is None:
+        return []
+    items = split_list(value)
+    return items if all(is_token(item) for item in items) else None
+
 
 # --- Request headers ---------------------------------------------------------
 
@@ -165,7 +182,7 @@ def is_forbidden_request_header(name: str, value: str | None = None) -> bool:
         return True
     if value is not None and lowered in _METHOD_OVERRIDE_HEADER_NAMES:
         # "parsing the value as a list of values" (split on commas, trim).
-        return any(is_forbidden_method(item.strip(HTTP_TAB_OR_SPACE)) for item in value.split(","))
+        return any(is_forbidden_method(item) for item in split_list(value))
     return False
 
 

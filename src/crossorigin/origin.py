@@ -1,4 +1,10 @@
-"""Origins: parse, serialize, compare.
+"""Origins and origin patterns: the one grammar of scheme, host and port.
+
+Rule: everything about how an origin is written lives in this file: the
+characters of a scheme and a host, the port syntax, the exact serialization a
+browser sends, and the two wildcards a policy may add to it. The policy
+validator, the compiled matcher (patterns.py) and the tools all call these
+functions; none of them re-states a character set.
 
 Theory of operation: an origin is either opaque (serialized `null`) or a tuple
 (scheme, host, port) (HTML §7.5 "Origin"). `Origin.parse` accepts what a person
@@ -8,6 +14,16 @@ dropped, path and the rest ignored). `Origin.parse_strict`, used by the
 policy validator, accepts only the byte-exact serialized form a browser sends
 in the `Origin` header and says precisely what is wrong otherwise.
 
+`OriginPattern.parse` reads one entry of a policy's `origins` with the same
+strict grammar plus two wildcards: `*.` as the first label
+(`https://*.example.com`: one or more labels before `example.com`, not the
+apex) and `:*` as the port (`http://localhost:*`: any port, or none). Every
+error names the text the user wrote and, when it can, the text to write
+instead, wildcards included (`https://*.Example.com` -> `https://*.example.com`).
+`split_serialized_origin` is the same grammar on the request path: the raw
+`Origin` bytes split without exceptions, or None for anything a browser would
+not send.
+
 Same-site follows the HTML standard's schemeful "same site": the same scheme
 and the same registrable domain (public suffix list), or the same host when
 there is no registrable domain (IP addresses, `localhost`).
@@ -16,19 +32,26 @@ there is no registrable domain (IP addresses, `localhost`).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from enum import Enum
+from typing import Final, NamedTuple
 
 __all__ = [
+    "ANY_PORT",
     "DEFAULT_PORTS",
     "HOST_CHARACTERS",
+    "IPV6_CHARACTERS",
     "MAX_ORIGIN_LENGTH",
     "Origin",
+    "OriginPattern",
     "OriginSyntaxError",
+    "PatternKind",
     "is_ip_host",
     "is_loopback_host",
     "same_origin",
     "same_site",
+    "split_serialized_origin",
 ]
 
 #: URL standard §4.1 special schemes and their default ports.
@@ -37,6 +60,12 @@ DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 2
 #: Bytes a browser can put in a serialized origin's host (after IDNA), besides
 #: the brackets and colons of IPv6.
 HOST_CHARACTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
+#: What may stand between the brackets of a serialized IPv6 host: lower-case
+#: hex digits, colons and the dots of an embedded IPv4 address (URL standard
+#: §3.6 "IPv6 serializer"; a zone identifier such as `%eth0` is never part of
+#: a URL's host). Parsers lower-case first, so `[::ABCD]` is told its
+#: canonical form rather than refused as garbage.
+IPV6_CHARACTERS: Final = frozenset("0123456789abcdef:.")
 _SCHEME_FIRST: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
 _SCHEME_REST: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+-.")
 #: 64 (scheme) + 3 (://) + 253 (DNS name) + 6 (:65535): nothing longer is an origin.
@@ -111,68 +140,8 @@ class Origin:
         anything else with an OriginSyntaxError naming the problem."""
         if text == "null":
             return cls.opaque()
-        if len(text) > MAX_ORIGIN_LENGTH:
-            raise OriginSyntaxError(
-                "origin-too-long", f"{text[:40]!r}... is too long for an origin"
-            )
-        if text != text.strip():
-            raise OriginSyntaxError(
-                "origin-whitespace",
-                f"{text!r} has surrounding whitespace",
-                f"write {text.strip()!r}",
-            )
-        scheme, sep, rest = text.partition("://")
-        if not sep:
-            hint = f"write it with its scheme, e.g. 'https://{text}'" if text else ""
-            raise OriginSyntaxError("origin-missing-scheme", f"{text!r} has no scheme", hint)
-        if scheme != scheme.lower():
-            raise OriginSyntaxError(
-                "origin-uppercase",
-                f"{text!r}: browsers send the scheme in lower case",
-                f"write {text.lower()!r}" if text.isascii() else "",
-            )
-        _check_scheme(scheme, text)
-        if scheme == "file":
-            raise OriginSyntaxError(
-                "origin-file-scheme",
-                f"{text!r}: pages loaded from file:// send `Origin: null`, never a file:// origin",
-                "serve the page over http://localhost instead",
-            )
-        for char, code, what in (
-            ("#", "origin-has-fragment", "a fragment"),
-            ("?", "origin-has-query", "a query"),
-            ("/", "origin-has-path", "a path"),
-        ):
-            if char in rest:
-                authority = rest.split("/")[0].split("?")[0].split("#")[0]
-                if char == "/" and rest == authority + "/":
-                    code, what = "origin-trailing-slash", "a trailing slash"
-                raise OriginSyntaxError(
-                    code,
-                    f"{text!r} has {what}; an origin is only scheme://host[:port]",
-                    f"write {scheme + '://' + authority!r}",
-                )
-        if "@" in rest:
-            bare = rest.rpartition("@")[2]
-            raise OriginSyntaxError(
-                "origin-has-userinfo",
-                f"{text!r} has a user name or password, which browsers never send in an origin",
-                f"write {scheme + '://' + bare!r}",
-            )
-        host, port_text = _split_host_port(rest, text)
-        if port_text is not None:
-            _check_port_text(port_text, text)
-            port = int(port_text)
-            if DEFAULT_PORTS.get(scheme) == port:
-                raise OriginSyntaxError(
-                    "origin-default-port",
-                    f"{text!r} names {scheme}'s default port; browsers leave it out",
-                    f"write {scheme + '://' + host!r}",
-                )
-        else:
-            port = None
-        canonical = _canonical_host(host, text, lenient=False)
-        return cls(scheme, canonical, port)
+        parts = _parse_serialized(text, wildcards=False)
+        return cls(parts.scheme, parts.host, parts.port)
 
     # -- properties ---------------------------------------------------------------
 
@@ -218,6 +187,113 @@ def is_loopback_host(host: str) -> bool:
     return False
 
 
+# -- patterns -------------------------------------------------------------------------
+
+
+class PatternKind(Enum):
+    ANY = "any"
+    EXACT = "exact"
+    SUBDOMAINS = "subdomains"
+    ANY_PORT = "any-port"
+
+
+#: The port value of a pattern that accepts every port.
+ANY_PORT: Final = -1
+
+
+@dataclass(frozen=True, slots=True)
+class OriginPattern:
+    """One parsed entry of a policy's `origins`: `*`, `null`, an exact origin,
+    `https://*.example.com` (SUBDOMAINS; `host` is the base domain
+    `example.com`) or `http://localhost:*` (ANY_PORT). `port` is None (the
+    scheme's default), a number, or ANY_PORT. `text` is what the user wrote.
+    """
+
+    kind: PatternKind
+    text: str
+    scheme: str = ""
+    host: str = ""
+    port: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> OriginPattern:
+        """Parse one policy origin; raise OriginSyntaxError saying what is wrong
+        in the user's own text."""
+        if text == "*":
+            return cls(PatternKind.ANY, text)
+        if text == "null":
+            return cls(PatternKind.EXACT, text)
+        parts = _parse_serialized(text, wildcards=True)
+        port = ANY_PORT if parts.any_port else parts.port
+        if parts.subdomains:
+            return cls(PatternKind.SUBDOMAINS, text, parts.scheme, parts.host, port)
+        if parts.any_port:
+            return cls(PatternKind.ANY_PORT, text, parts.scheme, parts.host, ANY_PORT)
+        return cls(PatternKind.EXACT, text, parts.scheme, parts.host, parts.port)
+
+    def matches(self, origin: Origin) -> bool:
+        """Whether a parsed origin is covered (used by lint and the tools; the
+        request path uses the compiled matcher in patterns.py)."""
+        if self.kind is PatternKind.ANY:
+            return True
+        if origin.is_opaque:
+            return self.kind is PatternKind.EXACT and self.text == "null"
+        if origin.scheme != self.scheme:
+            return False
+        if self.port != ANY_PORT and origin.port != self.port:
+            return False
+        if self.kind is PatternKind.SUBDOMAINS:
+            return origin.host.endswith("." + self.host)
+        return origin.host == self.host
+
+    @property
+    def is_wildcard(self) -> bool:
+        return self.kind is not PatternKind.EXACT
+
+
+def split_serialized_origin(raw: bytes) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of the `Origin` header bytes when they are an origin
+    as a browser serializes it, else None (so they can match no pattern). The
+    request-path twin of `_parse_serialized`: the same character sets and port
+    rules, without building messages or raising."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    scheme, sep, authority = text.partition("://")
+    if not sep or not scheme:
+        return None
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close == -1:
+            return None
+        host, after = authority[: close + 1], authority[close + 1 :]
+        colon = after[:1]
+        if after and colon != ":":
+            return None
+        port_text = after[1:]
+        if not all(c in IPV6_CHARACTERS for c in host[1:-1]):
+            return None
+    else:
+        host, colon, port_text = authority.partition(":")
+        if (
+            not host
+            or host.startswith(".")
+            or host.endswith(".")
+            or ".." in host
+            or any(c not in HOST_CHARACTERS for c in host)
+        ):
+            return None
+    if not colon:
+        return scheme, host, None
+    if not port_text.isdigit() or port_text.startswith("0") or len(port_text) > 5:
+        return None
+    port = int(port_text)
+    if port > 65535 or DEFAULT_PORTS.get(scheme) == port:
+        return None
+    return scheme, host, port
+
+
 # -- comparison ---------------------------------------------------------------------
 
 
@@ -254,6 +330,111 @@ def _site_host(host: str) -> str:
 
 
 # -- parsing pieces ---------------------------------------------------------------------
+
+
+class _Serialized(NamedTuple):
+    """A strictly parsed origin or pattern: `subdomains` when it began with
+    `*.` (then `host` is the base domain), `any_port` when it ended with `:*`."""
+
+    scheme: str
+    host: str
+    port: int | None
+    subdomains: bool = False
+    any_port: bool = False
+
+
+def _parse_serialized(text: str, *, wildcards: bool) -> _Serialized:
+    """The strict grammar shared by `Origin.parse_strict` and
+    `OriginPattern.parse`: scheme "://" host [":" port], as HTML §7.5
+    serializes an origin, plus (with `wildcards`) a leading `*.` label and a
+    `:*` port. Each error message quotes `text`, and each hint is `text`
+    corrected, wildcards kept."""
+    if len(text) > MAX_ORIGIN_LENGTH:
+        raise OriginSyntaxError("origin-too-long", f"{text[:40]!r}... is too long for an origin")
+    if text != text.strip():
+        raise OriginSyntaxError(
+            "origin-whitespace", f"{text!r} has surrounding whitespace", f"write {text.strip()!r}"
+        )
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        hint = f"write it with its scheme, e.g. 'https://{text}'" if text else ""
+        raise OriginSyntaxError("origin-missing-scheme", f"{text!r} has no scheme", hint)
+    if scheme != scheme.lower():
+        raise OriginSyntaxError(
+            "origin-uppercase",
+            f"{text!r}: browsers send the scheme in lower case",
+            f"write {text.lower()!r}" if text.isascii() else "",
+        )
+    _check_scheme(scheme, text)
+    if scheme == "file":
+        raise OriginSyntaxError(
+            "origin-file-scheme",
+            f"{text!r}: pages loaded from file:// send `Origin: null`, never a file:// origin",
+            "serve the page over http://localhost instead",
+        )
+    # The wildcards as written; `rest` keeps what must be an ordinary authority.
+    prefix = suffix = ""
+    if wildcards:
+        if rest.endswith(":*"):
+            suffix, rest = ":*", rest[:-2]
+        if rest.startswith("*."):
+            prefix, rest = "*.", rest[2:]
+            base = rest if rest.startswith("[") else rest.partition(":")[0]
+            if base.startswith("[") or base.rsplit(".", 1)[-1].isdigit():
+                raise OriginSyntaxError(
+                    "origin-invalid-wildcard", f"{text!r}: an IP address has no subdomains"
+                )
+        if "*" in rest:
+            raise OriginSyntaxError(
+                "origin-invalid-wildcard",
+                f"{text!r}: '*' is allowed only as the first label ('https://*.example.com') "
+                "or as the port ('http://localhost:*')",
+            )
+    for char, code, what in (
+        ("#", "origin-has-fragment", "a fragment"),
+        ("?", "origin-has-query", "a query"),
+        ("/", "origin-has-path", "a path"),
+    ):
+        if char in rest:
+            authority = rest.split("/")[0].split("?")[0].split("#")[0]
+            if char == "/" and rest == authority + "/":
+                code, what = "origin-trailing-slash", "a trailing slash"
+            raise OriginSyntaxError(
+                code,
+                f"{text!r} has {what}; an origin is only scheme://host[:port]",
+                f"write {scheme + '://' + prefix + authority + suffix!r}",
+            )
+    if "@" in rest:
+        bare = rest.rpartition("@")[2]
+        raise OriginSyntaxError(
+            "origin-has-userinfo",
+            f"{text!r} has a user name or password, which browsers never send in an origin",
+            f"write {scheme + '://' + prefix + bare + suffix!r}",
+        )
+    host, port_text = _split_host_port(rest, text)
+    port: int | None = None
+    if port_text is not None:
+        if suffix:
+            raise OriginSyntaxError(
+                "origin-invalid-wildcard",
+                f"{text!r} names a port and ':*' (any port)",
+                f"write {scheme + '://' + prefix + host + suffix!r} or drop ':*'",
+            )
+        _check_port_text(port_text, text)
+        port = int(port_text)
+        if DEFAULT_PORTS.get(scheme) == port:
+            raise OriginSyntaxError(
+                "origin-default-port",
+                f"{text!r} names {scheme}'s default port; browsers leave it out",
+                f"write {scheme + '://' + prefix + host!r}",
+            )
+    port_part = "" if port_text is None else ":" + port_text
+
+    def rewrite(canonical: str) -> str:
+        return f"{scheme}://{prefix}{canonical}{port_part}{suffix}"
+
+    canonical = _canonical_host(host, text, lenient=False, rewrite=rewrite)
+    return _Serialized(scheme, canonical, port, bool(prefix), bool(suffix))
 
 
 def _check_scheme(scheme: str, text: str) -> None:
@@ -310,9 +491,6 @@ def is_ip_host(host: str) -> bool:
     return True
 
 
-_IPV6_CHARACTERS: Final = frozenset("0123456789abcdefABCDEF:.")
-
-
 def _to_ascii(host: str, text: str) -> str:
     """UTS #46 ToASCII, as browsers map a host (nontransitional: `faß.de` is
     `xn--fa-hia.de`, not `fass.de`). The `idna` package implements it; it is
@@ -325,16 +503,25 @@ def _to_ascii(host: str, text: str) -> str:
         raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid host") from None
 
 
-def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
+def _canonical_host(
+    host: str, text: str, *, lenient: bool, rewrite: Callable[[str], str] | None = None
+) -> str:
     """The host as a browser serializes it. Lenient mode lower-cases and
-    IDNA-encodes; strict mode refuses anything not already canonical."""
+    IDNA-encodes; strict mode refuses anything not already canonical, with a
+    hint written by `rewrite` (the user's text with the canonical host in
+    place of theirs, wildcards kept)."""
+    if rewrite is None:
+
+        def rewrite(canonical: str) -> str:
+            return text.replace(host, canonical)
+
     if not host:
         raise OriginSyntaxError("origin-invalid-host", f"{text!r} has no host")
     if host.startswith("["):
         inside = host[1:-1]
         # URL standard §3.5 IPv6 parser: only hex digits, colons and an
         # embedded IPv4; a zone identifier (`%eth0`) is not part of a URL host.
-        if not host.endswith("]") or not all(c in _IPV6_CHARACTERS for c in inside):
+        if not host.endswith("]") or not all(c in IPV6_CHARACTERS for c in inside.lower()):
             raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid IPv6 host")
         try:
             address = ipaddress.IPv6Address(inside)
@@ -347,7 +534,7 @@ def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
             raise OriginSyntaxError(
                 "origin-invalid-host",
                 f"{text!r}: browsers serialize this IPv6 address as {canonical}",
-                f"write {text.replace(host, canonical)!r}",
+                f"write {rewrite(canonical)!r}",
             )
         return canonical
     if not host.isascii():
@@ -356,7 +543,7 @@ def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
             raise OriginSyntaxError(
                 "origin-non-ascii-host",
                 f"{text!r} has a non-ASCII host; browsers send its punycode form",
-                f"write {text.replace(host, encoded)!r}",
+                f"write {rewrite(encoded)!r}",
             )
         # The encoded host must pass the same checks as one written in ASCII.
         host = encoded
@@ -367,7 +554,7 @@ def _canonical_host(host: str, text: str, *, lenient: bool) -> str:
             raise OriginSyntaxError(
                 "origin-uppercase",
                 f"{text!r}: browsers send the host in lower case",
-                f"write {text.replace(host, host.lower())!r}",
+                f"write {rewrite(host.lower())!r}",
             )
     if (
         any(c not in HOST_CHARACTERS for c in host)

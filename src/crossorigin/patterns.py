@@ -1,20 +1,16 @@
-"""Origin patterns and the compiled matcher.
+"""The compiled origin matcher: a policy's origins as lookup tables.
 
-Theory of operation: a policy lists origins in three shapes, each parsed into an
-`OriginPattern`:
+Theory of operation: the grammar of origins and patterns (`OriginPattern`,
+`PatternKind`, `ANY_PORT`, re-exported here) lives in origin.py. This module
+turns parsed patterns into lookup tables, once per engine:
+`compile_matcher(policy)` is what the engine calls when it is built, so a
+`Policy` stays plain validated data.
 
-- exact: `https://app.example.com`, `http://localhost:3000`;
-- subdomain wildcard: `https://*.example.com` (one or more labels before
-  `example.com`; the apex itself is not included), optionally with a port or
-  `:*`;
-- port wildcard: `http://localhost:*` (any port, including none).
-
-`OriginMatcher` compiles a list of patterns into lookup tables. Matching works
-on the raw bytes of the `Origin` header, as a browser compares (byte for byte,
-Fetch §4.10 "CORS check"): exact origins are one frozenset lookup; patterns
-need one split of the header and a few dictionary lookups, one per dot of the
-host. No regular expression runs unless the policy's `origin_regex` escape
-hatch is set.
+Matching works on the raw bytes of the `Origin` header, as a browser compares
+(byte for byte, Fetch §4.10 "CORS check"): exact origins are one frozenset
+lookup; patterns need one split of the header (origin.split_serialized_origin)
+and a few dictionary lookups, one per dot of the host. No regular expression
+runs unless the policy's `origin_regex` escape hatch is set.
 
 Only the exact serialization a browser produces can match: upper case, a
 trailing slash, a default port, userinfo or stray bytes never do.
@@ -24,103 +20,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import Enum
-from typing import Final
+from typing import TYPE_CHECKING
 
 from crossorigin.origin import (
-    DEFAULT_PORTS,
-    HOST_CHARACTERS,
+    ANY_PORT,
     MAX_ORIGIN_LENGTH,
-    Origin,
-    OriginSyntaxError,
+    OriginPattern,
+    PatternKind,
+    split_serialized_origin,
 )
 
-__all__ = ["ANY_PORT", "OriginMatcher", "OriginPattern", "PatternKind"]
+if TYPE_CHECKING:
+    from crossorigin.policy import Policy
+
+__all__ = ["ANY_PORT", "OriginMatcher", "OriginPattern", "PatternKind", "compile_matcher"]
 
 
-class PatternKind(Enum):
-    ANY = "any"
-    EXACT = "exact"
-    SUBDOMAINS = "subdomains"
-    ANY_PORT = "any-port"
-
-
-#: The port value of a pattern that accepts every port.
-ANY_PORT: Final = -1
-
-
-@dataclass(frozen=True, slots=True)
-class OriginPattern:
-    """One parsed entry of a policy's `origins`.
-
-    For SUBDOMAINS, `host` is the base domain (`example.com` for
-    `https://*.example.com`). `port` is None (scheme default), a number, or
-    ANY_PORT.
-    """
-
-    kind: PatternKind
-    text: str
-    scheme: str = ""
-    host: str = ""
-    port: int | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> OriginPattern:
-        """Parse one policy origin; raise OriginSyntaxError saying what is wrong."""
-        if text == "*":
-            return cls(PatternKind.ANY, text)
-        if text == "null":
-            return cls(PatternKind.EXACT, text)
-        scheme, sep, rest = text.partition("://")
-        any_port = False
-        if sep and rest.endswith(":*"):
-            any_port = True
-            rest = rest[:-2]
-        wildcard_host = sep and rest.startswith("*.")
-        if wildcard_host:
-            rest = rest[2:]
-            base_host = rest if rest.startswith("[") else rest.partition(":")[0]
-            if base_host.startswith("[") or base_host.rsplit(".", 1)[-1].isdigit():
-                raise OriginSyntaxError(
-                    "origin-invalid-wildcard", f"{text!r}: an IP address has no subdomains"
-                )
-        if sep and "*" in rest:
-            raise OriginSyntaxError(
-                "origin-invalid-wildcard",
-                f"{text!r}: '*' is allowed only as the first label ('https://*.example.com') "
-                "or as the port ('http://localhost:*')",
-            )
-        # Validate what remains as an exact origin, with a placeholder label in
-        # place of the wildcard so the host rules still apply.
-        probe = f"{scheme}{sep}{'x.' if wildcard_host else ''}{rest}"
-        origin = Origin.parse_strict(probe)
-        if wildcard_host:
-            base = origin.host[2:]
-            port = ANY_PORT if any_port else origin.port
-            return cls(PatternKind.SUBDOMAINS, text, origin.scheme, base, port)
-        if any_port:
-            return cls(PatternKind.ANY_PORT, text, origin.scheme, origin.host, ANY_PORT)
-        return cls(PatternKind.EXACT, text, origin.scheme, origin.host, origin.port)
-
-    def matches(self, origin: Origin) -> bool:
-        """Whether a parsed origin is covered (used by lint and the tools; the
-        request path uses OriginMatcher)."""
-        if self.kind is PatternKind.ANY:
-            return True
-        if origin.is_opaque:
-            return self.kind is PatternKind.EXACT and self.text == "null"
-        if origin.scheme != self.scheme:
-            return False
-        if self.port != ANY_PORT and origin.port != self.port:
-            return False
-        if self.kind is PatternKind.SUBDOMAINS:
-            return origin.host.endswith("." + self.host)
-        return origin.host == self.host
-
-    @property
-    def is_wildcard(self) -> bool:
-        return self.kind is not PatternKind.EXACT
+def compile_matcher(policy: Policy) -> OriginMatcher:
+    """The lookup tables for a policy's `origins` and `origin_regex`."""
+    return OriginMatcher(policy.patterns, policy.origin_regex)
 
 
 class OriginMatcher:
@@ -176,7 +94,7 @@ class OriginMatcher:
         return False
 
     def _match_patterns(self, raw: bytes) -> bool:
-        parsed = _split_serialized_origin(raw)
+        parsed = split_serialized_origin(raw)
         if parsed is None:
             return False
         scheme, host, port = parsed
@@ -192,44 +110,3 @@ class OriginMatcher:
                     return True
                 dot = host.find(".", dot + 1)
         return False
-
-
-def _split_serialized_origin(raw: bytes) -> tuple[str, str, int | None] | None:
-    """(scheme, host, port) of a browser-serialized origin, or None for anything
-    a browser would not send (so it can match no pattern)."""
-    try:
-        text = raw.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    scheme, sep, authority = text.partition("://")
-    if not sep or not scheme:
-        return None
-    if authority.startswith("["):
-        close = authority.find("]")
-        if close == -1:
-            return None
-        host, after = authority[: close + 1], authority[close + 1 :]
-        colon = after[:1]
-        if after and colon != ":":
-            return None
-        port_text = after[1:]
-        if not all(c in "0123456789abcdef:." for c in host[1:-1]):
-            return None
-    else:
-        host, colon, port_text = authority.partition(":")
-        if (
-            not host
-            or host.startswith(".")
-            or host.endswith(".")
-            or ".." in host
-            or any(c not in HOST_CHARACTERS for c in host)
-        ):
-            return None
-    if not colon:
-        return scheme, host, None
-    if not port_text.isdigit() or port_text.startswith("0") or len(port_text) > 5:
-        return None
-    port = int(port_text)
-    if port > 65535 or DEFAULT_PORTS.get(scheme) == port:
-        return None
-    return scheme, host, port

@@ -1,14 +1,24 @@
 """Policy: the one declarative, immutable description of what a server allows.
 
-Theory of operation: `Policy(...)` normalizes its arguments, validates all of
-them, and raises one `ConfigError` listing every problem (code, value, message)
-at once, so a service can show them all to whoever wrote the configuration.
-A policy that constructs is valid; it also carries `notes`: things that are
-legal but probably not what was meant (what `crossorigin lint` prints).
+Theory of operation: `Policy` is a frozen dataclass of plain data. Building one
+runs `_validate`, which hands each concern (opt-ins, origins, the origin regex,
+methods, request headers, exposed headers, max-age) to a pure `_check_*`
+function returning the normalized value with its issues and notes; it raises
+one `ConfigError` listing every problem (code from `IssueCode`, value,
+message) at once, so a service can show them all to whoever wrote the
+configuration. A policy that constructs is valid; it also carries `notes`:
+things that are legal but probably not what was meant (what `crossorigin
+lint` prints). The policy compiles nothing: the engine builds its origin
+lookup tables with `crossorigin.patterns.compile_matcher(policy)`.
 
-Every rule of *what may be configured* lives here; the per-request decisions
-live in engine.py. Insecure settings cannot be expressed without an opt-in whose
-name starts with `dangerously_`.
+Rule: every rule of *what may be configured* lives in this file; the
+per-request decisions live in engine.py, the origin grammar in origin.py.
+Insecure settings cannot be expressed without an opt-in whose name starts with
+`dangerously_`. A new field is one declaration in `Policy` (type, default and
+the sentence help(Policy) shows) plus, unless it is an on/off opt-in (those
+are checked together), its `_check_*` function and one line in `_validate`;
+the constructor, `to_dict`, `replace`, equality, the repr, the "did you mean"
+list and help(Policy) follow from the declaration.
 
 `origin_regex` gets the same refusals as patterns: origin_regex.py derives what
 a regex can match (samples from its syntax tree) and whether matching it can
@@ -25,18 +35,29 @@ to convert) into a `ConfigError`, so a command can print one line and exit 2.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import os
 import re
 import sys
+import textwrap
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, Final, NamedTuple, Never
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 from crossorigin import fetch_tables
-from crossorigin.origin import Origin, OriginSyntaxError, is_loopback_host
+from crossorigin.header_lists import split_list
+from crossorigin.origin import (
+    Origin,
+    OriginPattern,
+    OriginSyntaxError,
+    PatternKind,
+    is_loopback_host,
+)
 from crossorigin.origin_regex import backtracking_problem, sample_origins
-from crossorigin.patterns import OriginMatcher, OriginPattern, PatternKind
+from crossorigin.patterns import compile_matcher
 
 __all__ = ["ConfigError", "Issue", "IssueCode", "Policy", "PolicyFileError"]
 
@@ -69,21 +90,6 @@ _SHOWN_CHARACTERS: Final = 80
 _REGEX_CHARACTERS: Final = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\\.-_:/[](){}|?*+^$,=!<>"
 )
-
-_FIELDS: Final = (
-    "origins",
-    "methods",
-    "request_headers",
-    "credentials",
-    "expose_headers",
-    "max_age",
-    "private_network",
-    "origin_regex",
-    "dangerously_allow_insecure_origins",
-    "dangerously_allow_public_suffix_subdomains",
-    "dangerously_allow_null_origin",
-)
-
 
 #: The names other CORS libraries use for a policy field (Starlette/FastAPI,
 #: flask-cors, django-cors-headers, Express `cors`, Go `rs/cors`), compared
@@ -304,441 +310,292 @@ def _unknown_field(key: object) -> tuple[Issue, str | None]:
             ),
             field,
         )
-    close = difflib.get_close_matches(key, _FIELDS, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, _FIELD_NAMES, n=1, cutoff=0.6)
     if close:
         return Issue(
             IssueCode.UNKNOWN_FIELD, key, f"not a policy field; did you mean {close[0]!r}?"
         ), (close[0])
     return Issue(
-        IssueCode.UNKNOWN_FIELD, key, f"not a policy field; known: {', '.join(_FIELDS)}"
+        IssueCode.UNKNOWN_FIELD, key, f"not a policy field; known: {', '.join(_FIELD_NAMES)}"
     ), None
 
 
-def _as_names(value: object, field: str, issues: list[Issue]) -> tuple[str, ...]:
-    """A string or an iterable of strings, as a tuple; `"*"` alone stays `("*",)`."""
+# -- validation: one pure function per concern ----------------------------------------
+#
+# Each `_check_*` takes raw values (whatever a caller, a TOML file or a Django
+# setting passed) and returns the normalized value with the issues and notes it
+# found, touching nothing else; `_validate` runs them in the order the issues
+# are listed and raises one ConfigError with all of them.
+
+_T = TypeVar("_T")
+
+
+class _Checked(NamedTuple, Generic[_T]):
+    value: _T
+    issues: tuple[Issue, ...] = ()
+    notes: tuple[Issue, ...] = ()
+
+
+def _as_names(value: object, field_name: str) -> _Checked[tuple[str, ...]]:
+    """A string (a comma-separated list, header_lists.split_list; `"*"` alone
+    stays `("*",)`) or an iterable of strings, as a tuple."""
     if isinstance(value, str):
-        return (value,) if value == "*" else tuple(p.strip() for p in value.split(",") if p.strip())
+        return _Checked((value,) if value == "*" else tuple(split_list(value)))
     if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
-        issues.append(Issue(IssueCode.TYPE_INVALID, value, f"{field} must be a list of strings"))
-        return ()
+        return _Checked(
+            (), (Issue(IssueCode.TYPE_INVALID, value, f"{field_name} must be a list of strings"),)
+        )
     items = tuple(value)
     for item in items:
         if not isinstance(item, str):
-            issues.append(
-                Issue(IssueCode.TYPE_INVALID, item, f"every entry of {field} must be a string")
+            issue = Issue(
+                IssueCode.TYPE_INVALID, item, f"every entry of {field_name} must be a string"
             )
-            return ()
-    return items
+            return _Checked((), (issue,))
+    return _Checked(items)
 
 
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-class Policy:
-    """What a server allows, validated when built; immutable (`replace` makes a
-    changed copy). Keyword-only; `Policy(origins=[...])` alone is valid. Every
-    problem is raised at once as a `ConfigError` whose `.issues` are (code,
-    value, message); `notes` lists legal but suspicious settings.
-
-    Fields (name = default: what it is; why the default):
-
-    origins (required): who may read responses. Exact origins as browsers send
-        them (`https://app.example.com`, `http://localhost:3000`), subdomain
-        patterns (`https://*.example.com`: one or more labels, not the apex),
-        port patterns (`http://localhost:*`), or `"*"` for any origin. A string
-        is split on commas. Refused: paths, trailing `/`, upper case, default
-        ports, userinfo, `null` and `file://` (see the dangerously_* fields).
-    methods = ('GET', 'HEAD', 'POST'): methods a preflight may allow, or `"*"`.
-        Case-sensitive, as browsers compare them. CONNECT, TRACE and TRACK are
-        refused (fetch() never sends them). The default is what a form can
-        send anyway, so it widens nothing.
-    request_headers = (): request headers scripts may send beyond the
-        CORS-safelisted ones, or `"*"` (which never covers Authorization, per
-        the Fetch standard). Forbidden names (Cookie, Host, Sec-*, ...) are
-        refused. Empty by default: each header a script may set is a decision.
-    credentials = False: whether scripts may send cookies and HTTP
-        authentication and read the answers (`Access-Control-Allow-Credentials:
-        true`). Off by default because it is what makes a loose policy leak
-        users' data; with it, `*` origins and exposed `*` are refused.
-    expose_headers = (): response headers scripts may read beyond the
-        safelisted ones, or `"*"` (refused with credentials). Set-Cookie is
-        refused.
-    max_age = None: seconds browsers may cache a preflight answer
-        (`Access-Control-Max-Age`), 0 to 86400; None sends no header and
-        browsers then cache for 5 s. Chromium caps it at 7200 (a note says so).
-    private_network = False: answer Chrome's legacy Private Network Access
-        preflights with `Access-Control-Allow-Private-Network: true`. Off
-        because it lets public pages reach a service on a private network.
-    origin_regex = None: an escape hatch, a Python regex full-matched against
-        the `Origin` header in addition to `origins`. Refused when it can match
-        `http://` origins or any site under a public suffix with credentials
-        (as patterns are), and when its shape can make matching take
-        exponential time (`(a+)+`, `(a|aa)*`). Prefer patterns.
-    dangerously_allow_insecure_origins = False: allow `http://` (and `ws://`,
-        `ftp://`) origins with credentials. Anyone on the network path can
-        impersonate such an origin; loopback origins never need this.
-    dangerously_allow_public_suffix_subdomains = False: allow a wildcard over a
-        public suffix (`https://*.github.io`, `*.co.uk`) with credentials,
-        which trusts every site anyone can register there.
-    dangerously_allow_null_origin = False: allow the origin `null`, which
-        sandboxed iframes, `data:` and `file://` pages send, so any site can.
-
-    Names other CORS libraries use (`allow_origins`, `allow_headers`,
-    `allow_credentials`, `CORS_ALLOWED_ORIGINS`, ...) are refused with the
-    field to write instead.
-    """
-
-    __slots__ = (
-        "_credentials",
-        "_dangerously_allow_insecure_origins",
-        "_dangerously_allow_null_origin",
-        "_dangerously_allow_public_suffix_subdomains",
-        "_expose_headers",
-        "_matcher",
-        "_max_age",
-        "_methods",
-        "_notes",
-        "_origin_regex",
-        "_origins",
-        "_patterns",
-        "_private_network",
-        "_request_headers",
-    )
-    _credentials: bool
-    _dangerously_allow_insecure_origins: bool
-    _dangerously_allow_null_origin: bool
-    _dangerously_allow_public_suffix_subdomains: bool
-    _expose_headers: tuple[str, ...]
-    _matcher: OriginMatcher
-    _max_age: int | None
-    _methods: tuple[str, ...]
-    _notes: tuple[Issue, ...]
-    _origin_regex: str | None
-    _origins: tuple[str, ...]
-    _patterns: tuple[OriginPattern, ...]
-    _private_network: bool
-    _request_headers: tuple[str, ...]
-
-    def __init__(
-        self,
-        *,
-        origins: str | Iterable[str] = (),
-        methods: str | Iterable[str] = ("GET", "HEAD", "POST"),
-        request_headers: str | Iterable[str] = (),
-        credentials: bool = False,
-        expose_headers: str | Iterable[str] = (),
-        max_age: int | None = None,
-        private_network: bool = False,
-        origin_regex: str | None = None,
-        dangerously_allow_insecure_origins: bool = False,
-        dangerously_allow_public_suffix_subdomains: bool = False,
-        dangerously_allow_null_origin: bool = False,
-        # `Never`: a type checker refuses any other keyword, while at run time
-        # a misspelt or foreign field becomes an issue with a suggestion.
-        **unknown: Never,
-    ) -> None:
-        issues: list[Issue] = []
-        notes: list[Issue] = []
-        meant: set[str] = set()
-        for key in unknown:
-            issue, field = _unknown_field(key)
-            issues.append(issue)
-            if field is not None:
-                meant.add(field)
-        flags = {
-            "credentials": credentials,
-            "private_network": private_network,
-            "dangerously_allow_insecure_origins": dangerously_allow_insecure_origins,
-            "dangerously_allow_public_suffix_subdomains": (
-                dangerously_allow_public_suffix_subdomains
-            ),
-            "dangerously_allow_null_origin": dangerously_allow_null_origin,
-        }
-        for name, flag in flags.items():
-            if not isinstance(flag, bool):
-                issues.append(Issue(IssueCode.TYPE_INVALID, flag, f"{name} must be true or false"))
-        set_ = object.__setattr__
-        set_(self, "_credentials", credentials is True)
-        set_(self, "_private_network", private_network is True)
-        set_(
-            self, "_dangerously_allow_insecure_origins", dangerously_allow_insecure_origins is True
-        )
-        set_(
-            self,
-            "_dangerously_allow_public_suffix_subdomains",
-            dangerously_allow_public_suffix_subdomains is True,
-        )
-        set_(self, "_dangerously_allow_null_origin", dangerously_allow_null_origin is True)
-
-        before = len(issues)
-        origin_texts = _dedupe(_as_names(origins, "origins", issues))
-        # Origins given under another name, or of the wrong type, are reported
-        # as that; "no origins" on top would send the reader the wrong way.
-        origins_misnamed = len(issues) > before or bool(meant & {"origins", "origin_regex"})
-        patterns = self._validate_origins(
-            origin_texts, origin_regex, issues, notes, origins_misnamed=origins_misnamed
-        )
-        regex = self._validate_regex(origin_regex, issues, notes)
-        method_names = self._validate_methods(_as_names(methods, "methods", issues), issues, notes)
-        header_names = self._validate_request_headers(
-            _as_names(request_headers, "request_headers", issues), issues, notes
-        )
-        exposed = self._validate_expose_headers(
-            _as_names(expose_headers, "expose_headers", issues), issues, notes
-        )
-        self._validate_max_age(max_age, issues, notes)
-        if self._private_network:
-            notes.append(
-                Issue(
-                    IssueCode.PRIVATE_NETWORK_LEGACY,
-                    True,
-                    "Chromium has replaced Private Network Access preflights with the Local "
-                    "Network Access permission; the header only helps older browsers",
-                )
-            )
-        if issues:
-            raise ConfigError(issues)
-
-        set_(self, "_origins", origin_texts)
-        set_(self, "_patterns", patterns)
-        set_(self, "_origin_regex", regex)
-        set_(self, "_methods", method_names)
-        set_(self, "_request_headers", header_names)
-        set_(self, "_expose_headers", exposed)
-        set_(self, "_max_age", max_age)
-        set_(self, "_notes", tuple(notes))
-        set_(self, "_matcher", OriginMatcher(patterns, regex))
-
-    # -- validation -----------------------------------------------------------------
-
-    def _validate_origins(
-        self,
-        texts: tuple[str, ...],
-        origin_regex: str | None,
-        issues: list[Issue],
-        notes: list[Issue],
-        *,
-        origins_misnamed: bool = False,
-    ) -> tuple[OriginPattern, ...]:
-        if not texts and origin_regex is None:
-            if origins_misnamed:
-                return ()
-            issues.append(
-                Issue(
-                    IssueCode.ORIGINS_MISSING,
-                    list(texts),
-                    "list at least one origin, e.g. origins=['https://app.example.com']",
-                )
-            )
-            return ()
-        credentials = self._credentials
-        patterns: list[OriginPattern] = []
-        for text in texts:
-            try:
-                pattern = OriginPattern.parse(text)
-            except OriginSyntaxError as error:
-                message = f"{error} ({error.hint})" if error.hint else str(error)
-                issues.append(Issue(IssueCode(error.code), text, message))
-                continue
-            patterns.append(pattern)
-            if pattern.kind is PatternKind.ANY:
-                if credentials:
-                    issues.append(
-                        Issue(
-                            IssueCode.WILDCARD_WITH_CREDENTIALS,
-                            text,
-                            "browsers refuse '*' on credentialed requests, and reflecting any "
-                            "origin instead would let every site read your users' data: list "
-                            "the origins that may send credentials",
-                        )
-                    )
-                if len(texts) > 1:
-                    notes.append(
-                        Issue(
-                            IssueCode.ORIGIN_REDUNDANT,
-                            text,
-                            "'*' makes the other origins redundant",
-                        )
-                    )
-                continue
-            if pattern.text == "null":
-                if not self._dangerously_allow_null_origin:
-                    issues.append(
-                        Issue(
-                            IssueCode.ORIGIN_NULL,
-                            text,
-                            "'null' is sent by sandboxed iframes, file:// pages and redirects, "
-                            "which any site can produce; set dangerously_allow_null_origin=True "
-                            "if you really must trust it",
-                        )
-                    )
-                continue
-            if (
-                credentials
-                and pattern.scheme in INSECURE_SCHEMES
-                and not is_loopback_host(pattern.host)
-                and not self._dangerously_allow_insecure_origins
-            ):
-                issues.append(
-                    Issue(
-                        IssueCode.INSECURE_ORIGIN_WITH_CREDENTIALS,
-                        text,
-                        f"anyone on the network can impersonate a {pattern.scheme}:// origin; use "
-                        f"'https://{text.partition('://')[2]}', or set "
-                        "dangerously_allow_insecure_origins=True",
-                    )
-                )
-            if pattern.kind is PatternKind.SUBDOMAINS:
-                self._check_public_suffix(pattern, issues, notes)
-        self._note_redundant(patterns, notes)
-        return tuple(patterns)
-
-    def _check_public_suffix(
-        self, pattern: OriginPattern, issues: list[Issue], notes: list[Issue]
-    ) -> None:
-        from crossorigin.public_suffix import is_public_suffix
-
-        if is_loopback_host(pattern.host) or not is_public_suffix(pattern.host):
-            return
-        message = (
-            f"anyone can register a site under {pattern.host!r}, so {pattern.text!r} trusts "
-            "strangers"
-        )
-        if self._credentials and not self._dangerously_allow_public_suffix_subdomains:
-            issues.append(
-                Issue(
-                    IssueCode.PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS,
-                    pattern.text,
-                    f"{message}; list your own origins, or set "
-                    "dangerously_allow_public_suffix_subdomains=True",
-                )
-            )
-        else:
-            notes.append(Issue(IssueCode.PUBLIC_SUFFIX_WILDCARD, pattern.text, message))
-
-    @staticmethod
-    def _note_redundant(patterns: list[OriginPattern], notes: list[Issue]) -> None:
-        wildcards = [p for p in patterns if p.is_wildcard and p.kind is not PatternKind.ANY]
-        for pattern in patterns:
-            if pattern.kind is not PatternKind.EXACT or pattern.text == "null":
-                continue
-            origin = Origin(pattern.scheme, pattern.host, pattern.port)
-            for wildcard in wildcards:
-                if wildcard.matches(origin):
-                    notes.append(
-                        Issue(
-                            IssueCode.ORIGIN_REDUNDANT,
-                            pattern.text,
-                            f"already covered by {wildcard.text!r}",
-                        )
-                    )
-                    break
-
-    def _validate_regex(
-        self, origin_regex: str | None, issues: list[Issue], notes: list[Issue]
-    ) -> str | None:
-        if origin_regex is None:
-            return None
-        if not isinstance(origin_regex, str):
-            issues.append(
-                Issue(IssueCode.TYPE_INVALID, origin_regex, "origin_regex must be a string")
-            )
-            return None
-        stray = next((char for char in origin_regex if char not in _REGEX_CHARACTERS), None)
-        if stray is not None:
-            issues.append(
-                Issue(
-                    IssueCode.ORIGIN_REGEX_CHARACTER,
-                    origin_regex,
-                    f"contains {stray!r}, which is neither regex syntax nor part of any origin "
-                    "(quotes, spaces, '%', ';' and the like only break the configurations "
-                    "`crossorigin export` writes)",
-                )
-            )
-            return None
-        try:
-            compiled = re.compile(origin_regex)
-        except (re.error, RecursionError, OverflowError) as error:
-            issues.append(
-                Issue(IssueCode.ORIGIN_REGEX_INVALID, origin_regex, f"does not compile: {error}")
-            )
-            return None
-        problem = backtracking_problem(origin_regex)
-        if problem is not None:
-            issues.append(
-                Issue(
-                    IssueCode.ORIGIN_REGEX_BACKTRACKING,
-                    origin_regex,
-                    f"{problem}: any page could stall the server with one crafted Origin; "
-                    r"write each label once, e.g. 'https://[a-z0-9-]+\.example\.com', or use "
-                    "'https://*.example.com'",
-                )
-            )
-            return None
-        self._check_regex_reach(origin_regex, compiled, issues, notes)
-        broad = [probe for probe in _REGEX_PROBES if compiled.fullmatch(probe)]
-        if broad:
-            message = (
-                f"matches origins anyone can obtain ({', '.join(broad)}); anchor every part, "
-                r"e.g. 'https://[a-z0-9-]+\.example\.com'"
-            )
-            if self._credentials:
-                issues.append(Issue(IssueCode.ORIGIN_REGEX_TOO_BROAD, origin_regex, message))
-            else:
-                notes.append(Issue(IssueCode.ORIGIN_REGEX_TOO_BROAD, origin_regex, message))
+def _check_opt_ins(given: Mapping[str, object]) -> _Checked[dict[str, bool]]:
+    """Every on/off field: true or false, nothing else (`"yes"` or 1 from a
+    file is refused, not read as on)."""
+    issues = [
+        Issue(IssueCode.TYPE_INVALID, flag, f"{name} must be true or false")
+        for name, flag in given.items()
+        if not isinstance(flag, bool)
+    ]
+    flags = {name: flag is True for name, flag in given.items()}
+    notes = []
+    if flags.get("private_network"):
         notes.append(
             Issue(
-                IssueCode.ORIGIN_REGEX,
-                origin_regex,
-                "a regex is an escape hatch: prefer 'https://*.example.com' patterns, which "
-                "cannot match a look-alike host by accident",
+                IssueCode.PRIVATE_NETWORK_LEGACY,
+                True,
+                "Chromium has replaced Private Network Access preflights with the Local "
+                "Network Access permission; the header only helps older browsers",
             )
         )
-        return origin_regex
+    return _Checked(flags, tuple(issues), tuple(notes))
 
-    def _check_regex_reach(
-        self,
-        origin_regex: str,
-        compiled: re.Pattern[str],
-        issues: list[Issue],
-        notes: list[Issue],
-    ) -> None:
-        """The refusals patterns get, applied to the origins the regex can
-        match: samples built from its syntax tree, then variations of each (the
-        other scheme, another registrable label) that an attacker could use."""
-        matched = _regex_reach(compiled, sample_origins(origin_regex))
-        insecure = next(
-            (
-                origin
-                for origin in matched
-                if origin.scheme in INSECURE_SCHEMES and not is_loopback_host(origin.host)
-            ),
-            None,
+
+def _check_origins(
+    value: object, origin_regex: object, opt_ins: Mapping[str, bool]
+) -> _Checked[tuple[tuple[str, ...], tuple[OriginPattern, ...]]]:
+    """The origins as written (deduplicated) and parsed, against the
+    credentials and the opt-ins."""
+    names = _as_names(value, "origins")
+    if names.issues:
+        # Origins of the wrong type are reported as that; "no origins" on top
+        # would send the reader the wrong way.
+        return _Checked(((), ()), names.issues)
+    texts = _dedupe(names.value)
+    if not texts and origin_regex is None:
+        missing = Issue(
+            IssueCode.ORIGINS_MISSING,
+            [],
+            "list at least one origin, e.g. origins=['https://app.example.com']",
         )
+        return _Checked(((), ()), (missing,))
+    credentials = opt_ins["credentials"]
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    patterns: list[OriginPattern] = []
+    for text in texts:
+        try:
+            pattern = OriginPattern.parse(text)
+        except OriginSyntaxError as error:
+            message = f"{error} ({error.hint})" if error.hint else str(error)
+            issues.append(Issue(IssueCode(error.code), text, message))
+            continue
+        patterns.append(pattern)
+        if pattern.kind is PatternKind.ANY:
+            if credentials:
+                issues.append(
+                    Issue(
+                        IssueCode.WILDCARD_WITH_CREDENTIALS,
+                        text,
+                        "browsers refuse '*' on credentialed requests, and reflecting any "
+                        "origin instead would let every site read your users' data: list "
+                        "the origins that may send credentials",
+                    )
+                )
+            if len(texts) > 1:
+                notes.append(
+                    Issue(IssueCode.ORIGIN_REDUNDANT, text, "'*' makes the other origins redundant")
+                )
+            continue
+        if pattern.text == "null":
+            if not opt_ins["dangerously_allow_null_origin"]:
+                issues.append(
+                    Issue(
+                        IssueCode.ORIGIN_NULL,
+                        text,
+                        "'null' is sent by sandboxed iframes, file:// pages and redirects, "
+                        "which any site can produce; set dangerously_allow_null_origin=True "
+                        "if you really must trust it",
+                    )
+                )
+            continue
         if (
-            insecure is not None
-            and self._credentials
-            and not self._dangerously_allow_insecure_origins
+            credentials
+            and pattern.scheme in INSECURE_SCHEMES
+            and not is_loopback_host(pattern.host)
+            and not opt_ins["dangerously_allow_insecure_origins"]
         ):
             issues.append(
                 Issue(
                     IssueCode.INSECURE_ORIGIN_WITH_CREDENTIALS,
-                    origin_regex,
-                    f"{origin_regex!r} matches {insecure.serialize()!r}: anyone on the network "
-                    f"can impersonate a {insecure.scheme}:// origin; match only https://, or set "
+                    text,
+                    f"anyone on the network can impersonate a {pattern.scheme}:// origin; use "
+                    f"'https://{text.partition('://')[2]}', or set "
                     "dangerously_allow_insecure_origins=True",
                 )
             )
-        wide = _public_suffix_reach(compiled, matched)
-        if wide is None:
-            return
+        if pattern.kind is PatternKind.SUBDOMAINS:
+            _check_public_suffix(pattern, opt_ins, issues, notes)
+    notes.extend(_redundant_origins(patterns))
+    return _Checked((texts, tuple(patterns)), tuple(issues), tuple(notes))
+
+
+def _check_public_suffix(
+    pattern: OriginPattern,
+    opt_ins: Mapping[str, bool],
+    issues: list[Issue],
+    notes: list[Issue],
+) -> None:
+    from crossorigin.public_suffix import is_public_suffix
+
+    if is_loopback_host(pattern.host) or not is_public_suffix(pattern.host):
+        return
+    message = (
+        f"anyone can register a site under {pattern.host!r}, so {pattern.text!r} trusts strangers"
+    )
+    if opt_ins["credentials"] and not opt_ins["dangerously_allow_public_suffix_subdomains"]:
+        issues.append(
+            Issue(
+                IssueCode.PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS,
+                pattern.text,
+                f"{message}; list your own origins, or set "
+                "dangerously_allow_public_suffix_subdomains=True",
+            )
+        )
+    else:
+        notes.append(Issue(IssueCode.PUBLIC_SUFFIX_WILDCARD, pattern.text, message))
+
+
+def _redundant_origins(patterns: list[OriginPattern]) -> list[Issue]:
+    wildcards = [p for p in patterns if p.is_wildcard and p.kind is not PatternKind.ANY]
+    notes = []
+    for pattern in patterns:
+        if pattern.kind is not PatternKind.EXACT or pattern.text == "null":
+            continue
+        origin = Origin(pattern.scheme, pattern.host, pattern.port)
+        covering = next((w for w in wildcards if w.matches(origin)), None)
+        if covering is not None:
+            notes.append(
+                Issue(
+                    IssueCode.ORIGIN_REDUNDANT,
+                    pattern.text,
+                    f"already covered by {covering.text!r}",
+                )
+            )
+    return notes
+
+
+def _check_origin_regex(value: object, opt_ins: Mapping[str, bool]) -> _Checked[str | None]:
+    """The escape hatch: it must compile, stay within the characters of
+    origins and regex syntax, never backtrack exponentially, and get the
+    refusals patterns get for what it can match."""
+    if value is None:
+        return _Checked(None)
+    if not isinstance(value, str):
+        return _Checked(
+            None, (Issue(IssueCode.TYPE_INVALID, value, "origin_regex must be a string"),)
+        )
+    stray = next((char for char in value if char not in _REGEX_CHARACTERS), None)
+    if stray is not None:
+        issue = Issue(
+            IssueCode.ORIGIN_REGEX_CHARACTER,
+            value,
+            f"contains {stray!r}, which is neither regex syntax nor part of any origin "
+            "(quotes, spaces, '%', ';' and the like only break the configurations "
+            "`crossorigin export` writes)",
+        )
+        return _Checked(None, (issue,))
+    try:
+        compiled = re.compile(value)
+    except (re.error, RecursionError, OverflowError) as error:
+        issue = Issue(IssueCode.ORIGIN_REGEX_INVALID, value, f"does not compile: {error}")
+        return _Checked(None, (issue,))
+    problem = backtracking_problem(value)
+    if problem is not None:
+        issue = Issue(
+            IssueCode.ORIGIN_REGEX_BACKTRACKING,
+            value,
+            f"{problem}: any page could stall the server with one crafted Origin; "
+            r"write each label once, e.g. 'https://[a-z0-9-]+\.example\.com', or use "
+            "'https://*.example.com'",
+        )
+        return _Checked(None, (issue,))
+    issues, notes = _regex_reach_issues(value, compiled, opt_ins)
+    broad = [probe for probe in _REGEX_PROBES if compiled.fullmatch(probe)]
+    if broad:
+        message = (
+            f"matches origins anyone can obtain ({', '.join(broad)}); anchor every part, "
+            r"e.g. 'https://[a-z0-9-]+\.example\.com'"
+        )
+        found = Issue(IssueCode.ORIGIN_REGEX_TOO_BROAD, value, message)
+        (issues if opt_ins["credentials"] else notes).append(found)
+    notes.append(
+        Issue(
+            IssueCode.ORIGIN_REGEX,
+            value,
+            "a regex is an escape hatch: prefer 'https://*.example.com' patterns, which "
+            "cannot match a look-alike host by accident",
+        )
+    )
+    return _Checked(value, tuple(issues), tuple(notes))
+
+
+def _regex_reach_issues(
+    origin_regex: str, compiled: re.Pattern[str], opt_ins: Mapping[str, bool]
+) -> tuple[list[Issue], list[Issue]]:
+    """The refusals patterns get, applied to the origins the regex can
+    match: samples built from its syntax tree, then variations of each (the
+    other scheme, another registrable label) that an attacker could use."""
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    credentials = opt_ins["credentials"]
+    matched = _regex_reach(compiled, sample_origins(origin_regex))
+    insecure = next(
+        (
+            origin
+            for origin in matched
+            if origin.scheme in INSECURE_SCHEMES and not is_loopback_host(origin.host)
+        ),
+        None,
+    )
+    if insecure is not None and credentials and not opt_ins["dangerously_allow_insecure_origins"]:
+        issues.append(
+            Issue(
+                IssueCode.INSECURE_ORIGIN_WITH_CREDENTIALS,
+                origin_regex,
+                f"{origin_regex!r} matches {insecure.serialize()!r}: anyone on the network "
+                f"can impersonate a {insecure.scheme}:// origin; match only https://, or set "
+                "dangerously_allow_insecure_origins=True",
+            )
+        )
+    wide = _public_suffix_reach(compiled, matched)
+    if wide is not None:
         example, suffix = wide
         message = (
             f"{origin_regex!r} matches {example!r}: anyone can register a site under "
             f"{suffix!r}, so it trusts strangers"
         )
-        if self._credentials and not self._dangerously_allow_public_suffix_subdomains:
+        if credentials and not opt_ins["dangerously_allow_public_suffix_subdomains"]:
             issues.append(
                 Issue(
                     IssueCode.PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS,
@@ -749,252 +606,321 @@ class Policy:
             )
         else:
             notes.append(Issue(IssueCode.PUBLIC_SUFFIX_WILDCARD, origin_regex, message))
+    return issues, notes
 
-    @staticmethod
-    def _validate_methods(
-        names: tuple[str, ...], issues: list[Issue], notes: list[Issue]
-    ) -> tuple[str, ...]:
-        if "*" in names:
-            if len(names) > 1:
-                notes.append(
-                    Issue(IssueCode.METHOD_REDUNDANT, list(names), "'*' covers every method")
-                )
-            return ("*",)
-        result: list[str] = []
-        for name in names:
-            if not fetch_tables.is_token(name):
-                issues.append(
-                    Issue(IssueCode.METHOD_INVALID, name, "a method must be an HTTP token")
-                )
-                continue
-            if fetch_tables.is_forbidden_method(name):
-                issues.append(
-                    Issue(
-                        IssueCode.METHOD_FORBIDDEN,
-                        name,
-                        "browsers never send CONNECT, TRACE or TRACK from fetch(); remove it",
-                    )
-                )
-                continue
-            normalized = fetch_tables.normalize_method(name)
-            if normalized != normalized.upper():
-                notes.append(
-                    Issue(
-                        IssueCode.METHOD_CASE,
-                        name,
-                        f"methods are case-sensitive: this allows only the literal {name!r}; "
-                        f"fetch() sends {name.upper()!r} only if the script writes it so",
-                    )
-                )
-            result.append(normalized)
-        return _dedupe(result)
 
-    @staticmethod
-    def _validate_request_headers(
-        names: tuple[str, ...], issues: list[Issue], notes: list[Issue]
-    ) -> tuple[str, ...]:
-        result: list[str] = []
-        for name in names:
-            if name == "*":
-                result.append(name)
-                continue
-            lowered = name.lower()
-            if not fetch_tables.is_token(name):
-                issues.append(
-                    Issue(IssueCode.HEADER_INVALID, name, "a header name must be an HTTP token")
-                )
-            elif fetch_tables.is_forbidden_request_header(lowered):
-                issues.append(
-                    Issue(
-                        IssueCode.HEADER_FORBIDDEN,
-                        name,
-                        "browsers never let a script set this header, so allowing it has no "
-                        "effect; remove it",
-                    )
-                )
-            elif lowered in fetch_tables.CORS_RESPONSE_HEADER_NAMES:
-                issues.append(
-                    Issue(
-                        IssueCode.HEADER_IS_RESPONSE_HEADER,
-                        name,
-                        "this is a response header the server sends, not a request header; "
-                        "remove it from request_headers",
-                    )
-                )
-            else:
-                result.append(lowered)
-        if "*" in result and "authorization" not in result:
-            notes.append(
-                Issue(
-                    IssueCode.WILDCARD_EXCLUDES_AUTHORIZATION,
-                    "*",
-                    "'*' does not cover Authorization (Fetch standard); list 'Authorization' "
-                    "too if clients send it",
-                )
-            )
-        return _dedupe(result)
-
-    def _validate_expose_headers(
-        self, names: tuple[str, ...], issues: list[Issue], notes: list[Issue]
-    ) -> tuple[str, ...]:
-        result: list[str] = []
-        for name in names:
-            if name == "*":
-                if self._credentials:
-                    issues.append(
-                        Issue(
-                            IssueCode.EXPOSE_WILDCARD_WITH_CREDENTIALS,
-                            name,
-                            "browsers read '*' literally on credentialed requests; list the "
-                            "headers scripts may read",
-                        )
-                    )
-                result.append(name)
-                continue
-            lowered = name.lower()
-            if not fetch_tables.is_token(name):
-                issues.append(
-                    Issue(IssueCode.EXPOSE_INVALID, name, "a header name must be an HTTP token")
-                )
-            elif fetch_tables.is_forbidden_response_header_name(lowered):
-                issues.append(
-                    Issue(
-                        IssueCode.EXPOSE_FORBIDDEN,
-                        name,
-                        "browsers never expose Set-Cookie to scripts; remove it",
-                    )
-                )
-            else:
-                if lowered in fetch_tables.CORS_SAFELISTED_RESPONSE_HEADER_NAMES:
-                    notes.append(
-                        Issue(
-                            IssueCode.EXPOSE_SAFELISTED, name, "scripts can read this header anyway"
-                        )
-                    )
-                result.append(name)
-        return _dedupe(result)
-
-    @staticmethod
-    def _validate_max_age(max_age: object, issues: list[Issue], notes: list[Issue]) -> None:
-        if max_age is None:
-            return
-        if isinstance(max_age, bool) or not isinstance(max_age, int):
-            issues.append(
-                Issue(IssueCode.MAX_AGE_INVALID, max_age, "max_age must be whole seconds")
-            )
-            return
-        if not 0 <= max_age <= MAX_AGE_LIMIT:
+def _check_methods(value: object) -> _Checked[tuple[str, ...]]:
+    """Tokens a preflight may allow, or `*`; compared case-sensitively, as
+    browsers do (Fetch §4.8), after normalizing the six methods Fetch does."""
+    names = _as_names(value, "methods")
+    if names.issues:
+        return names
+    if "*" in names.value:
+        if len(names.value) > 1:
+            note = Issue(IssueCode.METHOD_REDUNDANT, list(names.value), "'*' covers every method")
+            return _Checked(("*",), (), (note,))
+        return _Checked(("*",))
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    result: list[str] = []
+    for name in names.value:
+        if not fetch_tables.is_token(name):
+            issues.append(Issue(IssueCode.METHOD_INVALID, name, "a method must be an HTTP token"))
+            continue
+        if fetch_tables.is_forbidden_method(name):
             issues.append(
                 Issue(
-                    IssueCode.MAX_AGE_OUT_OF_RANGE,
-                    max_age,
-                    f"max_age must be between 0 and {MAX_AGE_LIMIT} seconds",
+                    IssueCode.METHOD_FORBIDDEN,
+                    name,
+                    "browsers never send CONNECT, TRACE or TRACK from fetch(); remove it",
                 )
             )
-        elif max_age > fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS:
+            continue
+        normalized = fetch_tables.normalize_method(name)
+        if normalized != normalized.upper():
             notes.append(
                 Issue(
-                    IssueCode.MAX_AGE_ABOVE_CHROMIUM_CAP,
-                    max_age,
-                    "Chromium caches preflights for at most 7200 seconds",
+                    IssueCode.METHOD_CASE,
+                    name,
+                    f"methods are case-sensitive: this allows only the literal {name!r}; "
+                    f"fetch() sends {name.upper()!r} only if the script writes it so",
                 )
             )
+        result.append(normalized)
+    return _Checked(_dedupe(result), tuple(issues), tuple(notes))
 
-    # -- read-only view ---------------------------------------------------------------
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("Policy is immutable; use policy.replace(...)")
+def _check_request_headers(value: object) -> _Checked[tuple[str, ...]]:
+    """Header names scripts may send (lower-cased), or `*`."""
+    names = _as_names(value, "request_headers")
+    if names.issues:
+        return names
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    result: list[str] = []
+    for name in names.value:
+        if name == "*":
+            result.append(name)
+            continue
+        lowered = name.lower()
+        if not fetch_tables.is_token(name):
+            issues.append(
+                Issue(IssueCode.HEADER_INVALID, name, "a header name must be an HTTP token")
+            )
+        elif fetch_tables.is_forbidden_request_header(lowered):
+            issues.append(
+                Issue(
+                    IssueCode.HEADER_FORBIDDEN,
+                    name,
+                    "browsers never let a script set this header, so allowing it has no "
+                    "effect; remove it",
+                )
+            )
+        elif lowered in fetch_tables.CORS_RESPONSE_HEADER_NAMES:
+            issues.append(
+                Issue(
+                    IssueCode.HEADER_IS_RESPONSE_HEADER,
+                    name,
+                    "this is a response header the server sends, not a request header; "
+                    "remove it from request_headers",
+                )
+            )
+        else:
+            result.append(lowered)
+    if "*" in result and "authorization" not in result:
+        notes.append(
+            Issue(
+                IssueCode.WILDCARD_EXCLUDES_AUTHORIZATION,
+                "*",
+                "'*' does not cover Authorization (Fetch standard); list 'Authorization' "
+                "too if clients send it",
+            )
+        )
+    return _Checked(_dedupe(result), tuple(issues), tuple(notes))
 
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Policy is immutable")
 
-    @property
-    def origins(self) -> tuple[str, ...]:
-        return self._origins
+def _check_expose_headers(value: object, *, credentials: bool) -> _Checked[tuple[str, ...]]:
+    """Response header names scripts may read (as written), or `*`."""
+    names = _as_names(value, "expose_headers")
+    if names.issues:
+        return names
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    result: list[str] = []
+    for name in names.value:
+        if name == "*":
+            if credentials:
+                issues.append(
+                    Issue(
+                        IssueCode.EXPOSE_WILDCARD_WITH_CREDENTIALS,
+                        name,
+                        "browsers read '*' literally on credentialed requests; list the "
+                        "headers scripts may read",
+                    )
+                )
+            result.append(name)
+            continue
+        lowered = name.lower()
+        if not fetch_tables.is_token(name):
+            issues.append(
+                Issue(IssueCode.EXPOSE_INVALID, name, "a header name must be an HTTP token")
+            )
+        elif fetch_tables.is_forbidden_response_header_name(lowered):
+            issues.append(
+                Issue(
+                    IssueCode.EXPOSE_FORBIDDEN,
+                    name,
+                    "browsers never expose Set-Cookie to scripts; remove it",
+                )
+            )
+        else:
+            if lowered in fetch_tables.CORS_SAFELISTED_RESPONSE_HEADER_NAMES:
+                notes.append(
+                    Issue(IssueCode.EXPOSE_SAFELISTED, name, "scripts can read this header anyway")
+                )
+            result.append(name)
+    return _Checked(_dedupe(result), tuple(issues), tuple(notes))
 
-    @property
-    def patterns(self) -> tuple[OriginPattern, ...]:
-        return self._patterns
 
-    @property
-    def methods(self) -> tuple[str, ...]:
-        return self._methods
+def _check_max_age(value: object) -> _Checked[int | None]:
+    """Whole seconds between 0 and MAX_AGE_LIMIT, or None (no header)."""
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _Checked(
+            None, (Issue(IssueCode.MAX_AGE_INVALID, value, "max_age must be whole seconds"),)
+        )
+    if not 0 <= value <= MAX_AGE_LIMIT:
+        issue = Issue(
+            IssueCode.MAX_AGE_OUT_OF_RANGE,
+            value,
+            f"max_age must be between 0 and {MAX_AGE_LIMIT} seconds",
+        )
+        return _Checked(None, (issue,))
+    if value > fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS:
+        note = Issue(
+            IssueCode.MAX_AGE_ABOVE_CHROMIUM_CAP,
+            value,
+            "Chromium caches preflights for at most 7200 seconds",
+        )
+        return _Checked(value, (), (note,))
+    return _Checked(value)
 
-    @property
-    def request_headers(self) -> tuple[str, ...]:
-        return self._request_headers
 
-    @property
-    def credentials(self) -> bool:
-        return self._credentials
+class _Validated(NamedTuple):
+    fields: dict[str, Any]
+    patterns: tuple[OriginPattern, ...]
+    notes: tuple[Issue, ...]
 
-    @property
-    def expose_headers(self) -> tuple[str, ...]:
-        return self._expose_headers
 
-    @property
-    def max_age(self) -> int | None:
-        return self._max_age
+def _validate(given: Mapping[str, Any]) -> _Validated:
+    """Every field checked; the normalized values, or one ConfigError listing
+    every issue in field order. A new field adds its check here, one line."""
+    opt_ins = _check_opt_ins({name: given[name] for name in _OPT_INS})
+    credentials = opt_ins.value["credentials"]
+    checked: dict[str, _Checked[Any]] = {
+        "origins": _check_origins(given["origins"], given["origin_regex"], opt_ins.value),
+        "origin_regex": _check_origin_regex(given["origin_regex"], opt_ins.value),
+        "methods": _check_methods(given["methods"]),
+        "request_headers": _check_request_headers(given["request_headers"]),
+        "expose_headers": _check_expose_headers(given["expose_headers"], credentials=credentials),
+        "max_age": _check_max_age(given["max_age"]),
+    }
+    issues = [issue for check in (opt_ins, *checked.values()) for issue in check.issues]
+    if issues:
+        raise ConfigError(issues)
+    values: dict[str, Any] = {**opt_ins.value, **{name: c.value for name, c in checked.items()}}
+    values["origins"], patterns = values["origins"]
+    # Notes in field order, the opt-ins' (private_network) last, as lint prints them.
+    notes = [note for check in (*checked.values(), opt_ins) for note in check.notes]
+    return _Validated(values, patterns, tuple(notes))
 
-    @property
-    def private_network(self) -> bool:
-        return self._private_network
 
-    @property
-    def origin_regex(self) -> str | None:
-        return self._origin_regex
+# -- the policy -----------------------------------------------------------------------
 
-    @property
-    def dangerously_allow_insecure_origins(self) -> bool:
-        return self._dangerously_allow_insecure_origins
 
-    @property
-    def dangerously_allow_public_suffix_subdomains(self) -> bool:
-        return self._dangerously_allow_public_suffix_subdomains
+def _field(default: Any, doc: str) -> Any:
+    """A policy field: its default and the sentence help(Policy) shows for it."""
+    return field(default=default, metadata={"doc": doc})
 
-    @property
-    def dangerously_allow_null_origin(self) -> bool:
-        return self._dangerously_allow_null_origin
 
-    @property
-    def notes(self) -> tuple[Issue, ...]:
-        """Legal but suspicious settings (what `crossorigin lint` reports)."""
-        return self._notes
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class Policy:
+    """What a server allows, validated when built; immutable (`replace` makes a
+    changed copy). Keyword-only; `Policy(origins=[...])` alone is valid. Every
+    problem is raised at once as a `ConfigError` whose `.issues` are (code,
+    value, message), codes from `IssueCode`; `notes` lists legal but suspicious
+    settings.
 
-    @property
-    def matcher(self) -> OriginMatcher:
-        return self._matcher
+    A list field also takes one comma-separated string. Names other CORS
+    libraries use (`allow_origins`, `allow_headers`, `allow_credentials`,
+    `CORS_ALLOWED_ORIGINS`, ...) are refused with the field to write instead.
+    Besides the fields, a policy has `patterns` (its origins parsed) and
+    `notes`; the engine compiles the origins into lookup tables
+    (`crossorigin.patterns.compile_matcher`).
+    """
+
+    origins: Collection[str] = _field(
+        (),
+        "(required, unless origin_regex is set) who may read responses. Exact "
+        "origins as browsers send them (`https://app.example.com`, "
+        "`http://localhost:3000`), subdomain patterns (`https://*.example.com`: one "
+        "or more labels, not the apex), port patterns (`http://localhost:*`), or "
+        '`"*"` for any origin. Refused: paths, trailing `/`, upper case, default '
+        "ports, userinfo, `null` and `file://` (see the dangerously_* fields).",
+    )
+    methods: Collection[str] = _field(
+        ("GET", "HEAD", "POST"),
+        'methods a preflight may allow, or `"*"`. Case-sensitive, as browsers '
+        "compare them. CONNECT, TRACE and TRACK are refused (fetch() never sends "
+        "them). The default is what a form can send anyway, so it widens nothing.",
+    )
+    request_headers: Collection[str] = _field(
+        (),
+        "request headers scripts may send beyond the CORS-safelisted ones, or "
+        '`"*"` (which never covers Authorization, per the Fetch standard). '
+        "Forbidden names (Cookie, Host, Sec-*, ...) are refused. Empty by default: "
+        "each header a script may set is a decision.",
+    )
+    credentials: bool = _field(
+        False,
+        "whether scripts may send cookies and HTTP authentication and read the "
+        "answers (`Access-Control-Allow-Credentials: true`). Off by default because "
+        "it is what makes a loose policy leak users' data; with it, `*` origins and "
+        "exposed `*` are refused.",
+    )
+    expose_headers: Collection[str] = _field(
+        (),
+        'response headers scripts may read beyond the safelisted ones, or `"*"` '
+        "(refused with credentials). Set-Cookie is refused.",
+    )
+    max_age: int | None = _field(
+        None,
+        "seconds browsers may cache a preflight answer (`Access-Control-Max-Age`), "
+        "0 to 86400; None sends no header and browsers then cache for 5 s. "
+        "Chromium caps it at 7200 (a note says so).",
+    )
+    private_network: bool = _field(
+        False,
+        "answer Chrome's legacy Private Network Access preflights with "
+        "`Access-Control-Allow-Private-Network: true`. Off because it lets public "
+        "pages reach a service on a private network.",
+    )
+    origin_regex: str | None = _field(
+        None,
+        "an escape hatch, a Python regex full-matched against the `Origin` header "
+        "in addition to `origins`. Refused when it can match `http://` origins or "
+        "any site under a public suffix with credentials (as patterns are), and "
+        "when its shape can make matching take exponential time (`(a+)+`, "
+        "`(a|aa)*`). Prefer patterns.",
+    )
+    dangerously_allow_insecure_origins: bool = _field(
+        False,
+        "allow `http://` (and `ws://`, `ftp://`) origins with credentials. Anyone "
+        "on the network path can impersonate such an origin; loopback origins "
+        "never need this.",
+    )
+    dangerously_allow_public_suffix_subdomains: bool = _field(
+        False,
+        "allow a wildcard over a public suffix (`https://*.github.io`, `*.co.uk`) "
+        "with credentials, which trusts every site anyone can register there.",
+    )
+    dangerously_allow_null_origin: bool = _field(
+        False,
+        "allow the origin `null`, which sandboxed iframes, `data:` and `file://` "
+        "pages send, so any site can.",
+    )
+    #: The origins parsed (derived; not an argument).
+    patterns: tuple[OriginPattern, ...] = field(init=False, repr=False, compare=False)
+    #: Legal but suspicious settings (what `crossorigin lint` reports).
+    notes: tuple[Issue, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        validated = _validate({name: getattr(self, name) for name in _FIELD_NAMES})
+        for name, value in validated.fields.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "patterns", validated.patterns)
+        object.__setattr__(self, "notes", validated.notes)
 
     @property
     def allows_any_origin(self) -> bool:
-        return self.matcher.matches_any
+        return "*" in self.origins
 
     def allows_origin(self, origin: str | bytes) -> bool:
-        """Whether a serialized origin (as a browser sends it) is allowed."""
+        """Whether a serialized origin (as a browser sends it) is allowed. For
+        tools and tests: this compiles the matcher on each call, where the
+        engine compiles it once."""
         raw = origin if isinstance(origin, bytes) else origin.encode("utf-8", "surrogateescape")
-        return self.matcher.match(raw)
+        return compile_matcher(self).match(raw)
 
     # -- conversions -------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The normalized fields; `Policy(**p.to_dict()) == p`."""
-        return {
-            "origins": list(self.origins),
-            "methods": list(self.methods),
-            "request_headers": list(self.request_headers),
-            "credentials": self.credentials,
-            "expose_headers": list(self.expose_headers),
-            "max_age": self.max_age,
-            "private_network": self.private_network,
-            "origin_regex": self.origin_regex,
-            "dangerously_allow_insecure_origins": self.dangerously_allow_insecure_origins,
-            "dangerously_allow_public_suffix_subdomains": (
-                self.dangerously_allow_public_suffix_subdomains
-            ),
-            "dangerously_allow_null_origin": self.dangerously_allow_null_origin,
-        }
+        """The normalized fields, lists as lists; `Policy(**p.to_dict()) == p`."""
+        return {name: _plain(getattr(self, name)) for name in _FIELD_NAMES}
 
     def replace(self, **changes: Any) -> Policy:
+        """A copy with some fields changed, validated like a new policy."""
         return Policy.from_mapping({**self.to_dict(), **changes})
 
     @classmethod
@@ -1064,18 +990,73 @@ class Policy:
             ) from None
         return cls.from_mapping(_parse_toml(text, name))
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Policy):
-            return NotImplemented
-        return self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
-
     def __repr__(self) -> str:
-        defaults = _DEFAULTS
-        shown = {k: v for k, v in self.to_dict().items() if k == "origins" or v != defaults.get(k)}
+        shown = {
+            name: value
+            for name, value in self.to_dict().items()
+            if name == "origins" or value != _plain(_DEFAULTS[name])
+        }
         return "Policy(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+#: The constructor's fields, in order; the opt-ins are the on/off ones.
+_FIELD_NAMES: Final = tuple(f.name for f in fields(Policy) if f.init)
+_DEFAULTS: Final[dict[str, Any]] = {f.name: f.default for f in fields(Policy) if f.init}
+_OPT_INS: Final = tuple(name for name, value in _DEFAULTS.items() if isinstance(value, bool))
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _document_fields(cls: type) -> None:
+    """Append one paragraph per field (`name = default: what it is`) to the
+    class docstring, from the fields' own documentation, so help(Policy) and
+    the fields cannot drift apart."""
+    lines = ["", "", "Fields (name = default: what it is; why the default):", ""]
+    for item in fields(cls):
+        if item.init:
+            text = f"{item.name} = {item.default!r}: {item.metadata['doc']}"
+            lines.extend(textwrap.wrap(text, 76, subsequent_indent="    ", break_on_hyphens=False))
+    cls.__doc__ = inspect.cleandoc(cls.__doc__ or "") + "\n".join(lines)
+
+
+def _unknown_fields_are_issues(generated: Callable[..., None]) -> Callable[..., None]:
+    """Wrap the dataclass's __init__ so that an unknown keyword becomes an issue
+    naming the field meant, listed with every other problem, where a plain
+    dataclass raises TypeError. Type checkers still see the generated
+    signature, so they reject unknown keywords before anything runs."""
+    known = frozenset(_FIELD_NAMES)
+
+    @functools.wraps(generated)
+    def __init__(self: Policy, /, **given: Any) -> None:
+        unknown = [key for key in given if key not in known]
+        if not unknown:
+            generated(self, **given)
+            return
+        issues: list[Issue] = []
+        meant: set[str] = set()
+        for key in unknown:
+            issue, field_name = _unknown_field(key)
+            issues.append(issue)
+            if field_name is not None:
+                meant.add(field_name)
+        try:
+            generated(self, **{key: value for key, value in given.items() if key in known})
+        except ConfigError as error:
+            rest = error.issues
+            if meant & {"origins", "origin_regex"}:
+                # Origins given under another name: "no origins" on top would
+                # send the reader the wrong way.
+                rest = [issue for issue in rest if issue.code != IssueCode.ORIGINS_MISSING]
+            raise ConfigError(issues + rest) from None
+        raise ConfigError(issues)
+
+    return __init__
+
+
+_document_fields(Policy)
+setattr(Policy, "__init__", _unknown_fields_are_issues(Policy.__init__))  # noqa: B010
 
 
 def _parse_toml(text: str, name: str) -> dict[str, Any]:
@@ -1149,17 +1130,3 @@ def _public_suffix_reach(
             if compiled.fullmatch(attacker.serialize()):
                 return attacker.serialize(), suffix
     return None
-
-
-_DEFAULTS: Final[dict[str, Any]] = {
-    "methods": ["GET", "HEAD", "POST"],
-    "request_headers": [],
-    "credentials": False,
-    "expose_headers": [],
-    "max_age": None,
-    "private_network": False,
-    "origin_regex": None,
-    "dangerously_allow_insecure_origins": False,
-    "dangerously_allow_public_suffix_subdomains": False,
-    "dangerously_allow_null_origin": False,
-}

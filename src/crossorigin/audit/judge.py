@@ -45,6 +45,7 @@ from crossorigin.audit.findings import (
 from crossorigin.audit.probes import Probe
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
+from crossorigin.header_lists import split_list
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
@@ -372,8 +373,8 @@ def _varies_on_origin(exchange: Exchange) -> bool:
     """`Vary` names `Origin` or is `*` (RFC 9110 §12.5.5; field names are
     case-insensitive)."""
     for value in exchange.response_values("vary"):
-        for item in value.split(","):
-            if item.strip(" \t").lower() in ("origin", "*"):
+        for item in split_list(value):
+            if item.lower() in ("origin", "*"):
                 return True
     return False
 
@@ -383,8 +384,8 @@ def _cache_signal(exchange: Exchange) -> str | None:
     not: `no-store`, or no freshness information and no validator."""
     directives: dict[str, str] = {}
     for value in exchange.response_values("cache-control"):
-        for item in value.split(","):
-            name, _, argument = item.strip(" \t").partition("=")
+        for item in split_list(value):
+            name, _, argument = item.partition("=")
             directives[name.lower()] = argument.strip('"')
     if "no-store" in directives:
         return None

@@ -187,17 +187,7 @@ def parse_allow_list(value: str | None) -> list[str] | None:
     """A comma-separated token list (Fetch "extracting header list values" for
     `#method` / `#field-name`): None when an item is not a token. Items are
     trimmed; empty items are skipped; an absent header is an empty list."""
-    if value is None:
-        return []
-    items = []
-    for raw in value.split(","):
-        item = raw.strip(" \t")
-        if not item:
-            continue
-        if not fetch_tables.is_token(item):
-            return None
-        items.append(item)
-    return items
+    return fetch_tables.extract_header_list_values(value)
 
 
 def parse_max_age(value: str | None, *, spec: bool = False) -> int:
