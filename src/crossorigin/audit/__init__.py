@@ -3,7 +3,7 @@
 `findings` names the classes and ranks severity, `probes` derives the origins
 to send from the target's site, `scanner` sends them and asks the browser
 model what a page on each origin could do, `reports` writes text, JSON and
-SARIF, `command` is the CLI.
+SARIF, `targets` reads target lists; the command is `crossorigin.cli.audit`.
 """
 
 from crossorigin.audit.findings import (

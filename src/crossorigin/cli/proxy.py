@@ -1,4 +1,8 @@
-"""`crossorigin proxy`: the command line around `CORSProxy`."""
+"""`crossorigin proxy`: the command line around `crossorigin.proxy.CORSProxy`.
+
+Exit status: OK (0) after Ctrl-C or SIGTERM, ERROR (2) for a bad target,
+listen address or policy, or an address that cannot be listened on.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from crossorigin.cli.status import ExitStatus
 from crossorigin.engine import Engine
 from crossorigin.policy import ConfigError, Policy
 from crossorigin.proxy.addresses import DEFAULT_LISTEN, ListenAddress, ProxyConfigError, Target
@@ -93,7 +98,7 @@ def command(
     expose_headers: tuple[str, ...],
     credentials: bool,
     max_age: int | None,
-) -> int:
+) -> ExitStatus:
     """Forward requests to TARGET and answer CORS for it, per a policy.
 
     For development: e.g. a page on http://localhost:3000 calling an API on
@@ -111,7 +116,7 @@ def command(
         address = ListenAddress.parse(listen)
     except ProxyConfigError as error:
         click.echo(f"crossorigin proxy: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
     try:
         policy = _build_policy(
             policy_file,
@@ -124,7 +129,7 @@ def command(
         )
     except ConfigError as error:
         click.echo(f"crossorigin proxy: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
 
     def log(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True)
@@ -150,10 +155,10 @@ def command(
         asyncio.run(_run(proxy))
     except OSError as error:
         click.echo(f"crossorigin proxy: cannot listen on {listen}: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitStatus.OK
 
 
 async def _run(proxy: CORSProxy) -> None:

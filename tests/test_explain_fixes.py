@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crossorigin import Policy
-from crossorigin.playground.snippets import policy_snippets
+from crossorigin.explain.fixes import fixes_for
 
 HOSTILE = Policy(
     origins=["https://app.example.com"],
@@ -30,7 +30,7 @@ def _policy_expression(text: str) -> str:
 
 
 def test_python_snippets_rebuild_the_hostile_policy_exactly() -> None:
-    snippets = policy_snippets(HOSTILE)
+    snippets = fixes_for(HOSTILE)
     for stack in ("fastapi", "flask"):
         compile(snippets[stack], stack, "exec")
         assert eval(_policy_expression(snippets[stack]), {"Policy": Policy}) == HOSTILE, stack
@@ -42,7 +42,7 @@ def test_python_snippets_rebuild_the_hostile_policy_exactly() -> None:
 
 
 def test_a_refused_export_is_a_comment_in_the_snippets_language() -> None:
-    snippets = policy_snippets(REFUSED)
+    snippets = fixes_for(REFUSED)
     assert snippets["express"].startswith("// crossorigin export cannot express")
     assert snippets["nginx"].startswith("# crossorigin export cannot express")
     assert snippets["express"].count("\n") == snippets["nginx"].count("\n") == 1
@@ -52,7 +52,7 @@ def test_a_refused_export_is_a_comment_in_the_snippets_language() -> None:
 def test_express_snippet_loads_in_node(tmp_path: Path) -> None:
     for policy in (HOSTILE.replace(origin_regex="https://a\\.test|https://[a-z]{2,}\\.y"), REFUSED):
         module = tmp_path / "cors.js"
-        module.write_text(policy_snippets(policy)["express"])
+        module.write_text(fixes_for(policy)["express"])
         done = subprocess.run(
             ["node", "-e", f"require({str(module)!r})"], capture_output=True, text=True, timeout=30
         )
