@@ -25,7 +25,7 @@ import click
 from crossorigin import __version__
 from crossorigin.cli.status import ExitStatus
 
-__all__ = ["COMMANDS", "ExitStatus", "cli", "main"]
+__all__ = ["COMMANDS", "SUMMARIES", "ExitStatus", "cli", "main"]
 
 #: Sub-command name -> the module in this package whose `command` it runs.
 COMMANDS: Final = {
@@ -39,9 +39,35 @@ COMMANDS: Final = {
 }
 
 
+#: What `crossorigin --help` lists for each command, without importing it;
+#: tests/test_cli.py holds each line to the command's own docstring.
+SUMMARIES: Final = {
+    "lint": "Validate the CORS policy in FILE (TOML) and list every problem.",
+    "simulate": "Predict what the browser does with SCENARIO_FILE (JSON; `-` for stdin).",
+    "check": "Send what a browser on ORIGIN would send to URL, and explain its verdict.",
+    "audit": "Probe URLs for CORS misconfigurations, with the browser's verdicts.",
+    "proxy": "Forward requests to TARGET and answer CORS for it, per a policy.",
+    "export": "Write the policy in POLICY as FORMAT configuration that answers as the "
+    "crossorigin engine does: preflights answered (204/403) without calling the "
+    "application, CORS headers on every response including errors, Vary: Origin.",
+    "demo": "Serve a page on one origin calling an API on another: edit the API's CORS "
+    "policy, send real fetch() requests, and see every exchange, the browser's verdict "
+    "and why.",
+}
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own version imports every command for its first line.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.utils.make_default_short_help(SUMMARIES[name], limit)) for name in COMMANDS
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
