@@ -61,10 +61,12 @@ class _LazyGroup(click.Group):
         return list(COMMANDS)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # click's own version imports every command for its first line.
+        # click's own version imports every command for its first line; a
+        # stand-in Command shortens each summary exactly as click would.
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [
-            (name, click.utils.make_default_short_help(SUMMARIES[name], limit)) for name in COMMANDS
+            (name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit))
+            for name in COMMANDS
         ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
