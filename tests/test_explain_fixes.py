@@ -9,9 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crossorigin import Policy
-from crossorigin.explain.fixes import fixes_for
+from crossorigin.explain.fixes import _python_string, fixes_for
 
 HOSTILE = Policy(
     origins=["https://app.example.com"],
@@ -57,3 +59,12 @@ def test_express_snippet_loads_in_node(tmp_path: Path) -> None:
             ["node", "-e", f"require({str(module)!r})"], capture_output=True, text=True, timeout=30
         )
         assert done.returncode == 0, done.stderr
+
+
+@given(st.text())
+def test_python_string_literal_is_double_quoted_ascii_and_evaluates_to_the_text(
+    text: str,
+) -> None:
+    literal = _python_string(text)
+    assert literal.isascii() and literal.startswith('"') and literal.endswith('"')
+    assert "\n" not in literal and eval(literal) == text

@@ -22,6 +22,7 @@ from crossorigin.audit.probes import AttackerNames
 from crossorigin.audit.reports import render_json, render_sarif, render_text
 from crossorigin.audit.scanner import Scanner, TargetReport
 from crossorigin.audit.targets import bounded_lines, clipped, parse_targets
+from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.terminal import safe
 
@@ -58,13 +59,7 @@ def exit_status(reports: Iterable[TargetReport], fail_on: Severity | None) -> Ex
     help="The public origin the URLs are served as (e.g. https://www.example.com), "
     "to derive the probes from; default: each URL's own origin.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-)
+@output_format("text", "json", "sarif")
 @click.option("--output", "-o", type=click.File("w"), help="Write the report to FILE.")
 @click.option(
     "--fail-on",

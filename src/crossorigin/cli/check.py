@@ -31,6 +31,7 @@ from crossorigin.check import (
     run_check,
 )
 from crossorigin.check import report as check_report
+from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.explain import STACK_NAMES, STACKS
 from crossorigin.terminal import safe
@@ -160,13 +161,7 @@ def print_text(trace: Trace, data: CheckReport, bodies: Sequence[BodyRead] = ())
 @click.option("--credentials", is_flag=True, help="As fetch(..., {credentials: 'include'}).")
 @click.option("--read", "read_headers", multiple=True, help="A response header the page reads.")
 @click.option("-d", "--data", default=None, help="A request body to send with the request.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@output_format("text", "json")
 @click.option(
     "--stack", type=click.Choice(STACKS), default=None, help="Show the fix for this stack."
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.lint import lint_file, lint_report
 from crossorigin.policy import PolicyFileError
@@ -23,13 +24,7 @@ __all__ = ["command"]
 
 @click.command("lint")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@output_format("text", "json")
 def command(file: Path, output_format: str) -> ExitStatus:
     """Validate the CORS policy in FILE (TOML) and list every problem."""
     try:

@@ -11,6 +11,7 @@ import contextlib
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +25,7 @@ __all__ = ["command"]
 
 
 def _build_policy(
+    *,
     policy_file: Path | None,
     allow_origins: tuple[str, ...],
     allow_methods: tuple[str, ...],
@@ -32,6 +34,8 @@ def _build_policy(
     credentials: bool,
     max_age: int | None,
 ) -> Policy:
+    """The policy of `--policy`, or of the `--allow-*` options (the command's
+    own keyword arguments, passed through by name)."""
     if policy_file is not None:
         if allow_origins:
             raise click.UsageError("give either --policy or --allow-origin, not both")
@@ -88,17 +92,7 @@ def _build_policy(
 @click.option("--expose-header", "expose_headers", multiple=True, help="A header scripts may read.")
 @click.option("--credentials", is_flag=True, help="With --allow-origin: allow credentials.")
 @click.option("--max-age", type=int, default=None, help="Preflight cache lifetime in seconds.")
-def command(
-    target: str,
-    listen: str,
-    policy_file: Path | None,
-    allow_origins: tuple[str, ...],
-    allow_methods: tuple[str, ...],
-    allow_headers: tuple[str, ...],
-    expose_headers: tuple[str, ...],
-    credentials: bool,
-    max_age: int | None,
-) -> ExitStatus:
+def command(target: str, listen: str, **policy_options: Any) -> ExitStatus:
     """Forward requests to TARGET and answer CORS for it, per a policy.
 
     For development: e.g. a page on http://localhost:3000 calling an API on
@@ -118,15 +112,7 @@ def command(
         click.echo(f"crossorigin proxy: {error}", err=True)
         return ExitStatus.ERROR
     try:
-        policy = _build_policy(
-            policy_file,
-            allow_origins,
-            allow_methods,
-            allow_headers,
-            expose_headers,
-            credentials,
-            max_age,
-        )
+        policy = _build_policy(**policy_options)
     except ConfigError as error:
         click.echo(f"crossorigin proxy: {error}", err=True)
         return ExitStatus.ERROR

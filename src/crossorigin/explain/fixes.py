@@ -77,21 +77,11 @@ def policy_arguments(policy: Policy) -> dict[str, Any]:
 
 
 def _python_string(text: str) -> str:
-    """A double-quoted Python string literal whose value is `text`."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif 0x20 <= code <= 0x7E:
-            out.append(char)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return '"' + "".join(out) + '"'
+    """A double-quoted Python string literal whose value is `text`: Python's
+    own `ascii()` escapes (backslash, `\\x`, `\\u`, `\\U`; a lone surrogate
+    too), put in double quotes. `ascii()` writes `"` unescaped only when it
+    chose single quotes, so escaping `"` is all the change of quotes needs."""
+    return '"' + ascii(text)[1:-1].replace('"', '\\"') + '"'
 
 
 def _python(value: Any) -> str:
@@ -107,17 +97,21 @@ def _keyword_lines(arguments: dict[str, Any], indent: str) -> list[str]:
     return [f"{indent}{name}={_python(value)}," for name, value in arguments.items()]
 
 
-def _fastapi(policy: Policy) -> str:
+def _python_app(
+    policy: Policy, framework: str, adapter: str, app: str, wrap: str, target: str
+) -> str:
+    """crossorigin's `adapter` module wrapped (`wrap`) around `target` in the
+    app made by `app`."""
     return "\n".join(
         [
             _INSTALL,
-            "from fastapi import FastAPI",
+            framework,
             "from crossorigin import Policy",
-            "from crossorigin.asgi import CORSMiddleware",
+            f"from crossorigin.{adapter} import CORSMiddleware",
             "",
-            "app = FastAPI()",
-            "app.add_middleware(",
-            "    CORSMiddleware,",
+            app,
+            wrap,
+            f"    {target},",
             "    policy=Policy(",
             *_keyword_lines(policy_arguments(policy), "        "),
             "    ),",
@@ -126,22 +120,25 @@ def _fastapi(policy: Policy) -> str:
     )
 
 
+def _fastapi(policy: Policy) -> str:
+    return _python_app(
+        policy,
+        "from fastapi import FastAPI",
+        "asgi",
+        "app = FastAPI()",
+        "app.add_middleware(",
+        "CORSMiddleware",
+    )
+
+
 def _flask(policy: Policy) -> str:
-    return "\n".join(
-        [
-            _INSTALL,
-            "from flask import Flask",
-            "from crossorigin import Policy",
-            "from crossorigin.wsgi import CORSMiddleware",
-            "",
-            "app = Flask(__name__)",
-            "app.wsgi_app = CORSMiddleware(",
-            "    app.wsgi_app,",
-            "    policy=Policy(",
-            *_keyword_lines(policy_arguments(policy), "        "),
-            "    ),",
-            ")",
-        ]
+    return _python_app(
+        policy,
+        "from flask import Flask",
+        "wsgi",
+        "app = Flask(__name__)",
+        "app.wsgi_app = CORSMiddleware(",
+        "app.wsgi_app",
     )
 
 
