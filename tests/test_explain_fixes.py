@@ -68,3 +68,9 @@ def test_python_string_literal_is_double_quoted_ascii_and_evaluates_to_the_text(
     literal = _python_string(text)
     assert literal.isascii() and literal.startswith('"') and literal.endswith('"')
     assert "\n" not in literal and eval(literal) == text
+
+
+def test_no_fix_tells_to_pip_install_a_package_pypi_does_not_have() -> None:
+    fixes = fixes_for(HOSTILE)
+    assert not [stack for stack, text in fixes.items() if "pip install" in text]
+    assert 'README, "Installing into your project"' in fixes["fastapi"]
