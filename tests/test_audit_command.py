@@ -16,9 +16,10 @@ import pytest
 
 from audit_zoo.server import RunningZoo, running_zoo
 from crossorigin.audit import CLASSES, Scanner, audit
-from crossorigin.audit.command import exit_code, read_targets
 from crossorigin.audit.findings import Severity
+from crossorigin.audit.targets import read_targets
 from crossorigin.cli import main
+from crossorigin.cli.audit import exit_status
 
 # The zoo runs the real frameworks (dev dependencies in pyproject.toml).
 pytest.importorskip("flask_cors")
@@ -172,7 +173,7 @@ def test_a_server_that_never_answers_times_out_as_an_error() -> None:
         listener.close()
     assert report.findings == []
     assert len(report.errors) == 1 and "Timeout" in report.errors[0]
-    assert exit_code([report], Severity.MEDIUM) == 2
+    assert exit_status([report], Severity.MEDIUM) == 2
 
 
 def test_a_transient_failure_is_retried() -> None:

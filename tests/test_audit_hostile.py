@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from crossorigin.audit.command import MAX_TARGET_LENGTH, parse_targets
+from crossorigin.audit.targets import MAX_TARGET_LENGTH, parse_targets
 from crossorigin.cli import main
 from servers.loopback import serving
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from crossorigin.audit import AttackerNames, Scanner, audit
-from crossorigin.audit.command import exit_code
 from crossorigin.audit.findings import Severity
 from crossorigin.audit.scanner import GIVE_UP_AFTER
+from crossorigin.cli.audit import exit_status
 
 ATTACKER = AttackerNames.generate(seed=3)
 
@@ -87,7 +87,7 @@ def test_a_host_that_stops_answering_is_given_up_on_never_clean() -> None:
         elapsed = time.perf_counter() - started
         sent = count[0]
     assert report.errors, report
-    assert exit_code([report], Severity.MEDIUM) == 2
+    assert exit_status([report], Severity.MEDIUM) == 2
     timeouts = [error for error in report.errors if "ReadTimeout" in error]
     assert len(timeouts) >= GIVE_UP_AFTER
     assert any("more probes not sent after" in error for error in report.errors)

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from crossorigin.check import explain
+from crossorigin import Policy
 from crossorigin.cli import main
+from crossorigin.explain import explain, fixes_for
 from live.broken_server import running_broken_server
 
 pytestmark = pytest.mark.timeout(60)
@@ -27,6 +28,12 @@ PAGE = "http://127.0.0.1:3000"
 def server() -> Iterator[str]:
     with running_broken_server() as base:
         yield base
+
+
+def fixes_needed(**fields: Any) -> dict[str, str]:
+    """The fixes of `crossorigin.explain.fixes` for the policy a request needs
+    (the writers that are tested on their own, the exports in real servers)."""
+    return fixes_for(Policy(**fields), f"what a request from {fields['origins'][0]} needs")
 
 
 def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
@@ -44,7 +51,8 @@ def test_no_cors_headers(server: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert report["outcome"]["console"].startswith(f"Access to fetch at '{server}/no-cors' from")
     fixes = report["explanation"]["fix_by_stack"]
     assert set(fixes) == {"fastapi", "flask", "django", "express", "nginx", "http"}
-    assert 'allow_origins=["http://127.0.0.1:3000"]' in fixes["fastapi"]
+    assert fixes == fixes_needed(origins=[PAGE])
+    assert 'origins=["http://127.0.0.1:3000"]' in fixes["fastapi"]
     assert report["stack"]["detected"] == []
 
 
@@ -57,7 +65,9 @@ def test_preflight_404(server: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert ["Access-Control-Request-Method", "PUT"] in preflight["request_headers"]
     assert report["outcome"]["reason"] == "PreflightMissingAllowOriginHeader"
     assert "404" in report["explanation"]["summary"]
-    assert 'allow_methods=["GET", "PUT"]' in report["explanation"]["fix_by_stack"]["fastapi"]
+    fixes = report["explanation"]["fix_by_stack"]
+    assert fixes == fixes_needed(origins=[PAGE], methods=["GET", "HEAD", "POST", "PUT"])
+    assert 'methods=["GET", "HEAD", "POST", "PUT"]' in fixes["fastapi"]
 
 
 def test_preflight_not_ok(server: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +83,7 @@ def test_wildcard_with_credentials(server: str, capsys: pytest.CaptureFixture[st
     assert report["outcome"]["reason"] == "WildcardOriginNotAllowed"
     assert report["explanation"]["cause"] == "credentials-mode-mismatch"
     assert any("Credentials mode does not match" in n for n in report["explanation"]["notes"])
-    assert "allow_credentials=True" in report["explanation"]["fix_by_stack"]["fastapi"]
+    assert "credentials=True" in report["explanation"]["fix_by_stack"]["fastapi"]
     # Without credentials the same server is fine.
     code, report = check_json(capsys, server + "/wildcard", "--origin", PAGE)
     assert code == 0 and report["outcome"]["allowed"] is True
@@ -119,7 +129,7 @@ def test_header_not_allowed_on_werkzeug(server: str, capsys: pytest.CaptureFixtu
     assert code == 1
     assert "Request header field x-token is not allowed" in out
     assert "Fix for Flask" in out
-    assert 'allow_headers=["x-token"]' in out
+    assert 'request_headers=["x-token"]' in out
 
 
 def test_express_detected(server: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,7 +137,9 @@ def test_express_detected(server: str, capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert code == 1
     assert "Fix for Express" in out
-    assert 'origin: "http://127.0.0.1:3000"' in out
+    # crossorigin export's Express module, the page's origin in its regex.
+    assert "module.exports = function crossoriginCors" in out
+    assert r'"^(?:http://127\\.0\\.0\\.1:3000)$"' in out
 
 
 def test_redirect_followed_hop_by_hop(server: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,4 +227,18 @@ def test_explain_without_network() -> None:
     assert explanation.cause == "origin-mismatch"
     assert "different origins" in explanation.summary
     assert "CROSSORIGIN = {" in explanation.fix_by_stack["django"]
-    assert "credentials: true" in explanation.fix_by_stack["express"]
+    assert explanation.fix_by_stack == fixes_needed(
+        origins=["http://localhost:3000"], credentials=True
+    )
+
+
+def test_text_output_prints_the_fix_exactly_as_json_gives_it(
+    server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fix is pasted from the terminal: its backslashes (the export's regexes)
+    are shown as written, not doubled as `safe` doubles them in header values."""
+    code, report = check_json(capsys, server + "/express", "--origin", PAGE)
+    fix = report["explanation"]["fix_by_stack"]["express"]
+    assert "\\" in fix
+    assert main(["check", server + "/express", "--origin", PAGE]) == code == 1
+    assert fix.rstrip("\n") in capsys.readouterr().out

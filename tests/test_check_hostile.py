@@ -24,8 +24,9 @@ import pytest
 
 from crossorigin.browser import HTTPResponse, run_fetch
 from crossorigin.browser.model import FetchRequest
-from crossorigin.check import MAX_BODY_BYTES, _print_text, report
+from crossorigin.check import MAX_BODY_BYTES, report
 from crossorigin.cli import main
+from crossorigin.cli.check import print_text
 from crossorigin.wsgi import CORSMiddleware
 from servers.loopback import serving
 
@@ -69,7 +70,7 @@ def test_hostile_header_values_reach_the_terminal_escaped(
 
     request = FetchRequest(page_origin=PAGE, url="http://127.0.0.1:8000/api")
     trace = run_fetch(request, transport)
-    _print_text(trace, report(trace))
+    print_text(trace, report(trace))
     out = capsys.readouterr().out
     assert _controls(out) == set()
     assert "\\x1b[2J\\x1b[H" in out
@@ -306,7 +307,7 @@ def test_preflight_refused_by_crossorigin_says_what_was_asked(
 
 def _explained(status: int, headers: list[list[str]], method: str = "PUT") -> str:
     from crossorigin.browser import simulate
-    from crossorigin.check import explain
+    from crossorigin.explain import explain
 
     kind = "preflight" if method == "PUT" else "actual"
     scenario = {

@@ -86,7 +86,7 @@ def test_refused_origin(api: str, capsys: pytest.CaptureFixture[str]) -> None:
     outcome = report["outcome"]
     assert outcome["reason"] == "MissingAllowOriginHeader"  # type: ignore[index]
     fix = report["explanation"]["fix_by_stack"]["fastapi"]  # type: ignore[index]
-    assert 'allow_origins=["http://localhost:3000"]' in fix
+    assert 'origins=["http://localhost:3000"]' in fix
 
 
 def test_refused_header_text_output(api: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,4 +95,4 @@ def test_refused_header_text_output(api: str, capsys: pytest.CaptureFixture[str]
     assert code == 1
     assert "BLOCKED at the preflight" in out
     assert "Fix for FastAPI / Starlette (detected from server: uvicorn)" in out
-    assert 'allow_headers=["x-other"]' in out
+    assert 'request_headers=["x-other"]' in out

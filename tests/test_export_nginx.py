@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from crossorigin import Policy
-from crossorigin.export.command import command
+from crossorigin.cli.export import command
 from servers.nginx import NGINX, free_port, running_nginx
 from servers.parity import POLICIES, compare_server, policy_toml
 from servers.upstream import running_upstream

@@ -120,3 +120,18 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "valid policy" in done.stdout
+
+
+def test_json_output_stays_json_for_non_finite_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TOML has inf and nan, JSON does not: the value is shown as text, never as
+    the `Infinity` that json.dumps would write and strict parsers refuse."""
+    path = write(tmp_path, 'origins = ["https://app.example.com"]\nmax_age = -inf\n')
+    assert main(["lint", "--format", "json", str(path)]) == 1
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    report = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert report["problems"][0]["value"] == "-inf"

@@ -18,12 +18,12 @@ import pytest
 
 from crossorigin import ConfigError, Policy
 from crossorigin.cli import main
+from crossorigin.explain.fixes import fixes_for, policy_arguments
 from crossorigin.export import ExportPlan, render
 from crossorigin.playground import Playground
 from crossorigin.playground.presets import PRESETS, presets_for
 from crossorigin.playground.report import build_report
 from crossorigin.playground.server import loopback_bind_address
-from crossorigin.playground.snippets import policy_arguments, policy_snippets
 
 PAGE = "http://localhost:3000"
 
@@ -82,7 +82,7 @@ POLICIES = [
 
 @pytest.mark.parametrize("policy", POLICIES, ids=repr)
 def test_python_snippets_build_the_same_policy(policy: Policy) -> None:
-    snippets = policy_snippets(policy)
+    snippets = fixes_for(policy)
     for stack in ("fastapi", "flask"):
         text = snippets[stack]
         expression = text[text.index("Policy(") : text.rindex(")", 0, text.rindex(")")) + 1]
@@ -94,7 +94,7 @@ def test_python_snippets_build_the_same_policy(policy: Policy) -> None:
 
 @pytest.mark.parametrize("policy", POLICIES, ids=repr)
 def test_express_and_nginx_snippets_are_the_exporters_output(policy: Policy) -> None:
-    snippets = policy_snippets(policy)
+    snippets = fixes_for(policy, "the playground's policy")
     plan = ExportPlan.from_policy(policy, "the playground's policy")
     assert snippets["express"] == render(plan, "express")
     assert snippets["nginx"] == render(plan, "nginx")

@@ -1,22 +1,40 @@
-"""`crossorigin lint FILE`: validate a policy file and say what is wrong.
+"""What `crossorigin lint` reports about a policy file, as data.
 
-Exit status: 0 when the policy is valid (remarks may still be printed), 1 when
-it has problems (including TOML that does not parse: that is a problem in the
-file), 2 when the file cannot be read as text (missing, unreadable, too large,
-not UTF-8), with the reason on one line.
+`lint_file` validates the TOML file (through `Policy.from_toml`, the one
+validator) and returns its problems and remarks; `lint_report` is the JSON
+object `crossorigin lint --format json` prints, typed by `LintReport` and
+documented field by field in docs/output-formats.md. The command itself
+(text output, exit status) is `crossorigin.cli.lint`.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from pathlib import Path
-
-import click
+from typing import TypedDict
 
 from crossorigin.policy import ConfigError, Issue, Policy, PolicyFileError, shown_value
-from crossorigin.terminal import safe
 
-__all__ = ["command", "lint_file"]
+__all__ = ["LintIssue", "LintReport", "lint_file", "lint_report"]
+
+#: What a JSON `value` may be: the file's own value when JSON holds it as it
+#: is, else the short text `shown_value` gives.
+JSONValue = str | int | float | bool | list[str] | None
+
+
+class LintIssue(TypedDict):
+    """One problem or note. `code` is an `IssueCode` value."""
+
+    code: str
+    value: JSONValue
+    message: str
+
+
+class LintReport(TypedDict):
+    file: str
+    valid: bool
+    problems: list[LintIssue]
+    notes: list[LintIssue]
 
 
 def lint_file(path: Path) -> tuple[list[Issue], list[Issue]]:
@@ -31,56 +49,29 @@ def lint_file(path: Path) -> tuple[list[Issue], list[Issue]]:
     return [], list(policy.notes)
 
 
-def _issue_json(issue: Issue) -> dict[str, object]:
-    value = issue.value
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 53:
+def _json_value(value: object) -> JSONValue:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        # TOML has inf and nan; JSON does not (json.dumps would write Infinity).
+        return value if math.isfinite(value) else shown_value(value)
+    if isinstance(value, int):
         # Beyond what JSON readers hold exactly, and possibly beyond what
         # Python will print in decimal.
-        value = shown_value(value)
-    elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
-        value = shown_value(value)  # nested or mixed lists from a hostile file
-    elif not isinstance(value, str | int | float | bool | list | type(None)):
-        value = shown_value(value)
-    return {"code": issue.code, "value": value, "message": issue.message}
+        return shown_value(value) if value.bit_length() > 53 else value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return shown_value(value)  # nested or mixed lists, tables, dates from a hostile file
 
 
-@click.command("lint")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-def command(file: Path, output_format: str) -> int:
-    """Validate the CORS policy in FILE (TOML) and list every problem."""
-    try:
-        problems, remarks = lint_file(file)
-    except PolicyFileError as error:
-        for issue in error.issues:
-            click.echo(f"crossorigin lint: {safe(issue.message)}", err=True)
-        return 2
-    if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "file": str(file),
-                    "valid": not problems,
-                    "problems": [_issue_json(i) for i in problems],
-                    "notes": [_issue_json(i) for i in remarks],
-                },
-                indent=2,
-            )
-        )
-    else:
-        # Messages show values through repr(); the file name is the user's.
-        shown = safe(str(file))
-        for issue in problems:
-            click.echo(f"{shown}: error {issue}")
-        for issue in remarks:
-            click.echo(f"{shown}: note {issue}")
-        if not problems:
-            suffix = f" ({len(remarks)} note{'s' if len(remarks) != 1 else ''})" if remarks else ""
-            click.echo(f"{shown}: valid policy{suffix}")
-    return 1 if problems else 0
+def lint_issue(issue: Issue) -> LintIssue:
+    return {"code": str(issue.code), "value": _json_value(issue.value), "message": issue.message}
+
+
+def lint_report(path: Path, problems: list[Issue], remarks: list[Issue]) -> LintReport:
+    return {
+        "file": str(path),
+        "valid": not problems,
+        "problems": [lint_issue(issue) for issue in problems],
+        "notes": [lint_issue(issue) for issue in remarks],
+    }

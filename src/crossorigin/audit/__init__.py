@@ -4,7 +4,8 @@
 to send from the target's site, `judge` turns each answer into findings by
 asking the browser model what a page on each origin could do (pure: no I/O),
 `scanner` schedules and sends the requests over `transport` and `http1`,
-`reports` writes text, JSON and SARIF, `command` is the CLI.
+`reports` writes text, JSON and SARIF, `targets` reads target lists; the
+command is `crossorigin.cli.audit`.
 """
 
 from crossorigin.audit.findings import (

@@ -2,7 +2,7 @@
 
 `ExportPlan` (plan.py) turns a Policy into regexes and per-state header
 templates, asking the engine for every header value; one module per format
-spells the plan in that server's language; `command.py` is `crossorigin export`.
+spells the plan in that server's language; the command is `crossorigin.cli.export`.
 """
 
 from crossorigin.export.plan import ExportError, ExportPlan

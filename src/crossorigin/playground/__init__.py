@@ -12,9 +12,10 @@ feeds the recorded exchanges to the browser model, explains the verdict with
 did, and renders the policy as FastAPI/Flask/Django/Express/nginx
 configuration.
 
-Modules: `presets` (the seed's cases), `snippets` (policy -> configuration),
-`report` (one attempt, in words), `api`, `page`, `server` (both servers,
-started and stopped together), `command` (the click command).
+Modules: `presets` (the seed's cases), `report` (one attempt, in words),
+`api`, `page`, `server` (both servers, started and stopped together); the
+policy as configuration per stack is `crossorigin.explain.fixes`, the command
+`crossorigin.cli.demo`.
 """
 
 from crossorigin.playground.server import Playground

@@ -29,8 +29,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from crossorigin.explain.fixes import SNIPPET_STACKS, fixes_for
 from crossorigin.playground.report import build_report
-from crossorigin.playground.snippets import SNIPPET_STACKS, policy_snippets
 from crossorigin.policy import ConfigError, Policy
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def policy_response(data: object, playground: Playground, *, apply: bool) -> dic
         }
     if apply:
         playground.api.set_policy(policy)
-    snippets = policy_snippets(policy)
+    snippets = fixes_for(policy, "the playground's policy")
     return {
         "ok": True,
         "applied": apply,

@@ -5,9 +5,9 @@ then reports what the browser let it see. `build_report` puts that beside
 the exchanges the API recorded, and asks the browser model what Chromium
 should have done with exactly those responses (`simulate_trace` on a
 scenario, as `crossorigin simulate` reads it, built from the recording). The
-model's trace is then explained by `crossorigin.check.explain_trace`, the
-same words and per-stack fixes `crossorigin check` prints, and told as a short story for someone who
-has never heard of CORS. Every fact of the verdict comes from the model or
+model's trace is then explained by `crossorigin.explain`, the same words and
+per-stack fixes `crossorigin check` prints, and told as a short story for
+someone who has never heard of CORS. Every fact of the verdict comes from the model or
 the recording; this module only arranges and compares them.
 
 Where the browser and the model disagree (they should not), `agreement`
@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from crossorigin import fetch_tables
 from crossorigin.browser import ScenarioError, Trace, simulate_trace
-from crossorigin.check import STACK_NAMES, STACKS, explain_trace
+from crossorigin.explain import STACK_NAMES, STACKS, explain_trace, fixes_for
+from crossorigin.explain.fixes import SNIPPET_STACKS
 from crossorigin.origin import Origin, OriginSyntaxError
-from crossorigin.playground.snippets import SNIPPET_STACKS, policy_snippets
 from crossorigin.policy import ConfigError, Policy
 
 __all__ = ["build_report", "scenario_for"]
@@ -345,7 +345,7 @@ def build_report(
     }
     if policy is not None:
         try:
-            snippets = policy_snippets(Policy.from_mapping(policy))
+            snippets = fixes_for(Policy.from_mapping(policy), "the playground's policy")
         except ConfigError:
             snippets = {}
         report["snippets"] = [

@@ -18,10 +18,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from crossorigin.explain.fixes import SNIPPET_STACKS
 from crossorigin.playground.api import ApiServer
 from crossorigin.playground.page import PageServer, report_for
 from crossorigin.playground.presets import presets_for
-from crossorigin.playground.snippets import SNIPPET_STACKS
 from crossorigin.policy import Policy
 
 __all__ = ["API_PATH", "ListenError", "Playground", "loopback_bind_address"]

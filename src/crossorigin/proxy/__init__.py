@@ -29,15 +29,14 @@ buffer at a time with back-pressure (`drain`), so a 1 GB download costs no more
 memory than a 1 KB one. HTTP/1.1 framing is parsed and produced by h11.
 
 Modules: `addresses` (target, listen address, the proxy's own host names),
-`request` (the checks, sans I/O), `server` (connections, limits, streaming),
-`cli` (the command). Every exchange is logged as one line (stderr for the
-command) with the verdict and, when refused, the reason.
+`request` (the checks, sans I/O), `server` (connections, limits, streaming);
+the command is `crossorigin.cli.proxy`. Every exchange is logged as one line
+(stderr for the command) with the verdict and, when refused, the reason.
 """
 
 from __future__ import annotations
 
 from crossorigin.proxy.addresses import ListenAddress, ProxyConfigError, Target
-from crossorigin.proxy.cli import command
 from crossorigin.proxy.server import CORSProxy, Limits, serve
 
-__all__ = ["CORSProxy", "Limits", "ListenAddress", "ProxyConfigError", "Target", "command", "serve"]
+__all__ = ["CORSProxy", "Limits", "ListenAddress", "ProxyConfigError", "Target", "serve"]

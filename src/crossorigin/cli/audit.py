@@ -1,26 +1,18 @@
 """`crossorigin audit`: probe URLs for CORS misconfigurations.
 
-Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 errors (a URL
-that could not be audited completely, a target line that could not be read,
-or bad arguments). Errors win: an incomplete audit is never reported as
-clean, nor as merely "findings".
-
-Targets: one per line; `#` starts a comment at the start of a line or after
-whitespace (a `#` inside a URL is its fragment). A line that is not UTF-8 or
-longer than `MAX_TARGET_LENGTH` is skipped with one short error on standard
-error, its value clipped. A target without a scheme is audited as https://
-(scanners' target lists are usually bare host names of public sites, served
-over https), and standard error says so once, with an example.
+Exit status: OK (0) clean, PROBLEMS (1) findings at or above `--fail-on`,
+ERROR (2) errors (a URL that could not be audited completely, a target line
+that could not be read, or bad arguments). Errors win: an incomplete audit is
+never reported as clean, nor as merely "findings". How target lines are read
+(comments, bare hosts, refused lines) is `crossorigin.audit.targets`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import IO, Final
 
 import click
@@ -29,88 +21,28 @@ from crossorigin.audit.findings import Severity
 from crossorigin.audit.probes import AttackerNames
 from crossorigin.audit.reports import render_json, render_sarif, render_text
 from crossorigin.audit.scanner import Scanner, TargetReport
+from crossorigin.audit.targets import bounded_lines, clipped, parse_targets
+from crossorigin.cli.options import output_format
+from crossorigin.cli.status import ExitStatus
 from crossorigin.terminal import safe
 
-__all__ = ["MAX_TARGET_LENGTH", "Targets", "command", "exit_code", "parse_targets", "read_targets"]
+__all__ = ["command", "exit_status"]
 
-EXIT_CLEAN: Final = 0
-EXIT_FINDINGS: Final = 1
-EXIT_ERRORS: Final = 2
 #: Show a progress bar from this many URLs on (and only on a terminal).
 PROGRESS_FROM_URLS: Final = 2
-#: A target line longer than this is refused (browsers and servers draw the
-#: line at a few KiB; a longer one is junk, not a URL to audit).
-MAX_TARGET_LENGTH: Final = 8192
-#: How much of a refused line an error message quotes.
-_QUOTED: Final = 60
-_COMMENT: Final = re.compile(r"(?:^|\s)#.*")
 
 
-@dataclass
-class Targets:
-    """What a list of target lines gave: the URLs, one error per refused
-    line, and the lines that got https:// added."""
-
-    urls: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    assumed_https: list[str] = field(default_factory=list)
-
-
-def _clipped(text: str) -> str:
-    shown = safe(text[:_QUOTED])
-    return shown + (f"... ({len(text):,} characters)" if len(text) > _QUOTED else "")
-
-
-def parse_targets(lines: Iterable[str | bytes], source: str = "argument") -> Targets:
-    """One URL per line (bytes are decoded as UTF-8, line by line); blank lines
-    and comments skipped; a bare host gets `https://`."""
-    targets = Targets()
-    for number, raw in enumerate(lines, 1):
-        where = f"{source} line {number}" if source != "argument" else "argument"
-        if isinstance(raw, bytes):
-            if len(raw) > MAX_TARGET_LENGTH * 4:  # no decoding of megabytes of junk
-                quoted = _clipped(raw[:_QUOTED].decode("utf-8", "replace"))
-                targets.errors.append(
-                    f"{where}: longer than {MAX_TARGET_LENGTH:,} characters: {quoted}..."
-                )
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                quoted = _clipped(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
-                targets.errors.append(f"{where}: not UTF-8: {quoted}")
-                continue
-        else:
-            text = raw
-        line = _COMMENT.sub("", text).strip()
-        if not line:
-            continue
-        if len(line) > MAX_TARGET_LENGTH:
-            targets.errors.append(
-                f"{where}: longer than {MAX_TARGET_LENGTH:,} characters: {_clipped(line)}"
-            )
-            continue
-        if "://" not in line:
-            targets.assumed_https.append(line)
-            line = f"https://{line}"
-        targets.urls.append(line)
-    return targets
-
-
-def read_targets(lines: Iterable[str]) -> list[str]:
-    """The URLs of `parse_targets` alone."""
-    return parse_targets(lines).urls
-
-
-def exit_code(reports: Iterable[TargetReport], fail_on: Severity | None) -> int:
+def exit_status(reports: Iterable[TargetReport], fail_on: Severity | None) -> ExitStatus:
+    """ERROR when any target has errors, else PROBLEMS when a finding is at
+    least `fail_on` (None: never), else OK."""
     reports = list(reports)
     if any(report.errors for report in reports):
-        return EXIT_ERRORS
+        return ExitStatus.ERROR
     if fail_on is not None and any(
         finding.severity >= fail_on for report in reports for finding in report.findings
     ):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+        return ExitStatus.PROBLEMS
+    return ExitStatus.OK
 
 
 @click.command("audit")
@@ -127,13 +59,7 @@ def exit_code(reports: Iterable[TargetReport], fail_on: Severity | None) -> int:
     help="The public origin the URLs are served as (e.g. https://www.example.com), "
     "to derive the probes from; default: each URL's own origin.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-)
+@output_format("text", "json", "sarif")
 @click.option("--output", "-o", type=click.File("w"), help="Write the report to FILE.")
 @click.option(
     "--fail-on",
@@ -177,7 +103,7 @@ def command(
     retries: int,
     seed: int | None,
     no_progress: bool,
-) -> int:
+) -> ExitStatus:
     """Probe URLs for CORS misconfigurations, with the browser's verdicts.
 
     Each URL gets origin probes derived from its site (reflection, null,
@@ -193,7 +119,7 @@ def command(
         source = "--targets " + (name if isinstance(name, str) else "-")
         if source.endswith("<stdin>"):
             source = "--targets -"
-        from_file = parse_targets(_lines(targets_file), safe(source))
+        from_file = parse_targets(bounded_lines(targets_file), safe(source))
         parsed.urls += from_file.urls
         parsed.errors += from_file.errors
         parsed.assumed_https += from_file.assumed_https
@@ -202,13 +128,13 @@ def command(
     targets = parsed.urls
     if not targets:
         if parsed.errors:
-            return EXIT_ERRORS
+            return ExitStatus.ERROR
         raise click.UsageError("give at least one URL, or --targets FILE")
     if parsed.assumed_https:
         count = len(parsed.assumed_https)
         click.echo(
             f"crossorigin audit: {count} target{'s' if count != 1 else ''} without a scheme "
-            f"audited as https:// (e.g. {_clipped(parsed.assumed_https[0])}); write http:// "
+            f"audited as https:// (e.g. {clipped(parsed.assumed_https[0])}); write http:// "
             "to audit plain HTTP",
             err=True,
         )
@@ -245,24 +171,8 @@ def command(
             err=True,
         )
     if parsed.errors:
-        return EXIT_ERRORS
-    return exit_code(reports, None if fail_on == "never" else Severity(fail_on))
-
-
-def _lines(file: IO[bytes]) -> Iterable[bytes]:
-    """Lines of at most MAX_TARGET_LENGTH * 4 + 1 bytes each: a line of
-    megabytes is read in pieces and given as one oversize line, never held."""
-    limit = MAX_TARGET_LENGTH * 4 + 1
-    while True:
-        line = file.readline(limit)
-        if not line:
-            return
-        if len(line) == limit and not line.endswith(b"\n"):
-            while True:  # skip the rest of the oversize line
-                rest = file.readline(limit)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield line
+        return ExitStatus.ERROR
+    return exit_status(reports, None if fail_on == "never" else Severity(fail_on))
 
 
 def _summary_line(reports: list[TargetReport]) -> str:

@@ -1,7 +1,7 @@
 """`crossorigin demo`: serve the playground and print its two URLs.
 
-Exit status: 0 after Ctrl-C, 2 when a port is taken or the host is not
-loopback.
+Exit status: OK (0) after Ctrl-C, ERROR (2) when a port is taken or the host
+is not loopback.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import threading
 
 import click
 
+from crossorigin.cli.status import ExitStatus
 from crossorigin.playground.server import ListenError, Playground
 
 __all__ = ["command"]
@@ -25,7 +26,7 @@ __all__ = ["command"]
     help="Loopback name for both origins (localhost or 127.0.0.1).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
-def command(page_port: int, api_port: int, host: str, open_browser: bool) -> int:
+def command(page_port: int, api_port: int, host: str, open_browser: bool) -> ExitStatus:
     """Serve a page on one origin calling an API on another: edit the API's
     CORS policy, send real fetch() requests, and see every exchange, the
     browser's verdict and why."""
@@ -33,14 +34,14 @@ def command(page_port: int, api_port: int, host: str, open_browser: bool) -> int
         playground = Playground(host=host, page_port=page_port, api_port=api_port)
     except (ValueError, ListenError) as error:
         click.echo(f"crossorigin demo: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
     except OSError as error:
         click.echo(
             f"crossorigin demo: cannot listen ({error.strerror or error}); "
             "choose other ports with --page-port and --api-port",
             err=True,
         )
-        return 2
+        return ExitStatus.ERROR
     playground.start()
     click.echo("crossorigin demo: the CORS playground")
     click.echo(f"  page (your app)  {playground.page_url}   <- open this in your browser")
@@ -56,4 +57,4 @@ def command(page_port: int, api_port: int, host: str, open_browser: bool) -> int
         click.echo("\nstopped")
     finally:
         playground.stop()
-    return 0
+    return ExitStatus.OK

@@ -1,16 +1,17 @@
 """`crossorigin simulate SCENARIO.json`: the browser model from the command line.
 
-Reads one scenario object or a list of them (DESIGN.md format; `-` reads
-stdin) and prints one outcome per scenario, as JSON lines. A list shares one
-preflight cache; a scenario's optional `time` (seconds from the start of the
-file, default 0) is the moment it runs, so `"time": 6` after a preflight
+Reads one scenario object or a list of them (docs/scenario-format.md; `-`
+reads stdin) and prints one outcome per scenario, as JSON lines. A list shares
+one preflight cache; a scenario's optional `time` (seconds from the start of
+the file, default 0) is the moment it runs, so `"time": 6` after a preflight
 without `Access-Control-Max-Age` finds the cache entry expired (5 s).
 
-Exit status: 0 when every request was allowed, 1 when any was blocked, 2 when
-the input cannot be read, is not UTF-8 (the message gives the byte offset), is
-not valid JSON (line and column), nests deeper than `MAX_JSON_DEPTH`, holds a
-number Python will not convert, or a scenario is malformed (the message names
-the scenario and the problem). Every error is one line on stderr.
+Exit status: OK (0) when every request was allowed, PROBLEMS (1) when any was
+blocked, ERROR (2) when the input cannot be read, is not UTF-8 (the message
+gives the byte offset), is not valid JSON (line and column), nests deeper than
+`MAX_JSON_DEPTH`, holds a number Python will not convert, or a scenario is
+malformed (the message names the scenario and the problem). Every error is
+one line on stderr.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import click
 
 from crossorigin.browser.model import ScenarioError, simulate
 from crossorigin.browser.preflight_cache import PreflightCache
+from crossorigin.cli.status import ExitStatus
 from crossorigin.terminal import safe
 
 __all__ = ["MAX_JSON_DEPTH", "command", "load_scenarios"]
@@ -86,7 +88,7 @@ def load_scenarios(data: bytes, name: str) -> Any:
     help="Follow the Fetch standard where Chromium departs from it.",
 )
 @click.option("--indent", type=click.IntRange(0, 8), default=None, help="Pretty-print the JSON.")
-def command(scenario_file: BinaryIO, spec: bool, indent: int | None) -> int:
+def command(scenario_file: BinaryIO, spec: bool, indent: int | None) -> ExitStatus:
     """Predict what the browser does with SCENARIO_FILE (JSON; `-` for stdin)."""
     name = safe(str(getattr(scenario_file, "name", "-")))
     try:
@@ -105,4 +107,4 @@ def command(scenario_file: BinaryIO, spec: bool, indent: int | None) -> int:
             raise click.ClickException(safe(f"{where}: {error}")) from None
         blocked = blocked or not outcome["allowed"]
         click.echo(json.dumps(outcome, indent=indent))
-    return 1 if blocked else 0
+    return ExitStatus.PROBLEMS if blocked else ExitStatus.OK

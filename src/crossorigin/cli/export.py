@@ -8,7 +8,7 @@ under its usual name. `-o FILE` writes one file: any format but nginx, or
 one nginx part chosen with `--part`. On stdout, nginx's two files come one
 after the other, each under a banner naming it.
 
-Exit status: 0 written, 2 when the policy file cannot be read or is invalid
+Exit status: OK (0) written, ERROR (2) when the policy file cannot be read or is invalid
 (every problem listed), the policy cannot be expressed in the format (the
 value and the format named), or the output cannot be written.
 """
@@ -20,6 +20,7 @@ from typing import Final
 
 import click
 
+from crossorigin.cli.status import ExitStatus
 from crossorigin.export import FORMATS, ExportError, ExportPlan, render
 from crossorigin.policy import ConfigError
 from crossorigin.terminal import safe
@@ -60,7 +61,7 @@ FILE_NAMES: Final = {"caddy": "cors.caddy", "apache": "cors-apache.conf", "expre
     show_default=True,
     help="nginx only: both files, or only the http {} maps, or only the server {} directives.",
 )
-def command(policy_file: Path, format_name: str, output_text: str | None, part: str) -> int:
+def command(policy_file: Path, format_name: str, output_text: str | None, part: str) -> ExitStatus:
     """Write the policy in POLICY as FORMAT configuration that answers as the
     crossorigin engine does: preflights answered (204/403) without calling the
     application, CORS headers on every response including errors, Vary: Origin."""
@@ -68,7 +69,7 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
         raise click.UsageError("--part applies to --format nginx only")
     if not policy_file.is_file():
         click.echo(f"crossorigin export: cannot read {safe(str(policy_file))}", err=True)
-        return 2
+        return ExitStatus.ERROR
     output = None if output_text is None else Path(output_text)
     is_directory = output_text is not None and (
         output_text.endswith(("/", "\\")) or Path(output_text).is_dir()
@@ -80,13 +81,13 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
         # One problem per line, each line escaped (values come from the file).
         problems = "\n".join(safe(line) for line in str(error).splitlines())
         click.echo(f"crossorigin export: {safe(str(policy_file))}: {problems}", err=True)
-        return 2
+        return ExitStatus.ERROR
     except ExportError as error:
         click.echo(
             f"crossorigin export: cannot express this policy as {format_name}: {safe(str(error))}",
             err=True,
         )
-        return 2
+        return ExitStatus.ERROR
     if output is None:
         (text,) = files.values()
         click.echo(text, nl=False)
@@ -96,17 +97,17 @@ def command(policy_file: Path, format_name: str, output_text: str | None, part: 
                 "-o DIR writes them apart",
                 err=True,
             )
-        return 0
+        return ExitStatus.OK
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     except OSError as error:
         click.echo(f"crossorigin export: cannot write {safe(str(error))}", err=True)
-        return 2
+        return ExitStatus.ERROR
     for path in files:
         click.echo(f"crossorigin export: wrote {safe(str(path))}", err=True)
-    return 0
+    return ExitStatus.OK
 
 
 def _files(

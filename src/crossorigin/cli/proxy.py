@@ -1,4 +1,8 @@
-"""`crossorigin proxy`: the command line around `CORSProxy`."""
+"""`crossorigin proxy`: the command line around `crossorigin.proxy.CORSProxy`.
+
+Exit status: OK (0) after Ctrl-C or SIGTERM, ERROR (2) for a bad target,
+listen address or policy, or an address that cannot be listened on.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import contextlib
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
+from crossorigin.cli.status import ExitStatus
 from crossorigin.engine import Engine
 from crossorigin.policy import ConfigError, Policy
 from crossorigin.proxy.addresses import DEFAULT_LISTEN, ListenAddress, ProxyConfigError, Target
@@ -19,6 +25,7 @@ __all__ = ["command"]
 
 
 def _build_policy(
+    *,
     policy_file: Path | None,
     allow_origins: tuple[str, ...],
     allow_methods: tuple[str, ...],
@@ -27,6 +34,8 @@ def _build_policy(
     credentials: bool,
     max_age: int | None,
 ) -> Policy:
+    """The policy of `--policy`, or of the `--allow-*` options (the command's
+    own keyword arguments, passed through by name)."""
     if policy_file is not None:
         if allow_origins:
             raise click.UsageError("give either --policy or --allow-origin, not both")
@@ -83,17 +92,7 @@ def _build_policy(
 @click.option("--expose-header", "expose_headers", multiple=True, help="A header scripts may read.")
 @click.option("--credentials", is_flag=True, help="With --allow-origin: allow credentials.")
 @click.option("--max-age", type=int, default=None, help="Preflight cache lifetime in seconds.")
-def command(
-    target: str,
-    listen: str,
-    policy_file: Path | None,
-    allow_origins: tuple[str, ...],
-    allow_methods: tuple[str, ...],
-    allow_headers: tuple[str, ...],
-    expose_headers: tuple[str, ...],
-    credentials: bool,
-    max_age: int | None,
-) -> int:
+def command(target: str, listen: str, **policy_options: Any) -> ExitStatus:
     """Forward requests to TARGET and answer CORS for it, per a policy.
 
     For development: e.g. a page on http://localhost:3000 calling an API on
@@ -111,20 +110,12 @@ def command(
         address = ListenAddress.parse(listen)
     except ProxyConfigError as error:
         click.echo(f"crossorigin proxy: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
     try:
-        policy = _build_policy(
-            policy_file,
-            allow_origins,
-            allow_methods,
-            allow_headers,
-            expose_headers,
-            credentials,
-            max_age,
-        )
+        policy = _build_policy(**policy_options)
     except ConfigError as error:
         click.echo(f"crossorigin proxy: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
 
     def log(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True)
@@ -150,10 +141,10 @@ def command(
         asyncio.run(_run(proxy))
     except OSError as error:
         click.echo(f"crossorigin proxy: cannot listen on {listen}: {error}", err=True)
-        return 2
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitStatus.OK
 
 
 async def _run(proxy: CORSProxy) -> None:
