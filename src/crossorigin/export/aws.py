@@ -171,7 +171,8 @@ def render_apigateway_http(plan: ExportPlan) -> str:
 def _static(value: str) -> str:
     if "'" in value:
         raise ExportError(
-            f"{value!a} holds a single quote, which API Gateway's static values ('...') cannot carry"
+            f"{value!a} holds a single quote, which API Gateway's static values "
+            "('...') cannot carry"
         )
     return f"'{value}'"
 
@@ -254,4 +255,3 @@ def render_apigateway_rest(plan: ExportPlan) -> str:
             for name, value in actual.items()
         )
     return "\n".join(lines) + "\n"
-

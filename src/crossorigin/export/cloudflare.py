@@ -125,7 +125,7 @@ def render_cloudflare_worker(plan: ExportPlan) -> str:
         *comment_block(
             [
                 "Use: deploy as an ES module Worker on the route in front of your origin "
-                "(wrangler: main = \"cors-worker.js\"). Preflights are answered here (204 or "
+                '(wrangler: main = "cors-worker.js"). Preflights are answered here (204 or '
                 "403) and never reach the origin; other requests are fetched from the origin "
                 "and its Access-Control-* headers replaced by the policy's.",
                 "Differences from the crossorigin engine:",

@@ -105,9 +105,8 @@ class Translation:
         for pattern in self.policy.patterns:
             text = pattern.text
             if pattern.kind is PatternKind.EXACT:
-                if text == "null" and not vocabulary.null_origin:
-                    dropped.append(text)
-                elif "[" in text and not vocabulary.ipv6_hosts:
+                unwritable_null = text == "null" and not vocabulary.null_origin
+                if unwritable_null or ("[" in text and not vocabulary.ipv6_hosts):
                     dropped.append(text)
                 else:
                     written.append(text)
@@ -277,10 +276,11 @@ class Translation:
             lines.append("Where this differs from the crossorigin engine:")
             for note in self.notes:
                 lines.extend(
-                    textwrap.wrap(comment_text(note), 86, initial_indent="  - ", subsequent_indent="    ")
+                    textwrap.wrap(
+                        comment_text(note), 86, initial_indent="  - ", subsequent_indent="    "
+                    )
                 )
         return lines
-
 
 
 def yaml_value(value: object) -> str:
