@@ -110,7 +110,12 @@ def test_templates_come_from_engine_decisions() -> None:
 @pytest.mark.parametrize("format_name", FORMATS)
 def test_every_format_names_its_source_and_version(format_name: str, tmp_path: Path) -> None:
     policy_file = tmp_path / "team-policy.toml"
-    policy_file.write_text('origins = ["https://app.example.com"]\ncredentials = true\n')
+    # A request header: ingress-nginx refuses a policy without one (it would
+    # answer its default list).
+    policy_file.write_text(
+        'origins = ["https://app.example.com"]\ncredentials = true\n'
+        'request_headers = ["content-type"]\n'
+    )
     output = tmp_path / "out"
     assert (
         main(["export", "--policy", str(policy_file), "--format", format_name, "-o", str(output)])
