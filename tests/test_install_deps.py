@@ -105,8 +105,7 @@ def test_as_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert machine.calls() == [
         "apt-get update -qq",
         "apt-get install -y -qq --no-install-recommends chromium caddy",
-        "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 "
-        "workerd",
+        "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 workerd",
     ]
     assert (tmp_path / "bin" / "chromium").exists()
 
