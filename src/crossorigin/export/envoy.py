@@ -121,8 +121,8 @@ def render_envoy(plan: ExportPlan) -> str:
     translation.note(
         "Envoy echoes the Origin in Access-Control-Allow-Origin"
         + (" where the engine sends '*'" if plan.any_origin else "")
-        + " and adds no Vary: Origin: add it (response_headers_to_add) so shared caches "
-        "keep one answer per origin."
+        + "; make sure responses carry Vary: Origin (response_headers_to_add) so shared "
+        "caches keep one answer per origin."
     )
     if plan.policy.private_network:
         translation.note(

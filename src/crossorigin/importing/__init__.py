@@ -89,7 +89,8 @@ class Draft:
     private_network: bool = False
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    #: Request header names the old `*` let through that the policy's `*` does not.
+    #: The old configuration's `*` for request headers let Authorization
+    #: through (the policy's `*` does not).
     wildcard_let_authorization_through: bool = False
 
     def warn(self, text: str) -> None:
