@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crossorigin import ConfigError, Policy
 from crossorigin.cli import main
-from crossorigin.export import FORMATS, ExportError, ExportPlan, render
+from crossorigin.export import FORMATS, ExportError, ExportPlan, render, render_parts
 from crossorigin.export.nginx import HTTP_FILE, SERVER_FILE, render_nginx_parts
 from crossorigin.export.plan import (
     PLAUSIBLE_ORIGIN_REGEX,
@@ -110,7 +110,12 @@ def test_templates_come_from_engine_decisions() -> None:
 @pytest.mark.parametrize("format_name", FORMATS)
 def test_every_format_names_its_source_and_version(format_name: str, tmp_path: Path) -> None:
     policy_file = tmp_path / "team-policy.toml"
-    policy_file.write_text('origins = ["https://app.example.com"]\ncredentials = true\n')
+    # A request header: ingress-nginx refuses a policy without one (it would
+    # answer its default list).
+    policy_file.write_text(
+        'origins = ["https://app.example.com"]\ncredentials = true\n'
+        'request_headers = ["content-type"]\n'
+    )
     output = tmp_path / "out"
     assert (
         main(["export", "--policy", str(policy_file), "--format", format_name, "-o", str(output)])
@@ -122,6 +127,10 @@ def test_every_format_names_its_source_and_version(format_name: str, tmp_path: P
         assert (output / HTTP_FILE).read_text() == http
         assert (output / SERVER_FILE).read_text() == server
         text = http
+    elif output.is_dir():  # s3 and gcs: the JSON and a notes file
+        parts = render_parts(plan, format_name)
+        assert {path.name: path.read_text() for path in output.iterdir()} == parts
+        text = "".join(parts.values())
     else:
         text = output.read_text()
         assert text == render(plan, format_name)

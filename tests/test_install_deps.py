@@ -63,7 +63,10 @@ class Machine:
                 self.bin / "npm",
                 f'echo "npm $*" >> {self.log}\n'
                 'while [ "$1" != --prefix ]; do shift; done\n'
-                '/bin/mkdir -p "$2/node_modules/express"',
+                '/bin/mkdir -p "$2/node_modules/express" "$2/node_modules/.bin"\n'
+                # workerd's package puts its binary in node_modules/.bin.
+                'printf "#!/bin/bash\\necho workerd\\n" > "$2/node_modules/.bin/workerd"\n'
+                '/bin/chmod +x "$2/node_modules/.bin/workerd"',
             )
         else:
             _fake(self.bin / program, "exit 0")
@@ -87,6 +90,8 @@ class Machine:
 def test_nothing_missing_runs_no_apt_get_and_no_npm(tmp_path: Path) -> None:
     machine = Machine(tmp_path, uid=0, present=set(FAKED))
     (tmp_path / ".ci" / "node" / "node_modules" / "express").mkdir(parents=True)
+    (tmp_path / ".ci" / "node" / "node_modules" / ".bin").mkdir()
+    _fake(tmp_path / ".ci" / "node" / "node_modules" / ".bin" / "workerd", "echo workerd")
     done = machine.run(ci=True)
     assert done.returncode == 0, done.stderr
     assert machine.calls() == []
@@ -100,7 +105,7 @@ def test_as_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert machine.calls() == [
         "apt-get update -qq",
         "apt-get install -y -qq --no-install-recommends chromium caddy",
-        "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4",
+        "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 workerd",
     ]
     assert (tmp_path / "bin" / "chromium").exists()
 

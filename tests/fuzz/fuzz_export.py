@@ -116,6 +116,11 @@ def assert_clean_refusal(error: ExportError) -> None:
     assert message and message.isascii() and message.isprintable(), repr(message)
 
 
+#: How each format starts a comment line (JSON formats have none: their
+#: notes are a text file, every line of which starts with no marker).
+COMMENT_MARKERS = {"express": "//", "cloudflare-worker": "//", "azure-blob": "<!--"}
+
+
 def assert_comments_are_printable(output: str, marker: str) -> None:
     for line in output.splitlines():
         if line.lstrip().startswith(marker):
@@ -226,9 +231,7 @@ def check(data: bytes) -> None:
         except ExportError as error:
             assert_clean_refusal(error)
             continue
-        assert_comments_are_printable(
-            outputs[format_name], "//" if format_name == "express" else "#"
-        )
+        assert_comments_are_printable(outputs[format_name], COMMENT_MARKERS.get(format_name, "#"))
     if "nginx" not in outputs or not HAS["nginx"]:
         return
     http, server = render_nginx_parts(plan)

@@ -36,6 +36,7 @@ COMMANDS: Final = {
     "proxy": "crossorigin.cli.proxy",
     "export": "crossorigin.cli.export",
     "demo": "crossorigin.cli.demo",
+    "import": "crossorigin.cli.import_",
 }
 
 
@@ -53,6 +54,9 @@ SUMMARIES: Final = {
     "demo": "Serve a page on one origin calling an API on another: edit the API's CORS "
     "policy, send real fetch() requests, and see every exchange, the browser's verdict "
     "and why.",
+    "import": "Read FILE's CORS configuration (Python is parsed, never run) and print it as a "
+    "crossorigin policy, with a warning for everything the old configuration did that the "
+    "policy refuses.",
 }
 
 

@@ -1,12 +1,14 @@
-"""`crossorigin export`: a policy file as nginx, Caddy, Apache or Express configuration.
+"""`crossorigin export`: a policy file as server, gateway, cloud or edge configuration.
 
 Output: stdout by default; `-o DIR` writes every part as its own file in DIR
 (created if missing): nginx's two files (`cors-http.conf` for `http {}`,
 `cors-server.conf` for each `server {}`; their comments show the two
-`include` lines with DIR's real path), or the one file of the other formats
-under its usual name. `-o FILE` writes one file: any format but nginx, or
-one nginx part chosen with `--part`. On stdout, nginx's two files come one
-after the other, each under a banner naming it.
+`include` lines with DIR's real path), S3's and Cloud Storage's JSON and
+notes, or the one file of the other formats under its usual name
+(`crossorigin.export.PART_NAMES`). `-o FILE` writes one file: any one-file
+format, or one nginx part chosen with `--part`; the two-file formats always
+write a directory. On stdout, the files of a two-file format come one after
+the other, each under a banner naming it.
 
 Exit status: OK (0) written, ERROR (2) when the policy file cannot be read or is invalid
 (every problem listed), the policy cannot be expressed in the format (the
@@ -16,19 +18,15 @@ value and the format named), or the output cannot be written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
 
 import click
 
 from crossorigin.cli.status import ExitStatus
-from crossorigin.export import FORMATS, ExportError, ExportPlan, render
+from crossorigin.export import FORMATS, ExportError, ExportPlan, render, render_parts
 from crossorigin.policy import ConfigError
 from crossorigin.terminal import safe
 
-__all__ = ["FILE_NAMES", "command"]
-
-#: The file `-o DIR` writes for each single-file format.
-FILE_NAMES: Final = {"caddy": "cors.caddy", "apache": "cors-apache.conf", "express": "cors.js"}
+__all__ = ["command"]
 
 
 @click.command("export")
@@ -49,10 +47,11 @@ FILE_NAMES: Final = {"caddy": "cors.caddy", "apache": "cors-apache.conf", "expre
     # A str, not a Path: a trailing slash (a directory) must survive.
     type=click.Path(),
     default=None,
-    help="A directory (an existing one, one ending in /, or any path for nginx's two files): "
-    "every part as its own file (nginx: cors-http.conf and cors-server.conf; caddy: "
-    "cors.caddy; apache: cors-apache.conf; express: cors.js). Otherwise a file: the one "
-    "file of caddy, apache, express, or one nginx --part. Default: stdout.",
+    help="A directory (an existing one, one ending in /, or any path for the two-file "
+    "formats nginx, s3 and gcs): every part as its own file under its usual name (nginx: "
+    "cors-http.conf and cors-server.conf; caddy: cors.caddy; express: cors.js; ...). "
+    "Otherwise a file: the one file of a one-file format, or one nginx --part. "
+    "Default: stdout.",
 )
 @click.option(
     "--part",
@@ -118,11 +117,17 @@ def _files(
 
     stdout = Path("-")
     if format_name != "nginx":
-        text = render(plan, format_name)
         if output is None:
-            return {stdout: text}
-        if is_directory:
-            return {output / FILE_NAMES[format_name]: text}
+            return {stdout: render(plan, format_name)}
+        parts = render_parts(plan, format_name)
+        if is_directory or len(parts) > 1:
+            if output.exists() and not output.is_dir():
+                raise click.UsageError(
+                    f"-o {safe(str(output))} is a file; {format_name} writes "
+                    f"{len(parts)} files: give a directory"
+                )
+            return {output / name: text for name, text in parts.items()}
+        ((_, text),) = parts.items()
         return {output: text}
     if part == "all":
         if output is None:
