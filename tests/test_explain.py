@@ -147,6 +147,38 @@ def test_multiple_allow_origin() -> None:
     assert "two layers" in explanation.summary
 
 
+def test_two_layers_answering_are_named_when_the_headers_tell() -> None:
+    layered = {
+        "status": 200,
+        "headers": [
+            ["Access-Control-Allow-Origin", PAGE],
+            ["Server", "nginx/1.22.1"],
+            ["Access-Control-Allow-Origin", "*"],
+        ],
+    }
+    explanation = explained(trace(layered), "MultipleAllowOriginValues")
+    assert explanation.notes[0].startswith("Access-Control-Allow-Origin carries 2 values")
+    assert "the last from server: nginx/1.22.1" in explanation.notes[0]
+
+
+def test_duplicate_allow_credentials_is_said_to_be_two_layers() -> None:
+    doubled = {
+        "status": 200,
+        "headers": [
+            ["Access-Control-Allow-Origin", PAGE],
+            ["Access-Control-Allow-Credentials", "true"],
+            ["Access-Control-Allow-Credentials", "true"],
+        ],
+    }
+    explanation = explained(trace(doubled, credentials="include"), "InvalidAllowCredentials")
+    assert explanation.notes[0].startswith("Access-Control-Allow-Credentials carries 2 values")
+
+
+def test_one_layer_gets_no_double_layer_note() -> None:
+    explanation = explained(trace(answer()), "MissingAllowOriginHeader")
+    assert not any("two layers" in note for note in explanation.notes)
+
+
 def test_invalid_allow_origin() -> None:
     sent = {"Access-Control-Allow-Origin": "localhost:3000"}
     explanation = explained(trace(answer(**sent)), "AllowOriginMismatch")

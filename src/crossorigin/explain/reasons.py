@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from crossorigin.browser import Exchange, PreflightCache, Trace, run_fetch
 from crossorigin.browser.access import combined_value
+from crossorigin.double_layer import DoubleLayer, detect_double_layer
 from crossorigin.browser.model import parse_scenario
 from crossorigin.explain.fixes import fixes_for
 from crossorigin.explain.requirements import Requirements, requirements
@@ -78,6 +79,13 @@ class Blocked:
 
     def header(self, name: str) -> str | None:
         return combined_value(self.exchange.response.headers, name) if self.exchange else None
+
+    @property
+    def double_layer(self) -> DoubleLayer | None:
+        """Two CORS answers on the rejected response (an application and a
+        layer in front of it both adding the headers), with which layer
+        probably sent which value."""
+        return detect_double_layer(self.exchange.response.headers) if self.exchange else None
 
     @property
     def has_cors_headers(self) -> bool:
@@ -437,6 +445,9 @@ def explain_trace(trace: Trace) -> Explanation:
     else:
         cause = Cause("cors", trace.console or "The browser blocks the request.")
     notes = list(cause.notes)
+    layered = blocked.double_layer
+    if layered is not None:
+        notes.insert(0, layered.message)
     if (
         need.credentials
         and cause.code != "credentials-mode-mismatch"
