@@ -25,8 +25,8 @@ from typing import Any, Final
 
 from crossorigin.browser import Exchange, PreflightCache, Trace, run_fetch
 from crossorigin.browser.access import combined_value
-from crossorigin.double_layer import DoubleLayer, detect_double_layer
 from crossorigin.browser.model import parse_scenario
+from crossorigin.double_layer import DoubleLayer, detect_double_layer
 from crossorigin.explain.fixes import fixes_for
 from crossorigin.explain.requirements import Requirements, requirements
 from crossorigin.origin import Origin, OriginSyntaxError
