@@ -29,7 +29,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any, Final
 
-from crossorigin.sources.base import Backoff, PolicySource, StoreError
+from crossorigin.sources.base import Backoff, PolicySource, StoreError, logger
 from crossorigin.sources.document import MAX_DOCUMENT_BYTES
 
 __all__ = ["EtcdGateway", "EtcdSource", "WatchCompacted"]
@@ -233,9 +233,16 @@ class EtcdSource(PolicySource):
         while not self._stopping.is_set():
             try:
                 self._follow(backoff)
-            except WatchCompacted:
+            except WatchCompacted as compacted:
                 # What happened in the compacted history no longer matters:
                 # the current value does. Read it, then watch from there.
+                logger.info(
+                    "%s: watch history compacted up to revision %d (last seen %d); "
+                    "reading the key again",
+                    self.describe(),
+                    compacted.compact_revision,
+                    self._watch_from - 1,
+                )
                 try:
                     self._read_and_offer()
                     continue
