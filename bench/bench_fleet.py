@@ -26,11 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from servers.fleet import Fleet  # noqa: E402
-from servers.stores import EtcdServer, RedisServer  # noqa: E402
-
-from crossorigin.sources.document import digest_of  # noqa: E402
-from crossorigin.sources.publish import parse_target, publish  # noqa: E402
+from crossorigin.sources.document import digest_of
+from crossorigin.sources.publish import parse_target, publish
+from servers.fleet import Fleet
+from servers.stores import EtcdServer, RedisServer
 
 KEY = "bench/policy"
 KINDS = ["asgi", "asgi", "wsgi", "wsgi"]
@@ -78,7 +77,8 @@ def main() -> None:
                 f"{store}: {arguments.publishes} publishes x {len(KINDS)} processes; "
                 f"per process median {statistics.median(per_process) * 1000:.1f} ms, "
                 f"worst {max(per_process) * 1000:.1f} ms; whole fleet median "
-                f"{statistics.median(per_fleet) * 1000:.1f} ms, worst {max(per_fleet) * 1000:.1f} ms"
+                f"{statistics.median(per_fleet) * 1000:.1f} ms, "
+                f"worst {max(per_fleet) * 1000:.1f} ms"
             )
 
 

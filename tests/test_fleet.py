@@ -184,7 +184,7 @@ def test_etcd_fleet(etcd_server: EtcdServer, tmp_path: Path) -> None:
             fleet.wait_for(digest_of(first))
             converge(fleet, monitor, 2, publish_ok)
 
-            code, out, err = publish(document, target, POISON)
+            code, _out, err = publish(document, target, POISON)
             assert code == 1 and "nothing published" in err
             assert gateway.range(KEY)[0] == version(2)
 

@@ -118,7 +118,7 @@ def test_publish_to_redis_lints_first_then_sets_and_notifies(
 def test_redis_start_up_unreachable_refuses_or_uses_the_cache(tmp_path: Path) -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     started = time.monotonic()
-    with pytest.raises(SourceUnavailable, match="store unreachable.*refusing to start"):
+    with pytest.raises(SourceUnavailable, match=r"store unreachable.*refusing to start"):
         RedisSource(url, KEY, startup_timeout=0.5, socket_timeout=0.2).start()
     assert time.monotonic() - started < 5
     cache = tmp_path / "policy.cache"
