@@ -317,3 +317,41 @@ def test_the_document_reaches_the_engine_as_routes(tmp_path: Path) -> None:
         assert default is not None and default.policy == Policy(origins=["https://app.example"])
     finally:
         source.stop()
+
+
+def test_django_follows_the_source(policy_file: Path) -> None:
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(ALLOWED_HOSTS=["*"], SECRET_KEY="tests-only", INSTALLED_APPS=[])
+        django.setup()
+    from django.core.exceptions import ImproperlyConfigured
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from crossorigin.django import CORSMiddleware
+
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok")
+
+    source = FileSource(policy_file, interval=0.02)
+    try:
+        with override_settings(CROSSORIGIN={"source": source}):
+            middleware = CORSMiddleware(view)
+        factory = RequestFactory()
+
+        def allowed(origin: str) -> str | None:
+            response = middleware(factory.get("/", headers={"Origin": origin}))
+            return response.headers.get("Access-Control-Allow-Origin")
+
+        assert allowed("https://one.example") == "https://one.example"
+        replace_file(policy_file, V2)
+        wait_until(lambda: allowed("https://two.example") == "https://two.example")
+        with (
+            override_settings(CROSSORIGIN={"source": source, "origins": ["https://a.example"]}),
+            pytest.raises(ImproperlyConfigured, match="'source' replaces"),
+        ):
+            CORSMiddleware(view)
+    finally:
+        source.stop()
