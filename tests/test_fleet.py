@@ -134,8 +134,12 @@ def test_redis_fleet(redis_server: RedisServer, tmp_path: Path) -> None:
             # fleet serves on; resumed, the next publish converges.
             redis_server.pause()
             try:
+                # Valid, and possibly applied once the store resumes: the
+                # command cannot know, and says so.
+                monitor.valid.add(digest_of(version(99)))
                 code, _, err = publish(document, target, version(99))
                 assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+                assert "may still apply it" in err
                 assert fleet.allow_origin("https://app3.example") == ["https://app3.example"] * 4
             finally:
                 redis_server.resume()
@@ -205,6 +209,7 @@ def test_etcd_fleet(etcd_server: EtcdServer, tmp_path: Path) -> None:
 
             etcd_server.pause()
             try:
+                monitor.valid.add(digest_of(version(99)))
                 code, _, err = publish(document, target, version(99))
                 assert code == 2 and err.count("\n") == 1 and "cannot write" in err
             finally:

@@ -70,8 +70,14 @@ class SourceUnavailable(RuntimeError):
 
 
 class StoreError(Exception):
-    """The store could not be read (connection refused, timeout, protocol
-    error); the source retries with backoff."""
+    """The store could not be read or written (connection refused, timeout,
+    protocol error); a source retries with backoff. `uncertain`: the request
+    may have reached the store before the failure (a timeout after sending),
+    so a write may still take effect."""
+
+    def __init__(self, message: str, *, uncertain: bool = False) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,12 @@ def publish_command(file: Path, target_text: str, timeout: float) -> int:
     except ImportError as error:
         return _fail("publish", str(error))
     except StoreError as error:
-        return _fail("publish", f"cannot write to {target.shown}: {error}")
+        maybe = (
+            " (the store may still apply it when it answers: compare the processes' status digest)"
+            if error.uncertain
+            else ""
+        )
+        return _fail("publish", f"cannot write to {target.shown}: {error}{maybe}")
     for note in result.document.notes:
         click.echo(f"{shown}: note {safe(str(note))}")
     document = result.document

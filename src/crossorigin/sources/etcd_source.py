@@ -74,12 +74,15 @@ class EtcdGateway:
 
     def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         connection = self.connection()
+        sent = False
         try:
             connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            sent = True
             response = connection.getresponse()
             data = response.read(MAX_ANSWER_BYTES + 1)
         except (OSError, http.client.HTTPException) as error:
-            raise StoreError(f"{type(error).__name__}: {error}") from None
+            # Sent and unanswered: a paused etcd may still apply a write.
+            raise StoreError(f"{type(error).__name__}: {error}", uncertain=sent) from None
         finally:
             connection.close()
         if len(data) > MAX_ANSWER_BYTES:
@@ -277,10 +280,13 @@ class EtcdSource(PolicySource):
                 if result.get("created"):
                     backoff.reset()
                     self._reachable()
-                for event in result.get("events") or []:
-                    kv = event.get("kv") or {}
+                events = result.get("events") or []
+                if events:
+                    # A batch can hold several changes of the key: only the
+                    # last one is the key's value now.
+                    kv = events[-1].get("kv") or {}
                     revision = _integer(kv.get("mod_revision"))
-                    if event.get("type") == "DELETE":
+                    if events[-1].get("type") == "DELETE":
                         self._missing()
                     else:
                         self._offer(_value(kv), str(revision))

@@ -121,6 +121,9 @@ def _publish_redis(data: bytes, document: PolicyDocument, target: Target, timeou
             pipeline.set(target.key, data)
             pipeline.publish(target.key, document.digest)
             _, receivers = pipeline.execute()
+    except redis.TimeoutError as error:
+        # Sent, unanswered: a paused server may still run the transaction.
+        raise StoreError(f"{type(error).__name__}: {error}", uncertain=True) from None
     except redis.RedisError as error:
         raise StoreError(f"{type(error).__name__}: {error}") from None
     finally:
