@@ -160,7 +160,8 @@ def test_start_up_falls_back_to_the_cached_copy_and_says_so(
         replace_file(policy_file, V2)
         wait_until(lambda: second.status.version == "2")
         assert not second.status.from_cache and second.status.last_error is None
-        assert cache.read_bytes() == V2
+        # Written just after the document takes effect.
+        wait_until(lambda: cache.read_bytes() == V2)
     finally:
         second.stop()
 
