@@ -14,7 +14,14 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-system-deps"
 # Debian package -> program; nginx and apache2 are left to the machine's /usr/sbin
 # (the script looks there whatever PATH says), so the fakes cover the rest.
-FAKED = {"chromium": "chromium", "caddy": "caddy", "nodejs": "node", "npm": "npm"}
+FAKED = {
+    "chromium": "chromium",
+    "caddy": "caddy",
+    "nodejs": "node",
+    "npm": "npm",
+    "redis-server": "redis-server",
+    "etcd-server": "etcd",
+}
 
 pytestmark = pytest.mark.skipif(
     not (Path("/usr/sbin/nginx").exists() and Path("/usr/sbin/apache2").exists()),
@@ -104,7 +111,7 @@ def test_as_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert machine.calls() == [
         "apt-get update -qq",
-        "apt-get install -y -qq --no-install-recommends chromium caddy",
+        "apt-get install -y -qq --no-install-recommends chromium caddy redis-server etcd-server",
         "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 workerd",
     ]
     assert (tmp_path / "bin" / "chromium").exists()

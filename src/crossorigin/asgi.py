@@ -40,6 +40,8 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.engine import MAX_REQUEST_HEADERS_LENGTH, Decision, Engine, Header, RequestKind
 from crossorigin.policy import ConfigError, Policy
+from crossorigin.sources.base import PolicySource, SourceUnavailable
+from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware", "MiddlewareHandle"]
 
@@ -55,6 +57,7 @@ _LENGTH_ZERO = (b"content-length", b"0")
 _ERROR_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21"))
 _ARGUMENTS = (
     "policy",
+    "source",
     "routes",
     "allow_origins",
     "allow_origin_regex",
@@ -88,6 +91,9 @@ class CORSMiddleware:
     `allow_credentials`, `expose_headers`, `max_age`, `allow_private_network`),
     except that insecure combinations raise ConfigError.
 
+    `source=` (a `crossorigin.sources` source) instead: the middleware follows
+    its documents and unsubscribes at lifespan shutdown.
+
     `strict=True` answers 403 to state-changing requests (POST, PUT, ...) from
     origins the policy refuses, which CORS alone lets through to the handler.
     `check_websockets=True` refuses WebSocket handshakes from such origins.
@@ -99,6 +105,7 @@ class CORSMiddleware:
         app: ASGIApp,
         *,
         policy: Policy | None = None,
+        source: PolicySource | None = None,
         routes: Iterable[Route] = (),
         allow_origins: Sequence[str] = (),
         allow_origin_regex: str | None = None,
@@ -118,6 +125,7 @@ class CORSMiddleware:
         self._strict = strict
         self._check_websockets = check_websockets
         self._debug = debug
+        self._source = source
         self._broken: str | None = None
         self._broken_logged = False
         self._error: Exception | None = None
@@ -135,7 +143,14 @@ class CORSMiddleware:
                 allow_private_network=allow_private_network,
             )
             self._table = EngineTable(policy, routes, strict=strict)
-        except (ConfigError, TypeError) as error:
+            if source is not None:
+                if policy is not None or self._table.routes:
+                    raise TypeError(
+                        "crossorigin.asgi.CORSMiddleware: pass either source= or policy=/"
+                        "routes=/allow_* arguments, not both"
+                    )
+                source.subscribe(self._apply_document)
+        except (ConfigError, TypeError, SourceUnavailable) as error:
             if not _built_lazily_by_starlette():
                 raise
             self._fail_closed(error)
@@ -189,6 +204,10 @@ class CORSMiddleware:
         self._table = table
         self._broken = self._error = None
         self._hot_engine = self._engine_for_hot_path()
+
+    def _apply_document(self, document: PolicyDocument) -> None:
+        """A new document from `source=` (called from the source's thread)."""
+        self.reconfigure(document.default, document.routes)
 
     @property
     def engines(self) -> EngineTable:
@@ -298,6 +317,15 @@ class CORSMiddleware:
             await self._refuse_to_start(scope, receive, send)
         elif scope["type"] == "websocket" and self._check_websockets:
             await self._websocket(scope, receive, send)
+        elif scope["type"] == "lifespan" and self._source is not None:
+            source, apply = self._source, self._apply_document
+
+            async def stop_source_on_shutdown(message: Message) -> None:
+                if message["type"] == "lifespan.shutdown.complete":
+                    source.unsubscribe(apply)
+                await send(message)
+
+            await self.app(scope, receive, stop_source_on_shutdown)
         else:
             await self.app(scope, receive, send)
 

@@ -18,6 +18,9 @@ dicts with a `"prefix"` key:
     MIDDLEWARE = ["crossorigin.django.CORSMiddleware", ...]   # first, or near it
     CROSSORIGIN = {"origins": ["https://app.example.com"], "credentials": True}
 
+A fleet follows one policy document instead: `{"source": FileSource(...)}`
+(any `crossorigin.sources` source, with `strict` and `debug` if wanted).
+
 django-cors-headers' `CORS_*` settings are not read; when they are present the
 middleware refuses to start and prints the `CROSSORIGIN` that means the same.
 
@@ -38,10 +41,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from crossorigin.adapter_config import EngineTable, log_refusal
 from crossorigin.engine import Decision, Engine, RequestKind
 from crossorigin.policy import ConfigError, Issue, Policy
+from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
-_OPTIONS = frozenset({"routes", "strict", "debug"})
+_OPTIONS = frozenset({"routes", "strict", "debug", "source"})
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
 
@@ -198,6 +202,19 @@ class CORSMiddleware:
                 "{'origins': ['https://app.example.com']}"
             )
         self._table, self._debug = engine_table_from_settings(config)
+        source = config.get("source")
+        if source is not None:
+            if self._table.default is not None or self._table.routes:
+                raise ImproperlyConfigured(
+                    "CROSSORIGIN: 'source' replaces the policy fields and 'routes'; keep only "
+                    "'source' (with 'strict' and 'debug' if wanted)"
+                )
+            strict = bool(config.get("strict", False))
+
+            def apply(document: PolicyDocument) -> None:
+                self._table = EngineTable(document.default, document.routes, strict=strict)
+
+            source.subscribe(apply)
         self._async = iscoroutinefunction(get_response)
         if self._async:
             markcoroutinefunction(self)

@@ -37,6 +37,8 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.engine import Decision, RequestKind
 from crossorigin.policy import Policy
+from crossorigin.sources.base import PolicySource
+from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware"]
 
@@ -56,6 +58,7 @@ logger = logging.getLogger("crossorigin")
 
 _ARGUMENTS = (
     "policy",
+    "source",
     "routes",
     "allow_origins",
     "allow_origin_regex",
@@ -77,7 +80,8 @@ def _raw(value: str | None) -> bytes | None:
 
 class CORSMiddleware:
     """CORS for a WSGI application; the same arguments as the ASGI adapter:
-    `policy=` (and `routes=`), or the `allow_*` arguments (`allow_origins`,
+    `policy=` (and `routes=`), `source=` (a `crossorigin.sources` source), or
+    the `allow_*` arguments (`allow_origins`,
     `allow_origin_regex`, `allow_methods`, `allow_headers`, `allow_credentials`,
     `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`.
     flask-cors' argument names (`origins=`, `supports_credentials=`,
@@ -88,6 +92,7 @@ class CORSMiddleware:
         app: WSGIApp,
         *,
         policy: Policy | None = None,
+        source: PolicySource | None = None,
         routes: Iterable[Route] = (),
         allow_origins: Sequence[str] = (),
         allow_origin_regex: str | None = None,
@@ -118,6 +123,17 @@ class CORSMiddleware:
         self._strict = strict
         self._debug = debug
         self._table = EngineTable(policy, routes, strict=strict)
+        if source is not None:
+            if policy is not None or self._table.routes:
+                raise TypeError(
+                    "crossorigin.wsgi.CORSMiddleware: pass either source= or policy=/routes=/"
+                    "allow_* arguments, not both"
+                )
+            source.subscribe(self._apply_document)
+
+    def _apply_document(self, document: PolicyDocument) -> None:
+        """A new document from `source=` (called from the source's thread)."""
+        self.reconfigure(document.default, document.routes)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically."""

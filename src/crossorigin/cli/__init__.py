@@ -37,6 +37,8 @@ COMMANDS: Final = {
     "export": "crossorigin.cli.export",
     "demo": "crossorigin.cli.demo",
     "import": "crossorigin.cli.import_",
+    "publish": "crossorigin.cli.publish",
+    "diff": "crossorigin.cli.diff",
 }
 
 
@@ -57,6 +59,10 @@ SUMMARIES: Final = {
     "import": "Read FILE's CORS configuration (Python is parsed, never run) and print it as a "
     "crossorigin policy, with a warning for everything the old configuration did that the "
     "policy refuses.",
+    "publish": "Validate the policy document FILE and publish it to a store; processes "
+    "following the key apply it. A document with problems is not published.",
+    "diff": "Which origins, methods, headers and settings gain or lose access from policy "
+    "OLD to NEW (policy files or fleet documents). Exit 1 when any access is widened.",
 }
 
 
