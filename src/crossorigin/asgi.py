@@ -46,7 +46,7 @@ from crossorigin.adapter_config import (
     refuse_unknown_arguments,
     resolve_policy,
 )
-from crossorigin.edge import origin_of, own_origin, read_lowercase
+from crossorigin.edge import host_of, origin_of, own_origin, read_lowercase
 from crossorigin.engine import Answer, Engine, Header
 from crossorigin.policy import ConfigError, Policy
 
@@ -220,7 +220,9 @@ class CORSMiddleware:
                 decision = engine.decide_request("OPTIONS", read_lowercase(scope["headers"]))
                 answer = decision.answer
                 if answer is not None:
-                    await _send_answer(send, answer)
+                    start, body = _answer_messages(answer)
+                    await send(start)
+                    await send(body)
                     return
                 extra = decision.headers
         if extra is None:
@@ -228,29 +230,28 @@ class CORSMiddleware:
             if extra is None:
                 return
 
-        started = False
-
         async def send_with_cors(message: Message) -> None:
-            nonlocal started
-            # ASGI allows one response start; once it is out, the rest is body.
-            if not started and message["type"] == "http.response.start":
-                started = True
+            nonlocal extra
+            # ASGI allows one response start; once it is out (`extra` is then
+            # None), the rest is body.
+            if extra is not None and message["type"] == "http.response.start":
                 # A copy: the application may reuse its message objects.
                 headers = [*message.get("headers", ()), *extra]
                 message = message.copy()
                 message["headers"] = headers
+                extra = None
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception as error:
-            if started:
+            if extra is None:
                 raise
             # The application failed before answering: send the 500 here, with
             # the CORS headers, then let the server log the exception.
             await _send_error_response(scope, receive, send_with_cors, error)
             raise
-        if not started:
+        if extra is not None:
             # The application returned without answering: the server would send
             # a bare 500 (ASGI spec), which the browser would report as a CORS
             # error. Send it here with the CORS headers instead.
@@ -272,16 +273,19 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return None
         method: str = scope["method"]
-        request = read_lowercase(scope["headers"])
+        headers = scope["headers"]
+        request = read_lowercase(headers)
         # The server's own origin matters only to strict mode's refusals.
         self_origin = (
-            own_origin(scope.get("scheme", "http"), request.host) if engine.strict else None
+            own_origin(scope.get("scheme", "http"), host_of(headers)) if engine.strict else None
         )
         decision = engine.decide_request(method, request, self_origin)
         if self._debug and not decision.allowed:
-            log_refusal(method, scope["path"], request.origin, decision)
+            log_refusal(method, scope["path"], request[0], decision)
         if decision.answer is not None:
-            await _send_answer(send, decision.answer)
+            start, body = _answer_messages(decision.answer)
+            await send(start)
+            await send(body)
             return None
         return decision.headers
 
@@ -319,14 +323,14 @@ class CORSMiddleware:
         if engine is None:
             await self.app(scope, receive, send)
             return
-        request = read_lowercase(scope["headers"])
-        self_origin = own_origin(scope.get("scheme", "ws"), request.host)
-        decision = engine.websocket(request.origin, self_origin)
+        origin = origin_of(scope["headers"])
+        self_origin = own_origin(scope.get("scheme", "ws"), host_of(scope["headers"]))
+        decision = engine.websocket(origin, self_origin)
         if decision.allowed:
             await self.app(scope, receive, send)
             return
         if self._debug:
-            log_refusal("WEBSOCKET", scope["path"], request.origin, decision)
+            log_refusal("WEBSOCKET", scope["path"], origin, decision)
         message = await receive()
         if message["type"] == "websocket.connect":
             # Closing before accepting makes the server answer the handshake 403.
@@ -381,13 +385,13 @@ class MiddlewareHandle:
         return f"<MiddlewareHandle: middleware {state}>"
 
 
-async def _send_answer(send: Send, answer: Answer) -> None:
-    """The middleware's own answer: the engine's status and headers, an empty
-    body, no application call."""
-    await send(
-        {"type": "http.response.start", "status": answer.status, "headers": [*answer.headers]}
+def _answer_messages(answer: Answer) -> tuple[Message, Message]:
+    """The two messages of the middleware's own answer: the engine's status
+    and headers, an empty body (the application is not called)."""
+    return (
+        {"type": "http.response.start", "status": answer.status, "headers": [*answer.headers]},
+        {"type": "http.response.body", "body": b"", "more_body": False},
     )
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _route_path(scope: Scope) -> str:

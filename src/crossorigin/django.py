@@ -240,7 +240,7 @@ class CORSMiddleware:
         self_origin = own_origin(request.scheme, request.get_host()) if engine.strict else None
         decision = engine.decide_request(method, cors, self_origin)
         if debug and not decision.allowed:
-            log_refusal(method, request.path_info, cors.origin, decision)
+            log_refusal(method, request.path_info, cors[0], decision)
         answer = decision.answer
         if answer is None:
             return decision.text_headers, None

@@ -1,7 +1,7 @@
 """What every edge shares: reading a request's CORS headers, the server's own
 origin, and merging `Vary`.
 
-Theory of operation: the engine decides from a `CORSRequest`, the five values
+Theory of operation: the engine decides from a `CORSRequest`, the four values
 CORS reads from a request head. Each edge has those header lines in its own
 native form, and this module is the only place that reads them:
 
@@ -28,7 +28,7 @@ Rule 1: everything that decides how repeated lines are read lives here.
 
 Rule 2: the server's own origin (strict mode lets same-origin requests
 through) is `own_origin(scheme, host)`, from what the edge knows: the ASGI
-scope's scheme and the `Host` line, the WSGI environ's `wsgi.url_scheme` and
+scope's scheme and the `Host` line (`host_of`), the WSGI environ's `wsgi.url_scheme` and
 `HTTP_HOST`, Django's `request.scheme` and `request.get_host()`. The proxy
 knows its own origins from the address it listens on.
 
@@ -39,11 +39,12 @@ one (Django, the proxy), `merge_vary` is the one way (RFC 9110 §12.5.5).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, NamedTuple, overload
+from typing import Any, Final, overload
 
 __all__ = [
     "MAX_REQUEST_HEADERS_LENGTH",
     "CORSRequest",
+    "host_of",
     "merge_vary",
     "origin_of",
     "own_origin",
@@ -59,26 +60,14 @@ MAX_REQUEST_HEADERS_LENGTH: Final = 8192
 #: A WebSocket's page is served over the matching HTTP scheme.
 _PAGE_SCHEMES: Final = {"http": b"http", "https": b"https", "ws": b"http", "wss": b"https"}
 
-_ORIGIN, _METHOD, _HEADERS, _PRIVATE_NETWORK, _HOST = range(5)
-_SLOTS: Final = {
-    b"origin": _ORIGIN,
-    b"access-control-request-method": _METHOD,
-    b"access-control-request-headers": _HEADERS,
-    b"access-control-request-private-network": _PRIVATE_NETWORK,
-    b"host": _HOST,
-}
 
-
-class CORSRequest(NamedTuple):
-    """What CORS reads from a request head, as the raw bytes sent (None:
-    absent). A tuple, so that building one per request costs little and the
-    engine can key its preflight cache on the first four fields."""
-
-    origin: bytes | None
-    request_method: bytes | None = None
-    request_headers: bytes | None = None
-    private_network: bytes | None = None
-    host: bytes | None = None
+#: What CORS reads from a request head, as the raw bytes sent (None: absent),
+#: in this order: `Origin`, `Access-Control-Request-Method`,
+#: `Access-Control-Request-Headers`, `Access-Control-Request-Private-Network`.
+#: A plain tuple: it costs a request no more than the engine's preflight cache
+#: key would, because it is that key (a named tuple would cost three times as
+#: much to build, on every preflight).
+CORSRequest = tuple[bytes | None, bytes | None, bytes | None, bytes | None]
 
 
 def origin_of(pairs: Iterable[tuple[bytes, bytes]]) -> bytes | None:
@@ -95,37 +84,47 @@ def origin_of(pairs: Iterable[tuple[bytes, bytes]]) -> bytes | None:
 
 def read_lowercase(pairs: Iterable[tuple[bytes, bytes]]) -> CORSRequest:
     """A `CORSRequest` from byte pairs with lower-case names (ASGI, h11)."""
-    found: list[bytes | None] = [None, None, None, None, None]
-    repeated = [False, False]
+    origin = request_method = request_headers = private_network = None
+    origin_repeated = method_repeated = False
     header_lines: list[bytes] | None = None
     header_length = 0
-    slots = _SLOTS
     for name, value in pairs:
-        slot = slots.get(name)
-        if slot is None:
-            continue
-        present = found[slot]
-        if present is None:
-            found[slot] = value
-            if slot == _HEADERS:
+        if name == b"origin":
+            if origin is None:
+                origin = value
+            elif not origin_repeated:
+                origin_repeated = True
+                origin = origin + b", " + value
+        elif name == b"access-control-request-method":
+            if request_method is None:
+                request_method = value
+            elif not method_repeated:
+                method_repeated = True
+                request_method = request_method + b", " + value
+        elif name == b"access-control-request-headers":
+            if request_headers is None:
+                request_headers = value
                 header_length = len(value)
-        elif slot == _HEADERS:
-            if header_length <= MAX_REQUEST_HEADERS_LENGTH:
+            elif header_length <= MAX_REQUEST_HEADERS_LENGTH:
                 if header_lines is None:
-                    header_lines = [present]
+                    header_lines = [request_headers]
                 header_lines.append(value)
                 header_length += 1 + len(value)
-        elif slot < _HEADERS:
-            if not repeated[slot]:
-                repeated[slot] = True
-                found[slot] = present + b", " + value
-        else:
-            # Host twice is the server's to refuse (RFC 9112 §3.2); a repeated
-            # private-network flag can only be read as its last value.
-            found[slot] = value
+        elif name == b"access-control-request-private-network":
+            # Repeated, a yes/no flag can only be read as its last value.
+            private_network = value
     if header_lines is not None:
-        found[_HEADERS] = b",".join(header_lines)
-    return CORSRequest(*found)
+        request_headers = b",".join(header_lines)
+    return (origin, request_method, request_headers, private_network)
+
+
+def host_of(pairs: Iterable[tuple[bytes, bytes]]) -> bytes | None:
+    """The `Host` line from lower-case byte pairs (a repeated one is the
+    server's to refuse, RFC 9112 §3.2)."""
+    for name, value in pairs:
+        if name == b"host":
+            return value
+    return None
 
 
 def read_lines(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> CORSRequest:
@@ -149,12 +148,11 @@ def read_environ(environ: Mapping[str, Any]) -> CORSRequest:
     """A `CORSRequest` from a WSGI environ or Django's `request.META`, whose
     values are latin-1 text with repeated lines already merged by the server."""
     get = environ.get
-    return CORSRequest(
+    return (
         _raw(get("HTTP_ORIGIN")),
         _raw(get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")),
         _raw(get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
         _raw(get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")),
-        _raw(get("HTTP_HOST")),
     )
 
 

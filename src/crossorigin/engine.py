@@ -291,7 +291,7 @@ class Engine:
         # the policy: when the policy refuses private network access, the same
         # preflight is answered 204 without it and 403 with it.
         self._refused_preflight = ((b"vary", VARY_PREFLIGHT),)
-        self._preflight_cache: dict[tuple[bytes, bytes, bytes | None, bytes | None], Decision] = {}
+        self._preflight_cache: dict[tuple[bytes | None, ...], Decision] = {}
 
     def _allowed_actual(self, raw_origin: bytes) -> Decision:
         if self._wildcard_actual is not None:
@@ -328,13 +328,15 @@ class Engine:
         `RequestKind`) and decide it. `request` is what `crossorigin.edge`
         read from the request head; `self_origin` the server's own origin
         (`edge.own_origin`), which only strict mode reads."""
-        origin = request.origin
+        origin, request_method, request_headers, private_network = request
         if origin is None:
             return self._not_cors
-        if method == "OPTIONS" and request.request_method is not None:
-            return self.preflight(
-                origin, request.request_method, request.request_headers, request.private_network
-            )
+        if method == "OPTIONS" and request_method is not None:
+            # The request tuple is its own preflight cache key (see `preflight`).
+            cached = self._preflight_cache.get(request)
+            if cached is not None:
+                return cached
+            return self.preflight(origin, request_method, request_headers, private_network)
         return self.actual(origin, method, self_origin)
 
     def cached_headers(self, origin: bytes | None) -> tuple[Header, ...] | None:

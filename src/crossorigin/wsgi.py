@@ -134,13 +134,13 @@ class CORSMiddleware:
         request = read_environ(environ)
         # The server's own origin matters only to strict mode's refusals.
         self_origin = (
-            own_origin(environ.get("wsgi.url_scheme", "http"), request.host)
+            own_origin(environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST"))
             if engine.strict
             else None
         )
         decision = engine.decide_request(method, request, self_origin)
         if not decision.allowed and self._debug:
-            log_refusal(method, environ.get("PATH_INFO", ""), request.origin, decision)
+            log_refusal(method, environ.get("PATH_INFO", ""), request[0], decision)
         if decision.answer is not None:
             return _answer(decision.answer, start_response)
         return self._call_app(environ, start_response, decision.text_headers)

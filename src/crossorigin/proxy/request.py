@@ -109,7 +109,7 @@ def admit(request: h11.Request, own: OwnAddress, target: Target) -> Admitted:
         method == "GET" and upgrade is not None and upgrade.strip().lower() == b"websocket"
     )
     cors = read_lowercase(request.headers)  # names lower-cased by h11
-    origin = cors.origin
+    origin = cors[0]
     # A WebSocket upgrade needs its Connection/Upgrade lines upstream.
     kept = headers if is_websocket else end_to_end(headers)
     upstream_headers = [(b"Host", target.authority)]
