@@ -393,21 +393,7 @@ class CORSProxy:
         self._log(f"{line} -> {status} refused by the proxy: {why}")
         if client.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
-        body = f"crossorigin proxy: {why}\n".encode()
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        with contextlib.suppress(Exception):
-            writer.write(
-                client.send(
-                    h11.Response(status_code=status, headers=headers, reason=_phrase(status))
-                )
-                + client.send(h11.Data(data=body))
-                + client.send(h11.EndOfMessage())
-            )
-            await writer.drain()
+        await _send_text(client, writer, status, why)
 
     async def _exchange(
         self,
@@ -662,19 +648,33 @@ class CORSProxy:
         read why instead of seeing a CORS failure."""
         if client.our_state is not h11.SEND_RESPONSE:
             return
-        body = f"crossorigin proxy: {why}\n".encode()
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-            *decision.headers,
-        ]
-        with contextlib.suppress(Exception):
-            writer.write(
-                client.send(h11.Response(status_code=502, headers=headers, reason=b"Bad Gateway"))
-            )
-            writer.write(client.send(h11.Data(data=body)) + client.send(h11.EndOfMessage()))
-            await writer.drain()
+        await _send_text(client, writer, 502, why, decision.headers)
+
+
+async def _send_text(
+    client: h11.Connection,
+    writer: asyncio.StreamWriter,
+    status: int,
+    why: str,
+    extra: Iterable[Header] = (),
+) -> None:
+    """The proxy's own text answer (`why` as the body), then close; a
+    connection that broke meanwhile is already lost, so errors are ignored."""
+    body = f"crossorigin proxy: {why}\n".encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        *extra,
+    ]
+    response = h11.Response(status_code=status, headers=headers, reason=_phrase(status))
+    with contextlib.suppress(Exception):
+        writer.write(
+            client.send(response)
+            + client.send(h11.Data(data=body))
+            + client.send(h11.EndOfMessage())
+        )
+        await writer.drain()
 
 
 async def serve(proxy: CORSProxy) -> asyncio.Server:
