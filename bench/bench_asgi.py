@@ -7,15 +7,25 @@ in a freshly shuffled order; GC is off during a sample. Overheads are the
 median of per-round differences against the bare app (and against the no-op
 send-wrapping middleware, the floor for any middleware that adds headers).
 
-Run: `make bench` (or `python bench/bench_asgi.py --rounds 25`).
+Run: `make bench` (or `python bench/bench_asgi.py --rounds 25`). Before/after
+a change, in one run: `python bench/bench_asgi.py --baseline main` adds the
+package as it is at that git revision (imported as `crossorigin_baseline`) as
+one more variant, interleaved with the others.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import io
+import re
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
@@ -150,6 +160,35 @@ VARIANTS: dict[str, Any] = {
 }
 
 
+def baseline_variant(revision: str) -> Any:
+    """crossorigin's middleware as it is at a git revision, imported under
+    another name so that both versions run in one process."""
+    archive = subprocess.run(
+        ["git", "archive", revision, "src/crossorigin"],
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+        capture_output=True,
+    ).stdout
+    root = Path(tempfile.mkdtemp(prefix="crossorigin-baseline-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    package = root / "crossorigin_baseline"
+    (root / "src" / "crossorigin").rename(package)
+    imports = re.compile(r"^(\s*(?:from|import)\s+)crossorigin\b", re.MULTILINE)
+    for source in package.rglob("*.py"):
+        text = source.read_text()
+        source.write_text(imports.sub(r"\1crossorigin_baseline", text))
+    sys.path.insert(0, str(root))
+    old = importlib.import_module("crossorigin_baseline")
+    old_asgi = importlib.import_module("crossorigin_baseline.asgi")
+    return old_asgi.CORSMiddleware(
+        bare_app,
+        policy=old.Policy(
+            origins=ORIGINS, methods=METHODS, request_headers=HEADERS, credentials=True, max_age=600
+        ),
+    )
+
+
 def run_once(app: Any, request_scope: dict[str, Any]) -> None:
     coroutine = app(dict(request_scope), receive, send)
     try:
@@ -162,11 +201,17 @@ def run_once(app: Any, request_scope: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--baseline", metavar="REVISION", help="also run crossorigin as it is at this git revision"
+    )
     arguments = parser.parse_args(argv)
+    variants = dict(VARIANTS)
+    if arguments.baseline:
+        variants[f"crossorigin at {arguments.baseline}"] = baseline_variant(arguments.baseline)
 
     cells = {
         (variant, kind): partial(run_once, app, request_scope)
-        for variant, app in VARIANTS.items()
+        for variant, app in variants.items()
         for kind, request_scope in KINDS.items()
     }
     results = interleaved(cells, arguments.rounds)
@@ -182,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     print("median ns per request")
     print("| variant | " + " | ".join(kinds) + " |")
     print("|---|" + "---|" * len(kinds))
-    for variant in VARIANTS:
+    for variant in variants:
         row = [f"{statistics.median(results[(variant, k)]):.0f}" for k in kinds]
         print(f"| {variant} | " + " | ".join(row) + " |")
     print()
@@ -190,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     print("overhead in ns (paired medians): over bare app / over the send-wrap floor")
     print("| variant | " + " | ".join(kinds) + " |")
     print("|---|" + "---|" * len(kinds))
-    for variant in list(VARIANTS)[1:]:
+    for variant in list(variants)[1:]:
         row = [
             f"+{over(variant, 'bare app', k):.0f} / +{over(variant, floor, k):.0f}" for k in kinds
         ]

@@ -76,8 +76,15 @@ def noop_middleware(get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return middleware
 
 
-def django_handler(middleware: list[str]) -> WSGIHandler:
+#: django-cors-headers reads these on every request; crossorigin refuses to
+#: start beside them (they would be ignored), so its handler is built without.
+CORS_SETTINGS = [name for name in dir(settings) if name.startswith("CORS_")]
+
+
+def django_handler(middleware: list[str], without: list[str] | None = None) -> WSGIHandler:
     with override_settings(MIDDLEWARE=middleware):
+        for name in without or ():
+            delattr(settings, name)
         handler = WSGIHandler()
     return handler
 
@@ -90,7 +97,7 @@ def django_handlers() -> dict[str, WSGIHandler]:
         "bare": django_handler([]),
         "no-op middleware": django_handler([f"{__name__}.noop_middleware"]),
         "django-cors-headers": django_handler(["corsheaders.middleware.CorsMiddleware"]),
-        "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"]),
+        "crossorigin": django_handler(["crossorigin.django.CORSMiddleware"], without=CORS_SETTINGS),
     }
 
 

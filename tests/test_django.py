@@ -28,6 +28,10 @@ def items(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"count": 1}, headers={"Vary": "Cookie"})
 
 
+def varies_on_everything(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("personal", headers={"Vary": "*"})
+
+
 def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("the view failed")
 
@@ -36,7 +40,12 @@ def form(request: HttpRequest) -> HttpResponse:
     return HttpResponse("posted")
 
 
-urlpatterns = [path("items", items), path("boom", boom), path("form", form)]
+urlpatterns = [
+    path("items", items),
+    path("boom", boom),
+    path("form", form),
+    path("star", varies_on_everything),
+]
 
 if not settings.configured:
     settings.configure(
@@ -77,6 +86,23 @@ def test_actual_requests() -> None:
     refused = c.get("/items", headers={"Origin": EVIL})
     assert not refused.has_header("Access-Control-Allow-Origin")
     assert refused["Vary"] == "Cookie, Origin"
+
+
+def test_vary_star_stays_star() -> None:
+    """`Vary: *` already covers Origin (RFC 9110 §12.5.5): merged, it stays `*`,
+    as the proxy merges it (both use `crossorigin.edge.merge_vary`)."""
+    c = client()
+    assert c.get("/star", headers={"Origin": PAGE})["Vary"] == "*"
+    assert c.get("/star")["Vary"] == "*"
+
+
+def test_own_answers_carry_their_framing() -> None:
+    c = client()
+    refused = c.options("/items", headers={"Origin": EVIL, "Access-Control-Request-Method": "PUT"})
+    assert refused.status_code == 403 and refused["Content-Length"] == "0"
+    assert not refused.has_header("Content-Type")
+    allowed = c.options("/items", headers={"Origin": PAGE, "Access-Control-Request-Method": "PUT"})
+    assert allowed.status_code == 204 and not allowed.has_header("Content-Length")
 
 
 def test_preflights() -> None:

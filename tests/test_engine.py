@@ -376,7 +376,8 @@ def test_caches_stay_bounded(engine: Engine) -> None:
     for index in range(CACHE_SIZE * 2 + 10):
         engine.actual(b"https://x%d.example.org" % index)
         engine.preflight(APP, b"PUT", b"x-%d" % index)
-    assert len(engine.known_actual) <= CACHE_SIZE + 2
+    assert len(engine._actual_cache) <= CACHE_SIZE + 2
+    assert len(engine._fast_headers) <= CACHE_SIZE + 2
     assert len(engine._preflight_cache) <= CACHE_SIZE
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from crossorigin import Engine, Policy
 from crossorigin.proxy import ListenAddress, Target
-from crossorigin.proxy.server import merge_vary
+from crossorigin.proxy.server import response_headers
 from servers.processes import RunningCommand, running_command
 from servers.upstream import running_upstream
 
@@ -413,7 +413,17 @@ def test_listen_and_target_parsing() -> None:
 
 
 def test_vary_merge() -> None:
-    assert merge_vary([b"Accept-Encoding"], [b"Origin"]) == b"Accept-Encoding, Origin"
-    assert merge_vary([b"origin"], [b"Origin"]) == b"origin"
-    assert merge_vary([b"*"], [b"Origin"]) == b"*"
-    assert json.dumps(merge_vary([], [b"Origin"]).decode()) == '"Origin"'
+    """The upstream's Vary and the engine's become one line (`edge.merge_vary`)."""
+    decision = Engine(Policy(origins=["https://app.example.com"])).actual(
+        b"https://app.example.com", "GET"
+    )
+
+    def vary(*upstream: bytes) -> list[bytes]:
+        headers, _ = response_headers([(b"Vary", value) for value in upstream], decision)
+        return [value for name, value in headers if name.lower() == b"vary"]
+
+    assert vary(b"Accept-Encoding") == [b"Accept-Encoding, Origin"]
+    assert vary(b"origin") == [b"origin"]
+    assert vary(b"*") == [b"*"]
+    assert vary(b"Cookie", b"Accept") == [b"Cookie, Accept, Origin"]
+    assert json.dumps(vary()[0].decode()) == '"Origin"'

@@ -1,12 +1,19 @@
 """ASGI adapter: `CORSMiddleware` for Starlette, FastAPI and any ASGI app.
 
 Theory of operation: translate, decide nothing. Per HTTP request the
-middleware scans the raw `scope["headers"]` once (ASGI header names are
-already lower-case bytes), asks the engine for a precomputed `Decision`, and
-either answers itself (preflights, strict-mode refusals) with two raw ASGI
-messages, or calls the application with a `send` that appends the decision's
-header tuples to `http.response.start`. Nothing is decoded or re-encoded on
-the way.
+middleware reads the raw `scope["headers"]` once with `crossorigin.edge` (ASGI
+header names are already lower-case bytes), asks the engine for a precomputed
+`Decision`, and either sends the decision's `Answer` (preflights, strict-mode
+refusals) as two raw ASGI messages, or calls the application with a `send`
+that appends the decision's header tuples to `http.response.start`. Nothing is
+decoded or re-encoded on the way.
+
+The fast path: with one engine for every path and no debug logging, a request
+that is not `OPTIONS` reads only its `Origin` and takes the headers from
+`Engine.cached_headers`; anything that answer does not cover goes through
+`Engine.decide_request`. Everything a request reads from the middleware (the
+engines, the fast path's engine, a configuration error) is one immutable
+`_Configuration`, read once per request and replaced whole by `reconfigure`.
 
 Errors: Starlette and FastAPI turn an unhandled exception into a 500 in
 `ServerErrorMiddleware`, which sits *outside* every user middleware, so that
@@ -28,6 +35,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Never
 
 from crossorigin.adapter_config import (
@@ -38,7 +46,8 @@ from crossorigin.adapter_config import (
     refuse_unknown_arguments,
     resolve_policy,
 )
-from crossorigin.engine import MAX_REQUEST_HEADERS_LENGTH, Decision, Engine, Header, RequestKind
+from crossorigin.edge import host_of, origin_of, own_origin, read_lowercase
+from crossorigin.engine import Answer, Engine, Header
 from crossorigin.policy import ConfigError, Policy
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
@@ -51,9 +60,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: A WebSocket's page is served over the matching HTTP scheme.
-_PAGE_SCHEMES = {"http": b"http", "https": b"https", "ws": b"http", "wss": b"https"}
-_LENGTH_ZERO = (b"content-length", b"0")
 _ERROR_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21"))
 _ARGUMENTS = (
     "policy",
@@ -80,6 +86,19 @@ _BROKEN_HEADERS = (
     (b"content-type", b"text/plain; charset=utf-8"),
     (b"content-length", str(len(_BROKEN_BODY)).encode()),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Configuration:
+    """Everything a request reads from the middleware, as one value."""
+
+    table: EngineTable
+    #: The engine, when one engine answers every path and no refusal needs
+    #: logging; otherwise None, and every request takes the general path.
+    fast: Engine | None = None
+    #: Why the middleware serves nothing (an invalid configuration), or None.
+    broken: str | None = None
+    error: Exception | None = None
 
 
 class CORSMiddleware:
@@ -126,9 +145,7 @@ class CORSMiddleware:
         self._check_websockets = check_websockets
         self._debug = debug
         self._source = source
-        self._broken: str | None = None
         self._broken_logged = False
-        self._error: Exception | None = None
         try:
             refuse_unknown_arguments("asgi", unexpected, _ARGUMENTS)
             policy = resolve_policy(
@@ -142,9 +159,9 @@ class CORSMiddleware:
                 max_age=max_age,
                 allow_private_network=allow_private_network,
             )
-            self._table = EngineTable(policy, routes, strict=strict)
+            self._config = self._configuration(EngineTable(policy, routes, strict=strict))
             if source is not None:
-                if policy is not None or self._table.routes:
+                if policy is not None or self._config.table.routes:
                     raise TypeError(
                         "crossorigin.asgi.CORSMiddleware: pass either source= or policy=/"
                         "routes=/allow_* arguments, not both"
@@ -154,7 +171,6 @@ class CORSMiddleware:
             if not _built_lazily_by_starlette():
                 raise
             self._fail_closed(error)
-        self._hot_engine = self._engine_for_hot_path()
         if handle is not None:
             handle._attach(self)
 
@@ -168,18 +184,17 @@ class CORSMiddleware:
         (uvicorn prints the message and exits); run without lifespan, it logs
         the error at ERROR on the first request and answers every request with
         a 500 that says why, allowing nothing."""
-        self._error = error
-        self._broken = (
+        broken = (
             f"crossorigin.asgi.CORSMiddleware: invalid CORS configuration, "
             f"the application cannot start.\n{error}"
         )
         self._broken_logged = False
-        self._table = EngineTable(None)
+        self._config = _Configuration(EngineTable(None), broken=broken, error=error)
 
-    async def _serve_nothing(self, send: Send, websocket: bool = False) -> None:
+    async def _serve_nothing(self, broken: str, send: Send, websocket: bool = False) -> None:
         if not self._broken_logged:
             self._broken_logged = True
-            logger.error("%s", self._broken)
+            logger.error("%s", broken)
         if websocket:
             await send({"type": "websocket.close", "code": 1011})
         else:
@@ -188,22 +203,17 @@ class CORSMiddleware:
             )
             await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
-    def _engine_for_hot_path(self) -> Engine | None:
-        """The engine, when one engine answers every path and no refusal needs
-        logging; otherwise None, and every request takes the general path."""
-        engine = self._table.default
-        if engine is None or self._table.routes or self._debug:
-            return None
-        return engine
+    def _configuration(self, table: EngineTable) -> _Configuration:
+        fast = table.default if not table.routes and not self._debug else None
+        return _Configuration(table, fast)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
-        """Swap the policy (and routes) atomically; requests in flight finish
-        under the old ones."""
-        table = EngineTable(policy, routes, strict=self._strict)
-        self._hot_engine = None  # requests in between take the general path
-        self._table = table
-        self._broken = self._error = None
-        self._hot_engine = self._engine_for_hot_path()
+        """Swap the policy (and routes) atomically: the new engines are built
+        off to the side and replace the old ones in one assignment, so a
+        request sees either the old configuration or the new one, never a mix;
+        requests in flight finish under the one they started with. An invalid
+        configuration raises ConfigError and leaves the running one in place."""
+        self._config = self._configuration(EngineTable(policy, routes, strict=self._strict))
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
@@ -211,112 +221,99 @@ class CORSMiddleware:
 
     @property
     def engines(self) -> EngineTable:
-        return self._table
+        return self._config.table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
             return
+        config = self._config
         extra: tuple[Header, ...] | None = None
-        engine = self._hot_engine
+        engine = config.fast
         if engine is not None:
-            # The hot path: one scan of the raw headers (`_origin_of`, inlined),
-            # one dictionary lookup of a decision made earlier.
             if scope["method"] != "OPTIONS":
-                origin: bytes | None = None
-                for name, value in scope["headers"]:
-                    if name == b"origin":
-                        if origin is not None:
-                            # A browser sends one Origin; two make an origin no
-                            # policy allows. Stop at the second line: joining
-                            # every repeat is quadratic in their number.
-                            origin = origin + b", " + value
-                            break
-                        origin = value
-                known = engine.known_actual.get(origin)
-                if known is not None:
-                    extra = known.headers
+                extra = engine.cached_headers(origin_of(scope["headers"]))
             else:
-                decision = self._options(engine, scope["headers"])
-                if decision.kind is RequestKind.PREFLIGHT:
-                    start, body = _own_answer(decision)
+                # A preflight (or a plain OPTIONS): safe, so strict mode never
+                # needs the server's own origin here.
+                decision = engine.decide_request("OPTIONS", read_lowercase(scope["headers"]))
+                answer = decision.answer
+                if answer is not None:
+                    start, body = _answer_messages(answer)
                     await send(start)
                     await send(body)
                     return
-                if decision.status is None:
-                    extra = decision.headers
+                extra = decision.headers
         if extra is None:
-            extra = await self._general(scope, receive, send)
+            extra = await self._general(config, scope, receive, send)
             if extra is None:
                 return
 
-        started = False
-
         async def send_with_cors(message: Message) -> None:
-            nonlocal started
-            # ASGI allows one response start; once it is out, the rest is body.
-            if not started and message["type"] == "http.response.start":
-                started = True
+            nonlocal extra
+            # ASGI allows one response start; once it is out (`extra` is then
+            # None), the rest is body.
+            if extra is not None and message["type"] == "http.response.start":
                 # A copy: the application may reuse its message objects.
                 headers = [*message.get("headers", ()), *extra]
                 message = message.copy()
                 message["headers"] = headers
+                extra = None
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception as error:
-            if started:
+            if extra is None:
                 raise
             # The application failed before answering: send the 500 here, with
             # the CORS headers, then let the server log the exception.
             await _send_error_response(scope, receive, send_with_cors, error)
             raise
-        if not started:
+        if extra is not None:
             # The application returned without answering: the server would send
             # a bare 500 (ASGI spec), which the browser would report as a CORS
             # error. Send it here with the CORS headers instead.
             await _send_error_response(scope, receive, send_with_cors, None)
 
     async def _general(
-        self, scope: Scope, receive: Receive, send: Send
+        self, config: _Configuration, scope: Scope, receive: Receive, send: Send
     ) -> tuple[Header, ...] | None:
-        """Every request the hot path does not settle: routes, preflights,
+        """Every request the fast path does not settle: routes, preflights,
         first sight of an origin, strict mode's refusals, debug logging.
         Returns the headers to add to the application's response, or None when
         the request is already answered (or is not this middleware's business)."""
-        if self._broken is not None:
-            await self._serve_nothing(send)
+        if config.broken is not None:
+            await self._serve_nothing(config.broken, send)
             return None
-        table = self._table
+        table = config.table
         engine = table.default if not table.routes else table.engine_for(_route_path(scope))
         if engine is None:
             await self.app(scope, receive, send)
             return None
         method: str = scope["method"]
-        if method == "OPTIONS":
-            decision = self._options(engine, scope["headers"])
-            if decision.kind is RequestKind.PREFLIGHT:
-                await self._answer(scope, send, decision)
-                return None
-        else:
-            decision = engine.actual(_origin_of(scope), method)
-        if decision.status is not None:
-            # Strict mode refused a state-changing request; same-origin ones
-            # are let through (browsers send Origin on same-origin POSTs too).
-            decision = engine.actual(_origin_of(scope), method, _self_origin(scope))
-            if decision.status is not None:
-                await self._answer(scope, send, decision)
-                return None
+        headers = scope["headers"]
+        request = read_lowercase(headers)
+        # The server's own origin matters only to strict mode's refusals.
+        self_origin = (
+            own_origin(scope.get("scheme", "http"), host_of(headers)) if engine.strict else None
+        )
+        decision = engine.decide_request(method, request, self_origin)
         if self._debug and not decision.allowed:
-            log_refusal(method, scope["path"], _origin_of(scope), decision)
+            log_refusal(method, scope["path"], request[0], decision)
+        if decision.answer is not None:
+            start, body = _answer_messages(decision.answer)
+            await send(start)
+            await send(body)
+            return None
         return decision.headers
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._broken is not None:
-            await self._refuse_to_start(scope, receive, send)
+        config = self._config
+        if config.broken is not None:
+            await self._refuse_to_start(config, scope, receive, send)
         elif scope["type"] == "websocket" and self._check_websockets:
-            await self._websocket(scope, receive, send)
+            await self._websocket(config, scope, receive, send)
         elif scope["type"] == "lifespan" and self._source is not None:
             source, apply = self._source, self._apply_document
 
@@ -329,85 +326,34 @@ class CORSMiddleware:
         else:
             await self.app(scope, receive, send)
 
-    async def _refuse_to_start(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self._broken is not None
+    async def _refuse_to_start(
+        self, config: _Configuration, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        assert config.broken is not None and config.error is not None
         if scope["type"] == "lifespan":
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.failed", "message": self._broken})
+                await send({"type": "lifespan.startup.failed", "message": config.broken})
                 # Then raise, as Starlette's own lifespan does: servers that
                 # saw the failure stop quietly, test clients raise it.
-                assert self._error is not None
-                raise self._error
+                raise config.error
         elif scope["type"] == "websocket":
             message = await receive()
             if message["type"] == "websocket.connect":
-                await self._serve_nothing(send, websocket=True)
+                await self._serve_nothing(config.broken, send, websocket=True)
         else:
             await self.app(scope, receive, send)
 
-    @staticmethod
-    def _options(engine: Engine, headers: Iterable[tuple[bytes, bytes]]) -> Decision:
-        """Read a possible preflight's headers in one pass. Repeated lines are
-        bounded work: a second Origin or Access-Control-Request-Method line
-        already makes the value invalid, so later ones are not joined; the
-        request-header lines (which HTTP lets a client split, RFC 9110 §5.3)
-        are joined once, and only up to the length the engine reads."""
-        origin: bytes | None = None
-        request_method: bytes | None = None
-        request_headers: bytes | None = None
-        header_lines: list[bytes] | None = None
-        header_length = 0
-        private_network: bytes | None = None
-        origin_repeated = method_repeated = False
-        for name, value in headers:
-            if name == b"origin":
-                if origin is None:
-                    origin = value
-                elif not origin_repeated:
-                    origin_repeated = True
-                    origin = origin + b", " + value
-            elif name == b"access-control-request-method":
-                if request_method is None:
-                    request_method = value
-                elif not method_repeated:
-                    method_repeated = True
-                    request_method = request_method + b", " + value
-            elif name == b"access-control-request-headers":
-                if request_headers is None:
-                    request_headers = value
-                    header_length = len(value)
-                elif header_length <= MAX_REQUEST_HEADERS_LENGTH:
-                    if header_lines is None:
-                        header_lines = [request_headers]
-                    header_lines.append(value)
-                    header_length += 1 + len(value)
-            elif name == b"access-control-request-private-network":
-                private_network = value
-        if header_lines is not None:
-            # Past MAX_REQUEST_HEADERS_LENGTH the engine refuses it unread.
-            request_headers = b",".join(header_lines)
-        if origin is None:
-            return engine.not_cors()
-        if request_method is None:
-            return engine.actual(origin, "OPTIONS")
-        return engine.preflight(origin, request_method, request_headers, private_network)
-
-    async def _answer(self, scope: Scope, send: Send, decision: Decision) -> None:
-        if self._debug and not decision.allowed:
-            log_refusal(scope["method"], scope["path"], _origin_of(scope), decision)
-        start, body = _own_answer(decision)
-        await send(start)
-        await send(body)
-
-    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        table = self._table
-        engine = table.engine_for(_route_path(scope))
+    async def _websocket(
+        self, config: _Configuration, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        engine = config.table.engine_for(_route_path(scope))
         if engine is None:
             await self.app(scope, receive, send)
             return
-        origin = _origin_of(scope)
-        decision = engine.websocket(origin, _self_origin(scope))
+        origin = origin_of(scope["headers"])
+        self_origin = own_origin(scope.get("scheme", "ws"), host_of(scope["headers"]))
+        decision = engine.websocket(origin, self_origin)
         if decision.allowed:
             await self.app(scope, receive, send)
             return
@@ -467,26 +413,13 @@ class MiddlewareHandle:
         return f"<MiddlewareHandle: middleware {state}>"
 
 
-def _own_answer(decision: Decision) -> tuple[Message, Message]:
-    """The two messages of the middleware's own answer: an empty body, no
-    application call (204 has no Content-Length; a refusal says 0)."""
-    headers = list(decision.headers) if decision.allowed else [*decision.headers, _LENGTH_ZERO]
+def _answer_messages(answer: Answer) -> tuple[Message, Message]:
+    """The two messages of the middleware's own answer: the engine's status
+    and headers, an empty body (the application is not called)."""
     return (
-        {"type": "http.response.start", "status": decision.status, "headers": headers},
+        {"type": "http.response.start", "status": answer.status, "headers": [*answer.headers]},
         {"type": "http.response.body", "body": b"", "more_body": False},
     )
-
-
-def _origin_of(scope: Scope) -> bytes | None:
-    """The Origin line; two lines joined (an invalid origin), never more."""
-    origin: bytes | None = None
-    for name, value in scope["headers"]:
-        if name == b"origin":
-            if origin is not None:
-                joined: bytes = origin + b", " + value
-                return joined
-            origin = value
-    return origin
 
 
 def _route_path(scope: Scope) -> str:
@@ -511,15 +444,6 @@ def _built_lazily_by_starlette() -> bool:
     invalid."""
     frame = sys._getframe(2)  # _built_lazily_by_starlette <- __init__ <- the builder
     return frame.f_code.co_name == "build_middleware_stack"
-
-
-def _self_origin(scope: Scope) -> bytes | None:
-    """The origin the request was addressed to: scheme and Host."""
-    host: bytes
-    for name, host in scope["headers"]:
-        if name == b"host":
-            return _PAGE_SCHEMES.get(scope.get("scheme", "http"), b"http") + b"://" + host
-    return None
 
 
 async def _send_error_response(

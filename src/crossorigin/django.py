@@ -2,9 +2,10 @@
 
 Theory of operation: translate, decide nothing. Settings are read once, when
 Django builds the middleware chain, into an `EngineTable`; per request the
-middleware reads `Origin` and the preflight headers from `request.META`, asks
-the engine, and either answers itself (preflights, strict-mode refusals) or
-adds the decision's headers to the view's response. Django turns a view's
+middleware reads `Origin` and the preflight headers from `request.META` with
+`crossorigin.edge`, asks the engine, and either sends the decision's `Answer`
+(preflights, strict-mode refusals) or adds the decision's headers to the
+view's response, folding `Vary` into the view's own with `edge.merge_vary`. Django turns a view's
 exception into a 500 response inside the chain (each layer is wrapped by
 `convert_exception_to_response`), so that 500 passes through here and gets
 the CORS headers like any other response.
@@ -39,13 +40,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from crossorigin.adapter_config import EngineTable, log_refusal
-from crossorigin.engine import Decision, Engine, RequestKind
+from crossorigin.edge import merge_vary, own_origin, read_environ
+from crossorigin.engine import Engine
 from crossorigin.policy import ConfigError, Issue, Policy
 from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
 _OPTIONS = frozenset({"routes", "strict", "debug", "source"})
+TextHeaders = tuple[tuple[str, str], ...]
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
 
@@ -181,11 +184,6 @@ def _refuse_django_cors_headers_settings(config: object) -> None:
     raise ImproperlyConfigured("\n".join(lines))
 
 
-def _header(request: HttpRequest, key: str) -> bytes | None:
-    value = request.META.get(key)
-    return None if value is None else value.encode("latin-1", "replace")
-
-
 class CORSMiddleware:
     """Django middleware (sync and async) applying `settings.CROSSORIGIN`."""
 
@@ -201,10 +199,12 @@ class CORSMiddleware:
                 "crossorigin.django.CORSMiddleware needs settings.CROSSORIGIN, e.g. "
                 "{'origins': ['https://app.example.com']}"
             )
-        self._table, self._debug = engine_table_from_settings(config)
+        # One attribute, so that `reconfigure` swaps engines and debug together.
+        self._config = engine_table_from_settings(config)
         source = config.get("source")
         if source is not None:
-            if self._table.default is not None or self._table.routes:
+            table, debug = self._config
+            if table.default is not None or table.routes:
                 raise ImproperlyConfigured(
                     "CROSSORIGIN: 'source' replaces the policy fields and 'routes'; keep only "
                     "'source' (with 'strict' and 'debug' if wanted)"
@@ -212,7 +212,10 @@ class CORSMiddleware:
             strict = bool(config.get("strict", False))
 
             def apply(document: PolicyDocument) -> None:
-                self._table = EngineTable(document.default, document.routes, strict=strict)
+                self._config = (
+                    EngineTable(document.default, document.routes, strict=strict),
+                    debug,
+                )
 
             source.subscribe(apply)
         self._async = iscoroutinefunction(get_response)
@@ -220,72 +223,59 @@ class CORSMiddleware:
             markcoroutinefunction(self)
 
     def reconfigure(self, config: Mapping[str, Any]) -> None:
-        """Swap the policies atomically (e.g. after reloading tenants)."""
-        self._table, self._debug = engine_table_from_settings(config)
+        """Swap the policies atomically (e.g. after reloading tenants): the new
+        engines are built off to the side and replace the old ones, with the
+        debug flag, in one assignment."""
+        self._config = engine_table_from_settings(config)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        decision, answer = self._decide(request)
+        extra, answer = self._decide(request)
         if answer is not None:
             return answer
         response = self.get_response(request)
         assert isinstance(response, HttpResponseBase)
-        return _with_headers(response, decision)
+        return _with_headers(response, extra)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        decision, answer = self._decide(request)
+        extra, answer = self._decide(request)
         if answer is not None:
             return answer
         response = await self.get_response(request)
-        return _with_headers(response, decision)
+        return _with_headers(response, extra)
 
-    def _decide(self, request: HttpRequest) -> tuple[Decision | None, HttpResponse | None]:
-        table = self._table
+    def _decide(self, request: HttpRequest) -> tuple[TextHeaders, HttpResponse | None]:
+        """The headers to add to the view's response, or the middleware's own
+        response (then the view is not called)."""
+        table, debug = self._config
         engine: Engine | None = (
             table.default if not table.routes else table.engine_for(request.path_info)
         )
         if engine is None:
-            return None, None
-        origin = _header(request, "HTTP_ORIGIN")
-        if origin is None:
-            return engine.not_cors(), None
+            return (), None
         method = request.method or "GET"
-        request_method = _header(request, "HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-        if method == "OPTIONS" and request_method is not None:
-            decision = engine.preflight(
-                origin,
-                request_method,
-                _header(request, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                _header(request, "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            )
-        else:
-            self_origin = (
-                f"{request.scheme}://{request.get_host()}".encode("latin-1", "replace")
-                if engine.strict
-                else None
-            )
-            decision = engine.actual(origin, method, self_origin)
-        if self._debug and not decision.allowed:
-            log_refusal(method, request.path_info, origin, decision)
-        if decision.status is None:
-            return decision, None
-        answer = HttpResponse(status=decision.status)
-        if decision.kind is RequestKind.PREFLIGHT and decision.allowed:
-            del answer["Content-Type"]
-        return None, _with_headers(answer, decision)
+        cors = read_environ(request.META)
+        # The server's own origin matters only to strict mode's refusals;
+        # Django knows it best (SECURE_PROXY_SSL_HEADER, USE_X_FORWARDED_HOST).
+        self_origin = own_origin(request.scheme, request.get_host()) if engine.strict else None
+        decision = engine.decide_request(method, cors, self_origin)
+        if debug and not decision.allowed:
+            log_refusal(method, request.path_info, cors[0], decision)
+        answer = decision.answer
+        if answer is None:
+            return decision.text_headers, None
+        response = HttpResponse(status=answer.status)
+        del response["Content-Type"]  # an empty body has no type
+        return (), _with_headers(response, answer.text_headers)
 
 
-def _with_headers(response: HttpResponseBase, decision: Decision | None) -> HttpResponseBase:
-    if decision is None:
-        return response
+def _with_headers(response: HttpResponseBase, headers: TextHeaders) -> HttpResponseBase:
     store = getattr(response.headers, "_store", None)
     if not isinstance(store, dict):
-        for name, value in decision.text_headers:
+        for name, value in headers:
             present = response.headers.get(name) if name == "vary" else None
-            merged = _merge_vary(present, value) if present else value
-            if merged is not None:
-                response[name] = merged
+            response[name] = merge_vary(present, value) if present else value
         return response
     # Django validates and re-encodes every header set through
     # `response[name] = value` (about 0.8 us each), and its `get` raises and
@@ -293,21 +283,11 @@ def _with_headers(response: HttpResponseBase, decision: Decision | None) -> Http
     # valid (lower-case token names, visible latin-1 values, no line breaks),
     # so they go straight into the store `ResponseHeaders` has kept since 3.2,
     # keyed by lower-case name.
-    for name, value in decision.text_headers:
+    for name, value in headers:
         if name == "vary":
             entry = store.get("vary")
             if entry is not None:
-                merged = _merge_vary(entry[1], value)
-                if merged is None:
-                    continue
-                value = merged
+                store["vary"] = (entry[0], merge_vary(entry[1], value))
+                continue
         store[name] = (name, value)
     return response
-
-
-def _merge_vary(present: str, value: str) -> str | None:
-    """One Vary field, merged as HTTP lists merge (RFC 9110 §12.5.5); None
-    when every name is already there."""
-    have = {item.strip().lower() for item in present.split(",")}
-    missing = [item for item in value.split(", ") if item.lower() not in have]
-    return ", ".join([present, *missing]) if missing else None

@@ -8,10 +8,20 @@ middleware sends itself (a preflight, or a strict-mode refusal), plus a
 `Reason` when something was refused. It never touches a socket; the adapters in
 asgi.py, wsgi.py and django.py translate, and decide nothing.
 
+One entry point, `Engine.decide_request(method, request, self_origin)`,
+classifies a request read by `crossorigin.edge` and decides it; `decide` does
+the same from header lines, for tools. Every edge (ASGI, WSGI, Django, the
+proxy, the playground) goes through them and only copies the `Decision` out:
+the headers to add to the application's response, or the whole `Answer` the
+middleware sends itself (status, every header, `Content-Length: 0` where a
+body must be framed).
+
 Every decision is computed once and reused: the answers for the policy's exact
 origins are built when the engine is constructed, and answers for pattern- or
 regex-matched origins and for preflights are kept in bounded caches, so the
-request path is a dictionary lookup. Decisions are immutable and shared.
+request path is a dictionary lookup. Decisions are immutable and shared. The
+one way into those caches from outside is `cached_headers`, the ASGI fast
+path, whose contract is in its docstring.
 
 Rules (Fetch standard §3.2 "CORS protocol", §4.8 "CORS-preflight fetch",
 §4.10 "CORS check"):
@@ -36,21 +46,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from http import HTTPStatus
 from typing import Final, TypeVar
 
 from crossorigin import fetch_tables
+from crossorigin.edge import MAX_REQUEST_HEADERS_LENGTH, CORSRequest, read_lines
 from crossorigin.origin import MAX_ORIGIN_LENGTH
 from crossorigin.patterns import compile_matcher
 from crossorigin.policy import Policy
 
-__all__ = ["Decision", "Engine", "Reason", "RequestKind"]
+__all__ = ["MAX_REQUEST_HEADERS_LENGTH", "Answer", "Decision", "Engine", "Reason", "RequestKind"]
 
 Header = tuple[bytes, bytes]
 K = TypeVar("K")
 
-#: Access-Control-Request-Headers longer than this is refused unread: browsers
-#: send one short name per non-safelisted header, so 8 KiB is generous.
-MAX_REQUEST_HEADERS_LENGTH: Final = 8192
 #: Entries kept per cache before it is emptied (bounded memory under a flood of
 #: distinct origins or header lists).
 CACHE_SIZE: Final = 4096
@@ -66,6 +75,11 @@ VARY_PREFLIGHT: Final = (
 
 
 class RequestKind(Enum):
+    """How the engine classified a request (Fetch §3.2.2): no `Origin` is not
+    CORS; `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a
+    preflight; any other request with `Origin` is actual, a plain `OPTIONS`
+    included (the application answers it)."""
+
     NOT_CORS = "not-cors"
     PREFLIGHT = "preflight"
     ACTUAL = "actual"
@@ -108,14 +122,39 @@ _EXPLANATIONS: Final = {
 }
 
 
+#: An empty body needs `Content-Length: 0` to be framed without closing the
+#: connection (RFC 9112 §6.3); a 204 must not carry one (RFC 9110 §8.6).
+_LENGTH_ZERO: Final = (b"content-length", b"0")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The response the middleware sends itself, whole: `status`, every header
+    (the CORS ones, `Vary`, and `Content-Length: 0` unless the status is 204)
+    and an empty body. `status_line` and `text_headers` are the same for the
+    servers that want text (WSGI, Django)."""
+
+    status: int
+    headers: tuple[Header, ...]
+    phrase: str = field(init=False, compare=False)
+    status_line: str = field(init=False, compare=False)
+    text_headers: tuple[tuple[str, str], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        phrase = HTTPStatus(self.status).phrase
+        object.__setattr__(self, "phrase", phrase)
+        object.__setattr__(self, "status_line", f"{self.status} {phrase}")
+        object.__setattr__(self, "text_headers", _text(self.headers))
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one request.
 
     `status` is None when the application answers (add `headers` to its
-    response); otherwise the middleware answers itself with `status`,
-    `headers` and an empty body, and the application is not called.
-    `text_headers` are the same headers as str pairs (latin-1), computed once
+    response); otherwise the middleware answers itself with `answer` (the
+    same status, `headers` plus the framing) and the application is not
+    called. `text_headers` are `headers` as str pairs (latin-1), computed once
     for the adapters whose servers want text (WSGI, Django).
     """
 
@@ -128,16 +167,22 @@ class Decision:
     text_headers: tuple[tuple[str, str], ...] = field(
         default=(), init=False, compare=False, repr=False
     )
+    answer: Answer | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        text = tuple(
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in self.headers
-        )
-        object.__setattr__(self, "text_headers", text)
+        object.__setattr__(self, "text_headers", _text(self.headers))
+        if self.status is not None:
+            framing = () if self.status == HTTPStatus.NO_CONTENT else (_LENGTH_ZERO,)
+            answer = Answer(self.status, (*self.headers, *framing))
+            object.__setattr__(self, "answer", answer)
 
     @property
     def respond_directly(self) -> bool:
-        return self.status is not None
+        return self.answer is not None
+
+
+def _text(headers: tuple[Header, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers)
 
 
 def _header_list(values: Iterable[str]) -> bytes:
@@ -150,10 +195,12 @@ class Engine:
 
     __slots__ = (
         "_actual_allowed_tail",
+        "_actual_cache",
         "_allow_headers_value",
         "_allow_methods_value",
         "_allowed_headers",
         "_allowed_methods",
+        "_fast_headers",
         "_headers_wildcard",
         "_invalid_actual",
         "_matcher",
@@ -169,7 +216,6 @@ class Engine:
         "_strict_refusal",
         "_vary",
         "_wildcard_actual",
-        "known_actual",
     )
 
     def __init__(self, policy: Policy, *, strict: bool = False) -> None:
@@ -213,13 +259,18 @@ class Engine:
 
         # Decisions for actual requests, by raw Origin (None: no Origin). The
         # policy's exact origins are answered from here from the start; others
-        # are added as they are decided (bounded). Strict mode keeps refusals
-        # out, since those also depend on the method.
+        # are added as they are decided (bounded).
         self._static_actual: dict[bytes | None, Decision] = {
             raw: self._allowed_actual(raw) for raw in self._matcher.exact
         }
         self._static_actual[None] = self._not_cors
-        self.known_actual: dict[bytes | None, Decision] = dict(self._static_actual)
+        self._actual_cache: dict[bytes | None, Decision] = dict(self._static_actual)
+        # `cached_headers`' table: the headers of the decisions above that hold
+        # whatever the method and the server's own origin, i.e. all of them
+        # except, in strict mode, refusals (which become 403 for unsafe
+        # methods from other origins).
+        self._fast_headers: dict[bytes | None, tuple[Header, ...]] = {}
+        self._learn_headers(self._static_actual)
 
         # Preflight pieces that do not depend on the request.
         self._methods_wildcard = policy.methods == ("*",)
@@ -241,7 +292,7 @@ class Engine:
         # the policy: when the policy refuses private network access, the same
         # preflight is answered 204 without it and 403 with it.
         self._refused_preflight = ((b"vary", VARY_PREFLIGHT),)
-        self._preflight_cache: dict[tuple[bytes, bytes, bytes | None, bytes | None], Decision] = {}
+        self._preflight_cache: dict[tuple[bytes | None, ...], Decision] = {}
 
     def _allowed_actual(self, raw_origin: bytes) -> Decision:
         if self._wildcard_actual is not None:
@@ -253,7 +304,7 @@ class Engine:
         strict = ", strict=True" if self._strict else ""
         return (
             f"<Engine for {self._policy!r}{strict}; "
-            f"{len(self.known_actual) - len(self._static_actual)} learned origins, "
+            f"{len(self._actual_cache) - len(self._static_actual)} learned origins, "
             f"{len(self._preflight_cache)} cached preflights>"
         )
 
@@ -271,6 +322,40 @@ class Engine:
         """The headers for a request without `Origin`."""
         return self._not_cors
 
+    def decide_request(
+        self, method: str, request: CORSRequest, self_origin: bytes | None = None
+    ) -> Decision:
+        """The entry point: classify one request (Fetch §3.2.2, see
+        `RequestKind`) and decide it. `request` is what `crossorigin.edge`
+        read from the request head; `self_origin` the server's own origin
+        (`edge.own_origin`), which only strict mode reads."""
+        origin, request_method, request_headers, private_network = request
+        if origin is None:
+            return self._not_cors
+        if method == "OPTIONS" and request_method is not None:
+            # The request tuple is its own preflight cache key (see `preflight`).
+            cached = self._preflight_cache.get(request)
+            if cached is not None:
+                return cached
+            return self.preflight(origin, request_method, request_headers, private_network)
+        return self.actual(origin, method, self_origin)
+
+    def cached_headers(self, origin: bytes | None) -> tuple[Header, ...] | None:
+        """The fast path for a request that is not `OPTIONS`: the headers to
+        add to the application's response, when they are already known and
+        depend on nothing but the raw `Origin` (None: no `Origin`); else None,
+        and the caller asks `decide_request`.
+
+        Contract: a non-None answer is exactly `decide_request(method,
+        request, self_origin).headers` for every such request with this
+        `Origin`, whatever its method and the server's own origin, and that
+        decision lets the application answer. So it is never a strict-mode
+        refusal (strict mode answers 403 to an unsafe method from a refused
+        origin; those origins are never in this table), never a preflight,
+        and never from another policy: the table belongs to this engine,
+        whose policy cannot change (`reconfigure` builds new engines)."""
+        return self._fast_headers.get(origin)
+
     def actual(
         self,
         origin: bytes | None,
@@ -280,7 +365,7 @@ class Engine:
         """An actual (non-preflight) request. `self_origin` is the server's own
         origin as the request addressed it (used only by strict mode, so that
         same-origin form posts are not refused)."""
-        decision = self.known_actual.get(origin)
+        decision = self._actual_cache.get(origin)
         if decision is None:
             # Type checks only here, on a miss, so the hot path pays nothing: a
             # str never hits the cache (its keys are bytes) and lands here.
@@ -298,21 +383,31 @@ class Engine:
 
     def _decide_actual(self, origin: bytes) -> Decision:
         if self._wildcard_actual is not None:
-            return self._wildcard_actual
-        if not _is_plausible_origin(origin):
-            return self._invalid_actual
-        if self._matcher.match(origin):
+            decision = self._wildcard_actual
+        elif not _is_plausible_origin(origin):
+            decision = self._invalid_actual
+        elif self._matcher.match(origin):
             decision = self._allowed_actual(origin)
-        elif self._strict:
-            return self._refused_actual
         else:
             decision = self._refused_actual
-        known = self.known_actual
-        if len(known) >= CACHE_SIZE + len(self._static_actual):
-            known.clear()
-            known.update(self._static_actual)
-        known[origin] = decision
+        if len(origin) > MAX_CACHED_KEY_LENGTH:
+            return decision
+        cache = self._actual_cache
+        if len(cache) >= CACHE_SIZE + len(self._static_actual):
+            # Emptied whole, then refilled: a reader in between misses and
+            # decides again, never reads a wrong entry.
+            self._fast_headers.clear()
+            cache.clear()
+            cache.update(self._static_actual)
+            self._learn_headers(self._static_actual)
+        cache[origin] = decision
+        self._learn_headers({origin: decision})
         return decision
+
+    def _learn_headers(self, decisions: dict[bytes | None, Decision]) -> None:
+        for origin, decision in decisions.items():
+            if decision.allowed or not self._strict:
+                self._fast_headers[origin] = decision.headers
 
     def preflight(
         self,
@@ -354,35 +449,9 @@ class Engine:
         headers: Iterable[tuple[bytes | str, bytes | str]],
         self_origin: bytes | None = None,
     ) -> Decision:
-        """Classify and decide from a method and the request's header lines (any
-        case, str or bytes, repeated lines allowed). Convenient for tools and
-        tests; the adapters call `actual`/`preflight` directly."""
-        origins: list[bytes] = []
-        request_methods: list[bytes] = []
-        request_headers: list[bytes] = []
-        private_network: bytes | None = None
-        for name, value in headers:
-            key = (name if isinstance(name, str) else name.decode("latin-1")).lower()
-            raw = value.encode("latin-1", "replace") if isinstance(value, str) else value
-            if key == "origin":
-                origins.append(raw)
-            elif key == "access-control-request-method":
-                request_methods.append(raw)
-            elif key == "access-control-request-headers":
-                request_headers.append(raw)
-            elif key == "access-control-request-private-network":
-                private_network = raw
-        if not origins:
-            return self._not_cors
-        # Two Origin lines make no origin at all (a browser sends one).
-        origin = origins[0] if len(origins) == 1 else b", ".join(origins)
-        if method == "OPTIONS" and request_methods:
-            request_method = (
-                request_methods[0] if len(request_methods) == 1 else b", ".join(request_methods)
-            )
-            joined = b",".join(request_headers) if request_headers else None
-            return self.preflight(origin, request_method, joined, private_network)
-        return self.actual(origin, method, self_origin)
+        """`decide_request` from a method and the request's header lines (any
+        case, str or bytes, repeated lines allowed), for tools and tests."""
+        return self.decide_request(method, read_lines(headers), self_origin)
 
     # -- preflight rules ------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 """WSGI adapter: `CORSMiddleware` for Flask and any WSGI application.
 
-Theory of operation: translate, decide nothing. The request's `Origin` and
-`Access-Control-Request-*` come from the environ (PEP 3333 gives them as
-latin-1 text; they are turned back into the exact bytes the client sent), the
-engine returns a cached `Decision`, and the middleware either answers itself
-(preflights, strict-mode refusals) or wraps `start_response` so the
-application's response, error pages included, carries the decision's headers
-(precomputed as text in `Decision.text_headers`).
+Theory of operation: translate, decide nothing. `crossorigin.edge` reads the
+request's `Origin` and `Access-Control-Request-*` from the environ (PEP 3333
+gives them as latin-1 text; they are turned back into the exact bytes the
+client sent), the engine returns a cached `Decision`, and the middleware
+either sends its `Answer` (preflights, strict-mode refusals) or wraps
+`start_response` so the application's response, error pages included, carries
+the decision's headers (precomputed as text in `Decision.text_headers`).
 
 A WSGI server merges repeated header lines into one comma-separated value, so
 a doubled `Origin` arrives as `a, b`, which no policy allows.
@@ -35,7 +35,8 @@ from crossorigin.adapter_config import (
     refuse_unknown_arguments,
     resolve_policy,
 )
-from crossorigin.engine import Decision, RequestKind
+from crossorigin.edge import own_origin, read_environ
+from crossorigin.engine import Answer
 from crossorigin.policy import Policy
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
@@ -47,7 +48,6 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-_STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
 _ERROR_BODY = b"Internal Server Error"
 _ERROR_HEADERS = [
     ("Content-Type", "text/plain; charset=utf-8"),
@@ -71,11 +71,6 @@ _ARGUMENTS = (
     "strict",
     "debug",
 )
-
-
-def _raw(value: str | None) -> bytes | None:
-    """PEP 3333 header text back to the bytes on the wire."""
-    return None if value is None else value.encode("latin-1", "replace")
 
 
 class CORSMiddleware:
@@ -136,7 +131,8 @@ class CORSMiddleware:
         self.reconfigure(document.default, document.routes)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
-        """Swap the policy (and routes) atomically."""
+        """Swap the policy (and routes) atomically: the new engines are built
+        off to the side and replace the old ones in one assignment."""
         self._table = EngineTable(policy, routes, strict=self._strict)
 
     @property
@@ -151,36 +147,19 @@ class CORSMiddleware:
         if engine is None:
             return self.app(environ, start_response)
         method: str = environ["REQUEST_METHOD"]
-        origin = environ.get("HTTP_ORIGIN")
-        if origin is None:
-            decision = engine.not_cors()
-        else:
-            raw_origin = origin.encode("latin-1", "replace")
-            request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-            if method == "OPTIONS" and request_method is not None:
-                decision = engine.preflight(
-                    raw_origin,
-                    request_method.encode("latin-1", "replace"),
-                    _raw(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
-                    _raw(environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")),
-                )
-            else:
-                self_origin = _self_origin(environ) if self._strict else None
-                decision = engine.actual(raw_origin, method, self_origin)
-            if not decision.allowed and self._debug:
-                log_refusal(method, environ.get("PATH_INFO", ""), raw_origin, decision)
-            if decision.status is not None:
-                return self._answer(decision, start_response)
+        request = read_environ(environ)
+        # The server's own origin matters only to strict mode's refusals.
+        self_origin = (
+            own_origin(environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST"))
+            if engine.strict
+            else None
+        )
+        decision = engine.decide_request(method, request, self_origin)
+        if not decision.allowed and self._debug:
+            log_refusal(method, environ.get("PATH_INFO", ""), request[0], decision)
+        if decision.answer is not None:
+            return _answer(decision.answer, start_response)
         return self._call_app(environ, start_response, decision.text_headers)
-
-    @staticmethod
-    def _answer(decision: Decision, start_response: StartResponse) -> Iterable[bytes]:
-        headers = list(decision.text_headers)
-        if decision.kind is not RequestKind.PREFLIGHT or not decision.allowed:
-            headers.append(("Content-Length", "0"))
-        status = decision.status or 403
-        start_response(_STATUS_LINES.get(status, f"{status} CORS"), headers)
-        return [b""]
 
     def _call_app(
         self,
@@ -223,6 +202,11 @@ class CORSMiddleware:
         return _Prepended(first, chunks, body)
 
 
+def _answer(answer: Answer, start_response: StartResponse) -> Iterable[bytes]:
+    start_response(answer.status_line, list(answer.text_headers))
+    return [b""]
+
+
 class _Prepended:
     """A WSGI body whose first chunk was already taken; closes the original."""
 
@@ -244,14 +228,6 @@ def _close(body: Iterable[bytes]) -> None:
     close = getattr(body, "close", None)
     if close is not None:
         close()
-
-
-def _self_origin(environ: Environ) -> bytes | None:
-    host = environ.get("HTTP_HOST")
-    if host is None:
-        return None
-    scheme = environ.get("wsgi.url_scheme", "http")
-    return f"{scheme}://{host}".encode("latin-1", "replace")
 
 
 def _report(environ: Environ) -> None:

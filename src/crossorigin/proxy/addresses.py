@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
+from crossorigin.edge import own_origin
 from crossorigin.origin import is_loopback_host
 
 __all__ = ["DEFAULT_LISTEN", "ListenAddress", "OwnAddress", "ProxyConfigError", "Target"]
@@ -148,7 +149,8 @@ class OwnAddress:
             hosts.append(encoded + b":%d" % port)
             if port == 80:
                 hosts.append(encoded)
-        origins = frozenset(b"http://" + host for host in hosts)
+        # The proxy listens without TLS: its pages are http ones.
+        origins = frozenset(own_origin("http", host) for host in hosts)
         primary = f"http://{next(iter(names), '?')}:{port}"
         return cls(frozenset(hosts), origins, primary)
 

@@ -30,6 +30,7 @@ from urllib.parse import unquote_to_bytes
 
 import h11
 
+from crossorigin.edge import CORSRequest, read_lowercase
 from crossorigin.proxy.addresses import OwnAddress, Target
 
 __all__ = ["Admitted", "Header", "Refused", "admit", "end_to_end"]
@@ -57,14 +58,16 @@ class Admitted:
     """A request that passed every check, ready for the engine and the upstream."""
 
     method: str
-    #: The header lines as received, for `Engine.decide`.
+    #: The header lines as received.
     headers: list[Header]
+    #: What CORS reads from them (`crossorigin.edge`), for `Engine.decide_request`.
+    cors: CORSRequest
     #: The request-target to send upstream: the target's prefix, then the path.
     upstream_target: bytes
     #: The header lines to send upstream: `Host` names the target.
     upstream_headers: list[Header]
-    #: The `Origin` lines, joined when repeated (which no browser sends, and the
-    #: engine refuses as an invalid origin rather than trusting the first).
+    #: The `Origin`, as `crossorigin.edge` reads it: a repeated line (which no
+    #: browser sends) makes it one the engine refuses as invalid.
     origin: bytes | None
     #: This proxy's own origin when `Origin` is one of them, for the engine.
     self_origin: bytes | None
@@ -80,14 +83,11 @@ def admit(request: h11.Request, own: OwnAddress, target: Target) -> Admitted:
     """The checks above, in order; `Refused` on the first that fails."""
     headers: list[Header] = list(request.headers.raw_items())
     hosts: list[bytes] = []
-    origins: list[bytes] = []
     content_length = transfer_encoding = credentialed = False
     upgrade: bytes | None = None
     for name, value in request.headers:  # names lower-cased by h11
         if name == b"host":
             hosts.append(value)
-        elif name == b"origin":
-            origins.append(value)
         elif name == b"content-length":
             content_length = True
         elif name == b"transfer-encoding":
@@ -108,7 +108,8 @@ def admit(request: h11.Request, own: OwnAddress, target: Target) -> Admitted:
     is_websocket = (
         method == "GET" and upgrade is not None and upgrade.strip().lower() == b"websocket"
     )
-    origin = b", ".join(origins) if origins else None
+    cors = read_lowercase(request.headers)  # names lower-cased by h11
+    origin = cors[0]
     # A WebSocket upgrade needs its Connection/Upgrade lines upstream.
     kept = headers if is_websocket else end_to_end(headers)
     upstream_headers = [(b"Host", target.authority)]
@@ -116,6 +117,7 @@ def admit(request: h11.Request, own: OwnAddress, target: Target) -> Admitted:
     return Admitted(
         method=method,
         headers=headers,
+        cors=cors,
         upstream_target=target.path_prefix.encode() + request.target,
         upstream_headers=upstream_headers,
         origin=origin,

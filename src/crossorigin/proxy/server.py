@@ -35,6 +35,7 @@ from typing import Final, Literal, cast
 
 import h11
 
+from crossorigin.edge import merge_vary
 from crossorigin.engine import Decision, Engine, RequestKind
 from crossorigin.proxy.addresses import ListenAddress, OwnAddress, Target
 from crossorigin.proxy.request import Admitted, Header, Refused, admit, end_to_end
@@ -156,18 +157,6 @@ def _phrase(status: int) -> bytes:
         return b""
 
 
-def merge_vary(upstream: list[bytes], added: list[bytes]) -> bytes:
-    names: dict[bytes, bytes] = {}
-    for value in [*upstream, *added]:
-        for item in value.split(b","):
-            name = item.strip()
-            if name:
-                names.setdefault(name.lower(), name)
-    if b"*" in names:
-        return b"*"
-    return b", ".join(names.values())
-
-
 def response_headers(upstream: Iterable[Header], decision: Decision) -> tuple[list[Header], bool]:
     """The upstream's end-to-end headers without its CORS headers, plus the
     engine's; and whether any upstream CORS header was removed."""
@@ -188,7 +177,8 @@ def response_headers(upstream: Iterable[Header], decision: Decision) -> tuple[li
     added_vary = [value for key, value in decision.headers if key == b"vary"]
     kept.extend((key, value) for key, value in decision.headers if key != b"vary")
     if upstream_vary or added_vary:
-        kept.append((b"vary", merge_vary(upstream_vary, added_vary)))
+        merged = merge_vary(*(value.decode("latin-1") for value in [*upstream_vary, *added_vary]))
+        kept.append((b"vary", merged.encode("latin-1")))
     return kept, stripped
 
 
@@ -403,21 +393,7 @@ class CORSProxy:
         self._log(f"{line} -> {status} refused by the proxy: {why}")
         if client.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
-        body = f"crossorigin proxy: {why}\n".encode()
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        with contextlib.suppress(Exception):
-            writer.write(
-                client.send(
-                    h11.Response(status_code=status, headers=headers, reason=_phrase(status))
-                )
-                + client.send(h11.Data(data=body))
-                + client.send(h11.EndOfMessage())
-            )
-            await writer.drain()
+        await _send_text(client, writer, status, why)
 
     async def _exchange(
         self,
@@ -437,10 +413,12 @@ class CORSProxy:
         if admitted.is_websocket:
             decision = self.engine.websocket(admitted.origin, admitted.self_origin)
         else:
-            decision = self.engine.decide(admitted.method, admitted.headers, admitted.self_origin)
-        if decision.respond_directly:
+            decision = self.engine.decide_request(
+                admitted.method, admitted.cors, admitted.self_origin
+            )
+        if decision.answer is not None:
             await self._answer_directly(client, reader, writer, decision)
-            self._log_exchange(line, decision.status or 0, decision, started, admitted)
+            self._log_exchange(line, decision.answer.status, decision, started, admitted)
             return decision.kind is not RequestKind.WEBSOCKET
         return await self._forward(client, reader, writer, admitted, decision, line, started)
 
@@ -474,15 +452,17 @@ class CORSProxy:
                 raise _Broken("client", closed.why) from None
             if isinstance(event, h11.EndOfMessage | h11.ConnectionClosed) or event is h11.PAUSED:
                 break
-        status = decision.status or 204
-        headers = list(decision.headers)
-        if status != 204:
-            headers.append((b"content-length", b"0"))
+        answer = decision.answer
+        assert answer is not None
+        headers = list(answer.headers)
         if decision.kind is RequestKind.WEBSOCKET:
+            # The refused upgrade ends this connection (the client's next bytes
+            # would be WebSocket frames).
             headers.append((b"connection", b"close"))
-        writer.write(
-            client.send(h11.Response(status_code=status, headers=headers, reason=_phrase(status)))
+        response = h11.Response(
+            status_code=answer.status, headers=headers, reason=answer.phrase.encode()
         )
+        writer.write(client.send(response))
         writer.write(client.send(h11.EndOfMessage()))
         await writer.drain()
 
@@ -668,19 +648,33 @@ class CORSProxy:
         read why instead of seeing a CORS failure."""
         if client.our_state is not h11.SEND_RESPONSE:
             return
-        body = f"crossorigin proxy: {why}\n".encode()
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-            *decision.headers,
-        ]
-        with contextlib.suppress(Exception):
-            writer.write(
-                client.send(h11.Response(status_code=502, headers=headers, reason=b"Bad Gateway"))
-            )
-            writer.write(client.send(h11.Data(data=body)) + client.send(h11.EndOfMessage()))
-            await writer.drain()
+        await _send_text(client, writer, 502, why, decision.headers)
+
+
+async def _send_text(
+    client: h11.Connection,
+    writer: asyncio.StreamWriter,
+    status: int,
+    why: str,
+    extra: Iterable[Header] = (),
+) -> None:
+    """The proxy's own text answer (`why` as the body), then close; a
+    connection that broke meanwhile is already lost, so errors are ignored."""
+    body = f"crossorigin proxy: {why}\n".encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        *extra,
+    ]
+    response = h11.Response(status_code=status, headers=headers, reason=_phrase(status))
+    with contextlib.suppress(Exception):
+        writer.write(
+            client.send(response)
+            + client.send(h11.Data(data=body))
+            + client.send(h11.EndOfMessage())
+        )
+        await writer.drain()
 
 
 async def serve(proxy: CORSProxy) -> asyncio.Server:
