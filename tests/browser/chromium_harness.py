@@ -534,6 +534,7 @@ def _outcome(
     hops = [
         {
             "url": f"http://{r.header('Host')}{r.path}",
+            "method": r.method,
             "status": r.status,
             "origin": r.header("Origin"),
         }
@@ -550,7 +551,14 @@ def _outcome(
         "console": console,
         "readable_headers": {name.lower(): readable.get(name.lower()) for name in read},
         # A network error is a failure with no CORS status: its net::ERR_* name.
-        "network_error": None if status or error_text in (None, "net::ERR_FAILED") else error_text,
+        "network_error": (
+            error_text
+            if not status
+            and error_text
+            and error_text.startswith("net::ERR_")
+            and error_text != "net::ERR_FAILED"
+            else None
+        ),
         "hops": hops,
         "net_error_text": error_text,
         # Extras for reports, not part of DESIGN.md's outcome:
@@ -589,10 +597,10 @@ def oracle_view(outcome: Outcome) -> dict[str, Any]:
     readable = {
         str(name).lower(): value for name, value in (outcome.get("readable_headers") or {}).items()
     }
-    # Per hop, what the servers saw: the URL asked for, the status they
-    # answered, the Origin header sent.
+    # Per hop, what the servers saw: the URL and method asked for, the
+    # status they answered, the Origin header sent.
     hops = [
-        {"url": hop.get("url"), "status": hop.get("status"), "origin": hop.get("origin")}
+        {key: hop.get(key) for key in ("url", "method", "status", "origin")}
         for hop in outcome.get("hops") or []
     ]
     return {

@@ -126,6 +126,11 @@ class _State:
     issues: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
     redirects: int = 0
+    # GET responses with a permanent redirect status, by URL: Chromium's HTTP
+    # cache stores them (heuristically fresh), so a redirect loop back to
+    # such a URL is answered without reaching the server (measured: WPT
+    # redirect-location "#invalidurl:" with 301/308 hits the server once).
+    permanent: dict[str, HTTPResponse] = field(default_factory=dict)
 
     @property
     def request_origin(self) -> str:
@@ -178,7 +183,7 @@ def _finish(
     hops = state.hops
     if hops and not allowed and failed_at in ("actual", "redirect"):
         last = hops[-1]
-        hops[-1] = Hop(last.url, last.status, "error", last.origin, network_error)
+        hops[-1] = Hop(last.url, last.method, last.status, "error", last.origin, network_error)
     return Trace(
         request=state.request,
         exchanges=tuple(state.exchanges),
@@ -446,11 +451,21 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     if sends_origin:
         headers.insert(0, ("Origin", state.request_origin))
     url = state.url.serialize(fragment=False)
+    cacheable = state.method == "GET" and state.request.cache != "no-store"
+    if cacheable and url in state.permanent:
+        return state.permanent[url]
     response = transport("actual", state.method, url, headers)
     state.exchanges.append(Exchange("actual", state.method, url, tuple(headers), response))
+    if (
+        cacheable
+        and response.status in (301, 308)
+        and not any(name.lower() == "cache-control" for name, _ in response.headers)
+    ):
+        state.permanent[url] = response
     state.hops.append(
         Hop(
             url,
+            state.method,
             response.status,
             state.response_tainting,
             state.request_origin if sends_origin else None,

@@ -124,12 +124,13 @@ class FetchRequest:
 
 @dataclass(frozen=True)
 class Hop:
-    """One request of the fetch other than a preflight: the URL, the status
-    answered, the response type it gave (`basic`, `cors`, `opaque`,
+    """One request of the fetch other than a preflight: the URL and method,
+    the status answered, the response type it gave (`basic`, `cors`, `opaque`,
     `opaqueredirect`, or `error` when the fetch failed on it), the `Origin`
     header sent (None when none) and the network error it ended in."""
 
     url: str
+    method: str
     status: int
     response_type: str
     origin: str | None
@@ -138,6 +139,7 @@ class Hop:
     def as_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
+            "method": self.method,
             "status": self.status,
             "response_type": self.response_type,
             "origin": self.origin,
