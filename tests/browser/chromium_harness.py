@@ -9,8 +9,8 @@ operating system hands out; `Oracle.concretize` fills them in.
 
 `Oracle.run(scenario)` opens (once) a page on the scenario's `page_origin`,
 runs one real `fetch()` there, tries to read `read_headers`, and returns an
-outcome in DESIGN.md's format, built only from what Chromium and the servers
-observed:
+outcome in the documented format (docs/scenario-format.md), built only from
+what Chromium and the servers observed:
 
 - `allowed`: the promise resolved;
 - `reason`: DevTools' `Network.loadingFailed.corsErrorStatus.corsError`;
@@ -21,12 +21,12 @@ observed:
 
 Console and CDP events can trail `evaluate()` by a few milliseconds, so a
 rejected fetch polls briefly for them, keyed on the sid; the wait is bounded
-and skipped when the rejection is one that never logs (chromium.md, pitfall 2).
+and skipped when the rejection is one that never logs (Blink's own TypeErrors).
 A CORS failure always yields both events, so once one is in, the other is
 waited for longer (`PAIRED_EVENT_SECONDS`): on a loaded machine either can be
 late.
 Every server disables Nagle (TCP_NODELAY): with keep-alive, headers and body in
-separate writes otherwise stall 40 ms each (chromium.md, pitfall 1).
+separate writes otherwise stall 40 ms each (measured).
 """
 
 from __future__ import annotations
@@ -561,7 +561,7 @@ def _outcome(
         ),
         "hops": hops,
         "net_error_text": error_text,
-        # Extras for reports, not part of DESIGN.md's outcome:
+        # Extras for reports, beyond the documented outcome:
         "failed_parameter": status.get("failedParameter"),
         "error": result.get("error"),
         "status": result.get("status"),

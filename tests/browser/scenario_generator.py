@@ -11,14 +11,14 @@ vary methods (including `patch` and custom tokens), request headers (safelisted
 and not, and safelisted names with values that lose the safelisting), the
 credentials mode and the request mode.
 
-Scenarios use DESIGN.md's JSON format with placeholders that the harness fills
+Scenarios use the JSON format of docs/scenario-format.md with placeholders that the harness fills
 in at run time: `{page_port}`, `{api_port}`, `{other_port}` and `{sid}` (the
 unique path segment that keys the server's answers). Scenario `i` of seed `s`
 depends only on `(s, i)`, so a disagreement found in a large run is
 reproduced by its name alone.
 
 `python tests/browser/scenario_generator.py` rewrites corpus.json: the seeded
-scenarios plus `edge_cases()`, the rows of research/chromium.md's table.
+scenarios plus `edge_cases()`, Chromium's documented behaviours.
 """
 
 from __future__ import annotations
@@ -536,7 +536,7 @@ def generate(seed: int, count: int) -> list[Entry]:
     ]
 
 
-# --- Hand-written edge cases (research/chromium.md) ------------------------------
+# --- Hand-written edge cases (Chromium's documented behaviours) ------------------------------
 
 
 def _scenario(

@@ -46,6 +46,7 @@ every request goes through a `Transport`. The result is a `Trace`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from crossorigin import fetch_tables
@@ -232,6 +233,20 @@ def _header_block_error(response: HTTPResponse) -> tuple[str, str | None]:
     return "", location
 
 
+@lru_cache(maxsize=256)
+def _page(page_origin: str) -> tuple[Origin, str, URL | None]:
+    """The page's origin, serialized, and the base URL of its relative
+    requests (None for an opaque page)."""
+    try:
+        page = Origin.parse(page_origin)
+    except OriginSyntaxError as error:
+        raise ScenarioError(f"page_origin {page_origin!r}: {error}") from None
+    if not page.is_opaque and page.scheme not in ("http", "https"):
+        raise ScenarioError(f"page_origin {page_origin!r} must be http(s) or null")
+    serialized = page.serialize()
+    return page, serialized, None if page.is_opaque else parse_url(serialized + "/")
+
+
 def run_fetch(
     request: FetchRequest,
     transport: Transport,
@@ -241,14 +256,7 @@ def run_fetch(
     now: float = 0.0,
 ) -> Trace:
     """Play one fetch against `transport` (see the module docstring)."""
-    try:
-        page = Origin.parse(request.page_origin)
-    except OriginSyntaxError as error:
-        raise ScenarioError(f"page_origin {request.page_origin!r}: {error}") from None
-    if not page.is_opaque and page.scheme not in ("http", "https"):
-        raise ScenarioError(f"page_origin {request.page_origin!r} must be http(s) or null")
-    page_origin = page.serialize()
-    base = None if page.is_opaque else parse_url(page_origin + "/")
+    page, page_origin, base = _page(request.page_origin)
     url = parse_url(request.url, base)
     if url is None:
         raise ScenarioError(f"request.url {request.url!r} is not a valid URL")

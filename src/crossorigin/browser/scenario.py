@@ -22,6 +22,7 @@ file's bytes: UTF-8, JSON, nesting at most `MAX_JSON_DEPTH`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -60,6 +61,7 @@ _BODY_KEYS: Final = frozenset({"kind", "type"})
 _RESPONSES_KEYS: Final = frozenset({"preflight", "actual"})
 _RESPONSE_KEYS: Final = frozenset({"status", "headers"})
 _PREFLIGHT_KEYS: Final = _RESPONSE_KEYS | {"url"}
+_UNSENDABLE_NAME: Final = re.compile("[\r\n:\x00]")
 
 
 class ScenarioFileError(ValueError):
@@ -97,7 +99,8 @@ def _pairs(value: object, where: str) -> tuple[tuple[str, str], ...]:
         if (
             not isinstance(item, list | tuple)
             or len(item) != 2
-            or not all(isinstance(part, str) for part in item)
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], str)
         ):
             raise ScenarioError(f"{where}: each header must be a [name, value] pair of strings")
         pairs.append((item[0], item[1]))
@@ -107,7 +110,7 @@ def _pairs(value: object, where: str) -> tuple[tuple[str, str], ...]:
 def _response_headers(value: object, where: str) -> tuple[tuple[str, str], ...]:
     pairs = []
     for name, text in _pairs(value, where):
-        if not name or any(char in name for char in "\r\n:\x00") or "\r" in text or "\n" in text:
+        if not name or _UNSENDABLE_NAME.search(name) or "\r" in text or "\n" in text:
             # A server cannot send these: the line would end or split there.
             raise ScenarioError(
                 f"{where}: header {name!r} cannot be sent (an empty name, or CR, LF, "
