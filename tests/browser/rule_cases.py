@@ -515,6 +515,46 @@ def redirect_cases() -> list[Entry]:
             scenario(actual=answer(302, ("Location", "javascript:1"), ANY_ACAO)),
         ),
         ("location-file", scenario(actual=answer(302, ("Location", "file:///etc/x"), ANY_ACAO))),
+        (
+            "post-301-to-ws",
+            scenario(method="POST", actual=answer(301, ("Location", "ws://127.0.0.1/x"), ANY_ACAO)),
+        ),
+        (
+            "put-307-to-ws",
+            scenario(
+                method="PUT",
+                preflight=answer(204, (ACAO, PAGE), ("Access-Control-Allow-Methods", "PUT")),
+                actual=answer(307, ("Location", "ws://127.0.0.1/x"), ANY_ACAO),
+            ),
+        ),
+        (
+            "same-origin-to-ws",
+            scenario(url=PAGE + "/{sid}/p", actual=answer(302, ("Location", "ws://127.0.0.1/x"))),
+        ),
+        (
+            "post-301-to-data",
+            scenario(method="POST", actual=answer(301, ("Location", "data:,x"), ANY_ACAO)),
+        ),
+        (
+            "get-custom-header-to-ws",
+            scenario(
+                headers=[("X-A", "1")],
+                preflight=answer(204, (ACAO, PAGE), ("Access-Control-Allow-Headers", "x-a")),
+                actual=answer(302, ("Location", "ws://127.0.0.1/x"), ANY_ACAO),
+            ),
+        ),
+        (
+            "no-cors-to-unknown-scheme",
+            scenario(mode="no-cors", actual=answer(302, ("Location", "foo://bar/x"))),
+        ),
+        (
+            "no-cors-to-ws",
+            scenario(mode="no-cors", actual=answer(302, ("Location", "ws://127.0.0.1/x"))),
+        ),
+        (
+            "no-cors-to-about-blank",
+            scenario(mode="no-cors", actual=answer(302, ("Location", "about:blank"))),
+        ),
         ("location-ws", scenario(actual=answer(302, ("Location", "ws://127.0.0.1/x"), ANY_ACAO))),
         ("location-ftp", scenario(actual=answer(302, ("Location", "ftp://127.0.0.1/x"), ANY_ACAO))),
         ("location-blob", scenario(actual=answer(302, ("Location", "blob:http://a/b"), ANY_ACAO))),

@@ -36,8 +36,10 @@ every request goes through a `Transport`. The result is a `Trace`.
    (Fetch §4.4): `error` mode fails, `manual` gives an opaque-redirect; a
    target that is not
    HTTP(S): `data:`, `about:`, `blob:` and `file:` are
-   `net::ERR_UNSAFE_REDIRECT`, `ws:`/`wss:` `net::ERR_UNKNOWN_URL_SCHEME`, any
-   other scheme `CorsDisabledScheme` (measured); a Location with credentials is
+   `net::ERR_UNSAFE_REDIRECT`; in `cors` mode `ws:`/`wss:` are
+   `net::ERR_UNKNOWN_URL_SCHEME` unless the request restarts, any other scheme
+   `CorsDisabledScheme`; outside `cors` mode every other scheme is
+   `net::ERR_UNKNOWN_URL_SCHEME` (all measured); a Location with credentials is
    refused; a hop to another origin drops `Authorization` and may taint the
    origin (`null` from then on); 303 (and 301/302 for POST) become GET
    without body headers; the fragment carries over.
@@ -482,6 +484,25 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     return response
 
 
+def _restarts(state: _State, response: HTTPResponse) -> bool:
+    """Whether Chromium's CORS loader restarts the request for this redirect
+    instead of letting net follow it: the method changes (Fetch §4.4 step
+    12), the CORS flag turns on (the hop so far was same-origin), or the
+    request needs a preflight."""
+    status = response.status
+    method_changes = (status in (301, 302) and state.method == "POST") or (
+        status == 303 and state.method not in ("GET", "HEAD")
+    )
+    return (
+        method_changes
+        or state.response_tainting == "basic"
+        or (
+            state.response_tainting == "cors"
+            and (not fetch_tables.is_cors_safelisted_method(state.method) or bool(state.unsafe))
+        )
+    )
+
+
 def _follow_redirect(
     state: _State, response: HTTPResponse, target: URL, *, spec: bool
 ) -> Trace | None:
@@ -501,6 +522,16 @@ def _follow_redirect(
         )
     if target.scheme not in _FETCHABLE_SCHEMES:
         scheme_error = _REDIRECT_SCHEME_ERRORS.get(target.scheme)
+        if state.request.mode != "cors" and scheme_error is None:
+            # Without CORS no loader refuses the scheme: net cannot load it
+            # (measured: no-cors to foo: is ERR_UNKNOWN_URL_SCHEME).
+            scheme_error = "net::ERR_UNKNOWN_URL_SCHEME"
+        elif scheme_error == "net::ERR_UNKNOWN_URL_SCHEME" and _restarts(state, response):
+            # The CORS loader restarts the request itself (a new method, a
+            # preflight, or the CORS flag turning on) and refuses the scheme
+            # before net sees it (services/network/cors/cors_url_loader.cc
+            # `FollowRedirect`; measured: POST 301 to ws: is CorsDisabledScheme).
+            scheme_error = None
         if scheme_error is not None:
             return _network_error(state, "redirect", scheme_error)
         state.url = target
