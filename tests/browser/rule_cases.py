@@ -803,6 +803,24 @@ def cache_cases() -> list[Entry]:
             ),
             step(url=OTHER + "/{sid}/x", preflight=refusing, actual=answer(200, (ACAO, PAGE))),
         ],
+        "tainted-does-not-use-page-entry": [
+            step(
+                url=OTHER + "/{sid}/x",
+                preflight=preflight(("Access-Control-Max-Age", "600")),
+                actual=answer(200, (ACAO, PAGE)),
+            ),
+            step(
+                url=API + "/{sid}/r",
+                preflight=[
+                    {**preflight(("Access-Control-Max-Age", "600")), "url": API + "/{sid}/r"},
+                    {**refusing, "url": OTHER + "/{sid}/x"},
+                ],
+                actual=[
+                    answer(307, ("Location", OTHER + "/{sid}/x"), (ACAO, PAGE)),
+                    answer(200, (ACAO, "null")),
+                ],
+            ),
+        ],
     }
     return [
         {
