@@ -164,3 +164,37 @@ def test_credentials_and_origin() -> None:
     assert url.origin == "https://example.test"
     assert not parse_url("http://:@x/").has_credentials  # type: ignore[union-attr]
     assert parse_url("data:,x").origin == "null"  # type: ignore[union-attr]
+
+
+def test_memo_holds_short_urls_only() -> None:
+    """A long URL is parsed without being memoized, so hostile input cannot
+    make the memo hold more than its bounded size."""
+    from crossorigin.browser import url as url_module
+
+    url_module._parse_memoized.cache_clear()
+    long_url = "http://x.test/" + "a" * 10_000
+    assert str(parse_url(long_url)) == long_url
+    assert url_module._parse_memoized.cache_info().currsize == 0
+    parse_url("http://x.test/short")
+    assert url_module._parse_memoized.cache_info().currsize == 1
+
+
+def test_parsing_is_linear_in_the_input() -> None:
+    """Hostile shapes (many dot segments, escapes, labels) cost time in
+    proportion to their length: 10x the input, well under 100x the time."""
+    import time
+
+    def cost(size: int) -> float:
+        texts = [
+            "http://x.test/" + "a/../" * size,
+            "http://x.test/" + "%zz" * size,
+            "http://" + "a." * size + "test/",
+            "http://x.test/?" + "\u00e9" * size,
+        ]
+        started = time.perf_counter()
+        for text in texts:
+            parse_url(text)
+        return time.perf_counter() - started
+
+    small, large = min(cost(2_000) for _ in range(3)), min(cost(20_000) for _ in range(3))
+    assert large < 100 * max(small, 1e-4), (small, large)

@@ -552,6 +552,12 @@ def redirect_cases() -> list[Entry]:
             scenario(mode="no-cors", actual=answer(302, ("Location", "ws://127.0.0.1/x"))),
         ),
         (
+            "no-cors-post-301-to-ws",
+            scenario(
+                mode="no-cors", method="POST", actual=answer(301, ("Location", "ws://127.0.0.1/x"))
+            ),
+        ),
+        (
             "no-cors-to-about-blank",
             scenario(mode="no-cors", actual=answer(302, ("Location", "about:blank"))),
         ),

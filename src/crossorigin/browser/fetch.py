@@ -526,7 +526,11 @@ def _follow_redirect(
             # Without CORS no loader refuses the scheme: net cannot load it
             # (measured: no-cors to foo: is ERR_UNKNOWN_URL_SCHEME).
             scheme_error = "net::ERR_UNKNOWN_URL_SCHEME"
-        elif scheme_error == "net::ERR_UNKNOWN_URL_SCHEME" and _restarts(state, response):
+        elif (
+            state.request.mode == "cors"
+            and scheme_error == "net::ERR_UNKNOWN_URL_SCHEME"
+            and _restarts(state, response)
+        ):
             # The CORS loader restarts the request itself (a new method, a
             # preflight, or the CORS flag turning on) and refuses the scheme
             # before net sees it (services/network/cors/cors_url_loader.cc

@@ -472,9 +472,23 @@ def _relative(text: str, base: URL) -> URL | None:
     )
 
 
-@lru_cache(maxsize=2048)
+#: Parsed URLs are memoized (a scenario file, a playground or an audit parses
+#: the same few URLs again and again); only short ones, so the memo holds at
+#: most `_MEMO_SIZE` * `_MEMO_MAX_LENGTH` characters whatever the input.
+_MEMO_SIZE: Final = 2048
+_MEMO_MAX_LENGTH: Final = 2048
+
+
 def parse_url(text: str, base: URL | None = None) -> URL | None:
     """§4.4 basic URL parser as Chromium runs it; None on failure."""
+    if len(text) > _MEMO_MAX_LENGTH or (
+        base is not None and len(base.path) + len(base.query or "") > _MEMO_MAX_LENGTH
+    ):
+        return _parse(text, base)
+    return _parse_memoized(text, base)
+
+
+def _parse(text: str, base: URL | None) -> URL | None:
     text = text.strip(_TRIM).translate(_REMOVED)
     split = _split_scheme(text)
     if split is None:
@@ -500,6 +514,9 @@ def parse_url(text: str, base: URL | None = None) -> URL | None:
             return None
         return _with_path(scheme, *parsed)
     return _with_path(scheme, "", "", None, None, rest)
+
+
+_parse_memoized = lru_cache(maxsize=_MEMO_SIZE)(_parse)
 
 
 def is_valid_url(text: str) -> bool:
