@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_instructions.py --suite flask --requests 300
 	$(PY) bench/bench_instructions.py --suite django --requests 300
 	$(PY) bench/bench_e2e.py --rounds 5
+	$(PY) bench/bench_model.py
 
 # crossorigin audit vs CORScanner on the loopback zoo (CORScanner in a venv of its own:
 # it patches the whole process with gevent).

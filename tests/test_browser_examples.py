@@ -33,6 +33,8 @@ def test_example_as_chromium(example: dict[str, Any]) -> None:
         "reason",
         "console",
         "readable_headers",
+        "network_error",
+        "hops",
         "error",
     }
     # A console line comes with a DevTools reason, except for Blink's own checks:
@@ -59,7 +61,7 @@ def test_every_reason_has_an_example() -> None:
 
 
 def test_design_document_example() -> None:
-    """DESIGN.md's scenario; its preflight lacks Access-Control-Allow-Methods."""
+    """The README's scenario; its preflight lacks Access-Control-Allow-Methods."""
     scenario = {
         "page_origin": "http://127.0.0.1:3000",
         "request": {
@@ -89,6 +91,8 @@ def test_design_document_example() -> None:
         "doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present "
         "on the requested resource.",
         "readable_headers": {"x-total": None},
+        "network_error": None,
+        "hops": [],
     }
 
 

@@ -369,3 +369,40 @@ def test_detect_stack_puts_the_application_before_nginx() -> None:
     )
     assert found == ["express", "nginx"]
     assert evidence == "x-powered-by: Express; server: nginx/1.25"
+
+
+def test_a_redirect_to_a_scheme_cors_does_not_cover() -> None:
+    hops = [answer(301, Location="ws://api.test/x", **ALLOW)]
+    explanation = explained(trace(hops, method="POST"), "CorsDisabledScheme")
+    assert explanation.cause == "redirect-scheme"
+    assert "ws:" in explanation.summary
+
+
+@pytest.mark.parametrize(
+    ("response", "name"),
+    [
+        (answer(302, Location="data:,x", **ALLOW), "net::ERR_UNSAFE_REDIRECT"),
+        (answer(301, Location="ws://api.test/x", **ALLOW), "net::ERR_UNKNOWN_URL_SCHEME"),
+        ({"status": 200, "headers": [["X-A", "a\x00b"]]}, "net::ERR_INVALID_HTTP_RESPONSE"),
+    ],
+)
+def test_network_errors_are_said_not_to_be_cors(response: dict[str, Any], name: str) -> None:
+    failed = trace([response])
+    assert failed.network_error == name and failed.reason is None
+    explanation = explain_trace(failed)
+    assert explanation.cause == "network-error"
+    assert explanation.summary.startswith(f"Network error {name}, not a CORS error: ")
+    assert explanation.summary != f"Network error {name}, not a CORS error: " + (
+        "The request failed before any CORS check."
+    )
+
+
+def test_every_network_error_the_model_names_is_explained() -> None:
+    import re
+    from pathlib import Path
+
+    import crossorigin.browser.fetch as fetch_algorithm
+
+    source = Path(fetch_algorithm.__file__).read_text(encoding="utf-8")
+    named = set(re.findall(r"net::ERR_[A-Z_]+", source))
+    assert named and named <= set(rows.NETWORK_ERRORS)

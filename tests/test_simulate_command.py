@@ -216,3 +216,102 @@ def test_readable_values_agrees_with_readable_value_one_at_a_time() -> None:
                     for name in reads
                 }
                 assert together == one_by_one, (headers, reads, response_type, credentials)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda s: s.update(credentials="include"), "'credentials'"),
+        (lambda s: s["request"].update(credential="include"), "'credential'"),
+        (lambda s: s["responses"].update(prefligth={}), "'prefligth'"),
+        (lambda s: s["responses"]["actual"].update(header=[]), "'header'"),
+        (lambda s: s["request"].update(body={"kind": "text", "size": 3}), "'size'"),
+    ],
+)
+def test_unknown_keys_exit_two_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any, key: str
+) -> None:
+    scenario = _put()
+    mutate(scenario)
+    code, outcomes, err = _run(tmp_path, capsys, scenario)
+    assert code == 2 and outcomes == []
+    assert "unknown key " + key in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_preflight_answers_matched_by_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PUT redirected to another origin preflights twice; each preflight
+    gets the answer listed under its URL, whatever the order in the list."""
+    other = "http://127.0.0.1:8001/next"
+    scenario = _put()
+    scenario["responses"] = {
+        "preflight": [
+            {
+                "url": other,
+                "status": 204,
+                "headers": [
+                    ["Access-Control-Allow-Origin", "null"],
+                    ["Access-Control-Allow-Methods", "PUT"],
+                ],
+            },
+            {
+                "url": API,
+                "status": 204,
+                "headers": [ACAO, ["Access-Control-Allow-Methods", "PUT"]],
+            },
+        ],
+        "actual": [
+            {"status": 307, "headers": [ACAO, ["Location", other]]},
+            {"status": 200, "headers": [["Access-Control-Allow-Origin", "null"]]},
+        ],
+    }
+    code, outcomes, _ = _run(tmp_path, capsys, scenario)
+    assert code == 0, outcomes
+    assert [(hop["url"], hop["origin"]) for hop in outcomes[0]["hops"]] == [
+        (API, PAGE),
+        (other, "null"),
+    ]
+    # A preflight whose URL is not listed is a scenario error.
+    scenario["responses"]["preflight"] = scenario["responses"]["preflight"][1:]
+    code, _, err = _run(tmp_path, capsys, scenario)
+    assert code == 2 and "no responses.preflight item has that url" in err
+
+
+def test_body_adds_content_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Measured in Chromium 156 (tests/browser/rule_cases.py init-body-*): a
+    string body is text/plain (no preflight), a JSON-typed Blob needs one."""
+    text = {
+        "page_origin": PAGE,
+        "request": {"url": API, "method": "POST", "body": {"kind": "text"}},
+        "responses": {"actual": {"status": 200, "headers": [ACAO]}},
+    }
+    blob = json.loads(json.dumps(text))
+    blob["request"]["body"] = {"kind": "blob", "type": "application/json"}
+    blob["responses"]["preflight"] = {
+        "status": 204,
+        "headers": [ACAO, ["Access-Control-Allow-Headers", "content-type"]],
+    }
+    get_with_body = json.loads(json.dumps(text))
+    get_with_body["request"]["method"] = "GET"
+    code, outcomes, _ = _run(tmp_path, capsys, [text, blob, get_with_body])
+    assert code == 1
+    assert [o["preflight_sent"] for o in outcomes] == [False, True, False]
+    assert outcomes[1]["preflight_request"]["headers"][1] == [
+        "Access-Control-Request-Headers",
+        "content-type",
+    ]
+    assert outcomes[2]["error"].endswith("Request with GET/HEAD method cannot have body.")
+
+
+def test_network_error_in_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _put(preflight=False)
+    scenario["request"]["method"] = "GET"
+    scenario["responses"]["actual"]["headers"] += [["Location", "/a"], ["Location", "/b"]]
+    code, outcomes, _ = _run(tmp_path, capsys, scenario)
+    assert code == 1
+    outcome = outcomes[0]
+    assert outcome["network_error"] == "net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION"
+    assert outcome["reason"] is None and outcome["console"] is None
+    assert outcome["hops"][0]["response_type"] == "error"

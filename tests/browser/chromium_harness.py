@@ -9,8 +9,8 @@ operating system hands out; `Oracle.concretize` fills them in.
 
 `Oracle.run(scenario)` opens (once) a page on the scenario's `page_origin`,
 runs one real `fetch()` there, tries to read `read_headers`, and returns an
-outcome in DESIGN.md's format, built only from what Chromium and the servers
-observed:
+outcome in the documented format (docs/scenario-format.md), built only from
+what Chromium and the servers observed:
 
 - `allowed`: the promise resolved;
 - `reason`: DevTools' `Network.loadingFailed.corsErrorStatus.corsError`;
@@ -21,12 +21,12 @@ observed:
 
 Console and CDP events can trail `evaluate()` by a few milliseconds, so a
 rejected fetch polls briefly for them, keyed on the sid; the wait is bounded
-and skipped when the rejection is one that never logs (chromium.md, pitfall 2).
+and skipped when the rejection is one that never logs (Blink's own TypeErrors).
 A CORS failure always yields both events, so once one is in, the other is
 waited for longer (`PAIRED_EVENT_SECONDS`): on a loaded machine either can be
 late.
 Every server disables Nagle (TCP_NODELAY): with keep-alive, headers and body in
-separate writes otherwise stall 40 ms each (chromium.md, pitfall 1).
+separate writes otherwise stall 40 ms each (measured).
 """
 
 from __future__ import annotations
@@ -81,8 +81,15 @@ Outcome = dict[str, Any]
 _PAGE_HTML = b"<!doctype html><meta charset=utf-8><title>crossorigin oracle</title>"
 
 _FETCH_SCRIPT = """
-async ({url, init, read}) => {
+async ({url, init, read, body}) => {
   try {
+    if (body) {
+      if (body.kind === "text") init.body = "x";
+      else if (body.kind === "form") {
+        const form = new FormData(); form.append("a", "1"); init.body = form;
+      }
+      else if (body.kind === "blob") init.body = new Blob(["x"], {type: body.type || ""});
+    }
     const response = await fetch(url, init);
     try { await response.arrayBuffer(); } catch (e) {}
     const headers = {};
@@ -117,6 +124,7 @@ class ReceivedRequest:
     path: str
     port: int
     headers: list[tuple[str, str]]
+    status: int | None = None  # what the scenario server answered
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -131,6 +139,7 @@ class _Registration:
     responses: dict[str, Any]
     received: list[ReceivedRequest] = field(default_factory=list)
     actual_served: int = 0
+    preflights_served: int = 0
 
 
 class ScenarioRegistry:
@@ -178,7 +187,7 @@ class ScenarioRegistry:
                 request.header("Access-Control-Request-Method") is not None
             )
             if is_preflight:
-                answer = responses.get("preflight") or {"status": 404, "headers": []}
+                answer = _preflight_answer(responses.get("preflight"), request, registration)
             else:
                 actual = responses.get("actual") or {"status": 200, "headers": []}
                 if isinstance(actual, list):
@@ -186,7 +195,38 @@ class ScenarioRegistry:
                 else:
                     answer = actual
                 registration.actual_served += 1
+            request.status = int(answer["status"])
         return int(answer["status"]), [(str(k), str(v)) for k, v in answer.get("headers", [])]
+
+
+def _preflight_answer(
+    preflight: Any, request: ReceivedRequest, registration: _Registration
+) -> dict[str, Any]:
+    """The scenario's answer to a preflight: one object, a list matched by URL
+    (items with `url`: the first whose URL, fragment removed, is the one
+    requested), or a positional list (the last one repeated)."""
+    if not preflight:
+        return {"status": 404, "headers": []}
+    if not isinstance(preflight, list):
+        return dict(preflight)
+    if any("url" in item for item in preflight):
+        wanted = f"http://{request.header('Host')}{request.path}"
+        for item in preflight:
+            if item.get("url", "").partition("#")[0] == wanted:
+                return dict(item)
+        return {"status": 404, "headers": []}
+    index = registration.preflights_served
+    registration.preflights_served += 1
+    return dict(preflight[min(index, len(preflight) - 1)])
+
+
+def wire_bytes(text: str) -> bytes:
+    """A scenario's header text as bytes on the wire: ISO-8859-1 when every
+    code point fits (one byte each, so any byte can be written), else UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 class _ScenarioHandler(BaseHTTPRequestHandler):
@@ -222,15 +262,13 @@ class _ScenarioHandler(BaseHTTPRequestHandler):
         self._send(status, headers, body)
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        # send_response_only: no Server/Date headers, the scenario's are the only ones.
-        self.send_response_only(status)
-        for name, value in headers:
-            self.send_header(name, value)
+        # Written as raw bytes (no Server/Date headers, the scenario's are the
+        # only ones): values may hold any byte but CR and LF (see wire_bytes).
+        lines = [f"HTTP/1.1 {status} X".encode("ascii")]
+        lines += [wire_bytes(name) + b": " + wire_bytes(value) for name, value in headers]
         if not any(name.lower() == "content-length" for name, _ in headers):
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
+            lines.append(b"Content-Length: " + str(len(body)).encode("ascii"))
+        self.wfile.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
@@ -383,11 +421,17 @@ class Oracle:
             "credentials": request.get("credentials", "same-origin"),
             "mode": request.get("mode", "cors"),
         }
-        if "redirect" in request:
-            init["redirect"] = request["redirect"]
+        for key in ("redirect", "cache", "keepalive"):
+            if key in request:
+                init[key] = request[key]
         result = state.page.evaluate(
             _FETCH_SCRIPT,
-            {"url": request["url"], "init": init, "read": concrete.get("read_headers", [])},
+            {
+                "url": request["url"],
+                "init": init,
+                "read": concrete.get("read_headers", []),
+                "body": request.get("body"),
+            },
         )
         console: str | None = None
         cors_error: dict[str, Any] | None = None
@@ -395,7 +439,7 @@ class Oracle:
             wait = not any(marker in result["error"] for marker in _SILENT_REJECTIONS)
             console, cors_error = self._events_for(state, sid, wait=wait)
         received = self.registry.received(sid)[before:]
-        return _outcome(concrete, result, console, cors_error, received)
+        return _outcome(concrete, result, console, cors_error, received, self.ports)
 
     def _events_for(
         self, state: _PageState, sid: str, *, wait: bool
@@ -470,6 +514,7 @@ def _outcome(
     console: str | None,
     cors_error: dict[str, Any] | None,
     received: list[ReceivedRequest],
+    ports: dict[str, int] | None = None,
 ) -> Outcome:
     preflights = [
         r
@@ -485,6 +530,17 @@ def _outcome(
             headers.append(["Access-Control-Request-Headers", request_headers])
         preflight_request = {"method": "OPTIONS", "headers": headers}
     status = (cors_error or {}).get("corsErrorStatus") or {}
+    error_text = (cors_error or {}).get("errorText")
+    hops = [
+        {
+            "url": f"http://{r.header('Host')}{r.path}",
+            "method": r.method,
+            "status": r.status,
+            "origin": r.header("Origin"),
+        }
+        for r in received
+        if r not in preflights
+    ]
     read = scenario.get("read_headers", [])
     readable = result.get("headers") or {}
     return {
@@ -494,7 +550,18 @@ def _outcome(
         "reason": status.get("corsError"),
         "console": console,
         "readable_headers": {name.lower(): readable.get(name.lower()) for name in read},
-        # Extras for reports, not part of DESIGN.md's outcome:
+        # A network error is a failure with no CORS status: its net::ERR_* name.
+        "network_error": (
+            error_text
+            if not status
+            and error_text
+            and error_text.startswith("net::ERR_")
+            and error_text != "net::ERR_FAILED"
+            else None
+        ),
+        "hops": hops,
+        "net_error_text": error_text,
+        # Extras for reports, beyond the documented outcome:
         "failed_parameter": status.get("failedParameter"),
         "error": result.get("error"),
         "status": result.get("status"),
@@ -509,7 +576,15 @@ def _outcome(
 # --- Comparison --------------------------------------------------------------------
 
 #: The fields of an outcome that comparison (1) holds the model to.
-COMPARED_FIELDS = ("allowed", "reason", "console", "preflight", "readable_headers")
+COMPARED_FIELDS = (
+    "allowed",
+    "reason",
+    "console",
+    "preflight",
+    "readable_headers",
+    "network_error",
+    "hops",
+)
 
 
 def oracle_view(outcome: Outcome) -> dict[str, Any]:
@@ -522,12 +597,20 @@ def oracle_view(outcome: Outcome) -> dict[str, Any]:
     readable = {
         str(name).lower(): value for name, value in (outcome.get("readable_headers") or {}).items()
     }
+    # Per hop, what the servers saw: the URL and method asked for, the
+    # status they answered, the Origin header sent.
+    hops = [
+        {key: hop.get(key) for key in ("url", "method", "status", "origin")}
+        for hop in outcome.get("hops") or []
+    ]
     return {
         "allowed": bool(outcome.get("allowed")),
         "reason": outcome.get("reason"),
         "console": outcome.get("console"),
         "preflight": preflight,
         "readable_headers": readable,
+        "network_error": outcome.get("network_error"),
+        "hops": hops,
     }
 
 
@@ -565,7 +648,11 @@ def same_up_to_header_order(chromium: dict[str, Any], model: dict[str, Any]) -> 
 
 def differences(chromium: Outcome, model: Outcome) -> dict[str, tuple[Any, Any]]:
     """Field -> (Chromium's value, the model's value), for every field that differs."""
-    ours, theirs = oracle_view(chromium), oracle_view(model)
+    return view_differences(oracle_view(chromium), oracle_view(model))
+
+
+def view_differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """`differences` over two oracle views."""
     differing = {
         name: (ours[name], theirs[name]) for name in COMPARED_FIELDS if ours[name] != theirs[name]
     }
@@ -578,3 +665,44 @@ def load_corpus(path: str) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as corpus_file:
         entries: list[dict[str, Any]] = json.load(corpus_file)
     return entries
+
+
+def recorded_differences(recorded: dict[str, Any], model: Outcome) -> dict[str, tuple[Any, Any]]:
+    """Field -> (Chromium's recorded value, the model's), for every field of
+    the oracle view that differs, plus the error text of a failure without a
+    DevTools reason (a TypeError or a network error)."""
+    differing = view_differences(recorded, oracle_view(model))
+    failed_without_reason = not recorded["allowed"] and recorded["reason"] is None
+    if failed_without_reason and recorded.get("error") != model.get("error"):
+        differing["error"] = (recorded.get("error"), model.get("error"))
+    return differing
+
+
+def recorded_view(outcome: Outcome, ports: dict[str, int], sid: str) -> dict[str, Any]:
+    """What recorded.json keeps of an outcome: the oracle view plus the error
+    text, response type, network error and hops, with ports and the sid put
+    back as placeholders."""
+    view = oracle_view(outcome)
+    view.update(
+        {
+            "error": outcome.get("error"),
+            "response_type": outcome.get("response_type"),
+            "network_error": outcome.get("network_error"),
+            "hops": outcome.get("hops"),
+        }
+    )
+    replacements = {str(port): "{" + name + "}" for name, port in ports.items()}
+
+    def unfill(value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(sid, "{sid}")
+            for port, placeholder in replacements.items():
+                value = value.replace(":" + port, ":" + placeholder)
+            return value
+        if isinstance(value, list):
+            return [unfill(item) for item in value]
+        if isinstance(value, dict):
+            return {key: unfill(item) for key, item in value.items()}
+        return value
+
+    return unfill(view)

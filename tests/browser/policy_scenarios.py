@@ -63,7 +63,8 @@ class PolicyCase:
     repeat: bool
 
     def scenario(self) -> dict[str, Any]:
-        """The request as a DESIGN.md scenario without `responses` (the ASGI app answers)."""
+        """The request as a scenario (docs/scenario-format.md) without
+        `responses` (the ASGI app answers)."""
         return {
             "page_origin": self.page_origin,
             "request": {

@@ -11,14 +11,14 @@ vary methods (including `patch` and custom tokens), request headers (safelisted
 and not, and safelisted names with values that lose the safelisting), the
 credentials mode and the request mode.
 
-Scenarios use DESIGN.md's JSON format with placeholders that the harness fills
+Scenarios use the JSON format of docs/scenario-format.md with placeholders that the harness fills
 in at run time: `{page_port}`, `{api_port}`, `{other_port}` and `{sid}` (the
 unique path segment that keys the server's answers). Scenario `i` of seed `s`
 depends only on `(s, i)`, so a disagreement found in a large run is
 reproduced by its name alone.
 
 `python tests/browser/scenario_generator.py` rewrites corpus.json: the seeded
-scenarios plus `edge_cases()`, the rows of research/chromium.md's table.
+scenarios plus `edge_cases()`, Chromium's documented behaviours.
 """
 
 from __future__ import annotations
@@ -128,8 +128,160 @@ def _swap_host(origin: str) -> str:
 # --- Answer pieces: correct, then bent ------------------------------------------
 
 
+# --- Hostile grammars: invalid, overlong, non-ASCII and control-character forms ---
+#
+# Each draws a value part by part, so the URL parser's branches (scheme,
+# slashes, userinfo, host forms, port, tail) and the header byte rules meet
+# every combination, not only the forms somebody thought of.
+
+_SCHEMES = ["http", "http", "https", "HTTP", "ftp", "foo", "", "1http", "ht\ttp", "a+b"]
+_SEPARATORS = ["://", "://", "://", ":", ":/", ":\\\\", ":///", "//", ":://"]
+_USERINFO = ["", "", "", "", "u:p@", "@", ":@", "u@"]
+_HOSTS = [
+    "127.0.0.1",
+    "localhost",
+    "0x7f.1",
+    "127.1",
+    "2130706433",
+    "1.2.3.4.5",
+    "256.0.0.1",
+    "foo.1",
+    "1.09",
+    "0x",
+    "[::1]",
+    "[::1",
+    "[1:2:3]",
+    "a<b",
+    "a^b",
+    "a%2fb",
+    "a%20b",
+    "a%zz",
+    "*.test",
+    "a{b}",
+    "\xe9.test",
+    "\xc3\xa9.test",
+    "\u20ac.test",
+    "xn--a.test",
+    "a\x01b",
+    "a\x7fb",
+    "a\tb",
+    "o." + "a" * 300,
+    "",
+]
+_PORTS = ["", "", ":{page_port}", ":0", ":65535", ":65536", ":99999", ":8x", ":", ":00080", ":-1"]
+_TAILS = ["", "", "", "/", "?", "#", "%23", " ", "\t", "/x", "\\x"]
+_PREFIXES = ["", "", "", "", "", " ", "\t", "\x01", "\x00"]
+
+
+def hostile_url_value(rng: random.Random) -> str:
+    """A URL-like header value drawn from the parser's grammar."""
+    prefix = rng.choice(_PREFIXES)
+    if prefix == "\x00" and rng.random() < 0.7:
+        prefix = ""  # a NUL fails the whole response: keep it rare
+    return (
+        prefix
+        + rng.choice(_SCHEMES)
+        + rng.choice(_SEPARATORS)
+        + rng.choice(_USERINFO)
+        + rng.choice(_HOSTS)
+        + rng.choice(_PORTS)
+        + rng.choice(_TAILS)
+    )
+
+
+def hostile_header_value(rng: random.Random, base: str) -> str:
+    """`base` bent by one byte rule: Latin-1, beyond ISO-8859-1, controls,
+    overlong, padding."""
+    return rng.choice(
+        [
+            base + "\xe9",
+            "\xe9" * rng.choice([64, 128, 129]),
+            base + "\u20ac",
+            base + "\x01",
+            base + "\x7f",
+            base[:1] + "\t" + base[1:],
+            base + "\r\n",
+            base + "\n" + base,
+            base * (130 // max(len(base), 1) + 1),
+            "a" * rng.choice([128, 129, 1025]),
+            " \t" + base + " \t",
+        ]
+    )
+
+
+def hostile_location(rng: random.Random, index: int) -> list[str]:
+    """Location values for redirect hop `index` (every followed target keeps
+    the `{sid}` segment, so the scenario servers answer it)."""
+    same_path = f"/{{sid}}/hop{index + 1}"
+    other = rng.choice([API, OTHER, API_LOCALHOST])
+    choices: list[list[str]] = [
+        [f"{other}{same_path}"],
+        [f"/{{sid}}/x/../hop{index + 1}"],
+        [f"/{{sid}}/x/%2e%2E/hop{index + 1}"],
+        [f"\\{{sid}}\\hop{index + 1}".replace("\\{", "/{", 1)],
+        [f"//127.0.0.1:{{other_port}}{same_path}"],
+        [f"http://0x7f.1:{{other_port}}{same_path}"],
+        [f"http://:@127.0.0.1:{{other_port}}{same_path}"],
+        [f"http://u:@127.0.0.1:{{other_port}}{same_path}"],
+        [f"{other}{same_path}?q=\xe9 x#f"],
+        [f"{other}{same_path}\u20ac"],
+        ["http://127.0.0.1:99999/x"],
+        ["http://[::1/x"],
+        ["data:,x"],
+        ["about:blank"],
+        ["foo://bar/x"],
+        ["ws://127.0.0.1/x"],
+        [""],
+        ["  "],
+        [f"{other}{same_path}", f"{other}{same_path}"],
+        [f"{other}{same_path}", f"{other}/{{sid}}/elsewhere"],
+        [f"#frag{index}"],
+    ]
+    return rng.choice(choices)
+
+
+def hostile_request_url(rng: random.Random, target: str) -> str:
+    """A request URL whose serialization exercises the console's URL printer."""
+    host_port = target.split("//", 1)[1]
+    port = host_port.rsplit(":", 1)[1]
+    head = rng.choice(
+        [
+            target,
+            target,
+            target.upper()
+            .replace("{API_PORT}", "{api_port}")
+            .replace("{PAGE_PORT}", "{page_port}")
+            .replace("{OTHER_PORT}", "{other_port}"),
+            f"http://0x7f.1:{port}",
+            f"http://2130706433:{port}",
+            f"http://127.1:{port}",
+        ]
+    )
+    if "localhost" in target.lower():
+        head = target
+    tail = rng.choice(
+        [
+            "/{sid}/a/../r",
+            "/{sid}/./r/.",
+            "/{sid}/%2e/r",
+            "/{sid}\\r",
+            "/{sid}/r x",
+            "/{sid}/r|^{}`",
+            "/{sid}/\xe9",
+            "/{sid}/r?a'b\"c<d>",
+            "/{sid}/r?\xe9#\xe9",
+            "/{sid}/r#a b",
+            "/{sid}/%41%zz",
+            "/{sid}/r\t\n",
+        ]
+    )
+    return head + tail
+
+
 def _allow_origin_lines(rng: random.Random, origin: str, wildcard_ok: bool) -> list[list[str]]:
     name = "Access-Control-Allow-Origin"
+    if rng.random() < 0.08:
+        return [[name, hostile_url_value(rng)]]
     if rng.random() > 0.3:
         return [[name, "*" if wildcard_ok and rng.random() < 0.3 else origin]]
     variant = rng.randrange(16)
@@ -276,6 +428,8 @@ def _request_headers(rng: random.Random) -> list[list[str]]:
             ],
         )
         name, value = rng.choice(pool)
+        if rng.random() < 0.1:
+            value = hostile_header_value(rng, value)
         if rng.random() < 0.08 and headers:
             # The same name twice: fetch() combines the values with ", ".
             name = headers[0][0].lower()
@@ -301,12 +455,15 @@ def _redirect_hops(
     rng: random.Random, url: str, page_origin: str, wildcard_ok: bool, needs_acac: bool
 ) -> list[Scenario]:
     hops: list[Scenario] = []
-    for index in range(rng.choice([1, 1, 1, 2])):
+    for index in range(rng.choice([1, 1, 1, 2, 2, 3, 21])):
         target = rng.choice([API, API, OTHER, page_origin, API_LOCALHOST])
         location = f"{target}/{{sid}}/hop{index + 1}"
         if rng.random() < 0.05:
             location = location.replace("http://", "http://user:pw@")
-        headers = [["Location", location]]
+        locations = [location]
+        if rng.random() < 0.25:
+            locations = hostile_location(rng, index)
+        headers = [["Location", value] for value in locations]
         if rng.random() < 0.8:
             headers += _allow_origin_lines(rng, page_origin, wildcard_ok)
             headers += _allow_credentials_lines(rng, needs_acac)
@@ -320,6 +477,8 @@ def generate_scenario(seed: int, index: int) -> Scenario:
     page_origin = PAGE if rng.random() < 0.85 else PAGE_LOCALHOST
     target = _pick_weighted(rng, [(API, 70), (API_LOCALHOST, 15), (page_origin, 10), (OTHER, 5)])
     url = f"{target}/{{sid}}/r" + ("?q=1" if rng.random() < 0.1 else "")
+    if rng.random() < 0.1:
+        url = hostile_request_url(rng, target)
     method = _pick_weighted(rng, _METHODS)
     headers = _request_headers(rng)
     credentials = _pick_weighted(rng, [("omit", 25), ("same-origin", 45), ("include", 30)])
@@ -377,7 +536,7 @@ def generate(seed: int, count: int) -> list[Entry]:
     ]
 
 
-# --- Hand-written edge cases (research/chromium.md) ------------------------------
+# --- Hand-written edge cases (Chromium's documented behaviours) ------------------------------
 
 
 def _scenario(

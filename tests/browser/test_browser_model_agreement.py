@@ -1,9 +1,12 @@
 """Chromium and `crossorigin simulate` agree on every scenario of the CI corpus.
 
 The corpus (corpus.json) is written by scenario_generator.py: the edge cases
-from research/chromium.md and a seeded random batch. Each entry runs in real
-Chromium and through the model; the oracle tuple (allowed, reason, console
-text, preflight and its request headers, readable headers) must be equal.
+from the Chromium behaviours listed in tests/browser/README.md and a seeded
+random batch. Each entry runs in real Chromium and through the model; the
+oracle tuple (allowed, reason, console text, preflight and its request
+headers, readable headers, network error, hops) must be equal. The rule and
+WPT cases (rule_cases.py, wpt_cases.py) are re-recorded here too: Chromium
+must still do what recorded.json says.
 """
 
 from __future__ import annotations
@@ -55,6 +58,21 @@ def test_model_agrees_with_chromium(oracle: Oracle, entry: dict) -> None:
             + "\n".join(f"  {name}: {pair}" for name, pair in result.differences.items())
             + f"\n{context}"
         )
+
+
+def test_recorded_cases_are_still_what_chromium_does(oracle: Oracle) -> None:
+    """recorded.json (which tests/test_browser_recorded.py holds the model to)
+    is still Chromium's behaviour."""
+    from record_cases import RECORDED_PATH, all_cases, record_entry
+
+    recorded = json.loads(RECORDED_PATH.read_text(encoding="utf-8"))
+    stale = []
+    for entry in all_cases():
+        if any(step.get("time") for step in entry.get("steps", [])):
+            continue  # real-clock waits: re-recorded by record_cases.py only
+        if record_entry(oracle, entry) != recorded[entry["name"]]["steps"]:
+            stale.append(entry["name"])
+    assert not stale, f"Chromium changed; re-record: {stale[:10]}"
 
 
 def test_simulate_command_matches_chromium(oracle: Oracle) -> None:

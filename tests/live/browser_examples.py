@@ -1079,4 +1079,52 @@ EXAMPLES: list[dict[str, Any]] = [
             "error": "TypeError: Failed to execute 'fetch' on 'Window': Invalid value",
         },
     },
+    # --- Redirects to schemes the fetch cannot follow (measured in Chromium 156) -----
+    {
+        # Not HTTP(S), not data:/about: the CORS flag restarts the request,
+        # which Chromium refuses by scheme.
+        "id": "redirect-to-unknown-scheme",
+        "scenario": scenario(
+            actual=[
+                response(302, ["Access-Control-Allow-Origin", "*"], ["Location", "foo://bar/x"])
+            ]
+        ),
+        "expect": {
+            "allowed": False,
+            "failed_at": "redirect",
+            "reason": "CorsDisabledScheme",
+            "console": f"Access to fetch at 'foo://bar/x' (redirected from '{API}') from origin "
+            f"'{PAGE}' has been blocked by CORS policy: Cross origin requests are only supported "
+            "for protocol schemes: chrome, chrome-experimental-site-token-provider, "
+            "chrome-extension, chrome-untrusted, data, http, https, isolated-app.",
+            "network_error": None,
+        },
+    },
+    {
+        "id": "redirect-to-data-url",
+        "scenario": scenario(
+            actual=[response(302, ["Access-Control-Allow-Origin", "*"], ["Location", "data:,x"])]
+        ),
+        "expect": {
+            "allowed": False,
+            "failed_at": "redirect",
+            "reason": None,
+            "console": None,
+            "network_error": "net::ERR_UNSAFE_REDIRECT",
+            "error": "TypeError: Failed to fetch",
+        },
+    },
+    {
+        "id": "nul-byte-in-response-headers",
+        "scenario": scenario(
+            actual=response(200, ["Access-Control-Allow-Origin", "*"], ["X-A", "a\x00b"])
+        ),
+        "expect": {
+            "allowed": False,
+            "failed_at": "actual",
+            "reason": None,
+            "console": None,
+            "network_error": "net::ERR_INVALID_HTTP_RESPONSE",
+        },
+    },
 ]

@@ -33,10 +33,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
 
 from crossorigin import fetch_tables
 from crossorigin.browser import messages
+from crossorigin.browser.url import parse_header_url
 
 __all__ = [
     "CorsCheckResult",
@@ -63,8 +63,6 @@ REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 OK_STATUSES: Final = range(200, 300)
 
 _HTTP_WHITESPACE: Final = " \t\r\n"
-_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_SPECIAL_SCHEMES: Final = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 
 
@@ -117,18 +115,14 @@ def is_redirect(status: int, headers: Headers) -> bool:
 
 
 def _looks_like_url(value: str) -> bool:
-    """Whether Chromium's URL parser (GURL) would accept the value: a scheme,
-    and a host for the special schemes. An approximation that sorts every
-    value measured so far as Chromium does."""
-    if _URL_SCHEME.match(value) is None:
-        return False
-    scheme = value.split(":", 1)[0].lower()
-    if scheme not in _SPECIAL_SCHEMES or scheme == "file":
-        return True
-    try:
-        return bool(urlsplit(value).hostname)
-    except ValueError:
-        return False
+    """Whether Chromium's URL parser (GURL) accepts the value: Chromium calls
+    an `Access-Control-Allow-Origin` that differs from the origin "invalid"
+    when `GURL(value).is_valid()` is false (services/network/public/cpp/cors/
+    cors.cc `CheckAccess`), else a "mismatch". The parser is `url.py`'s:
+    bad ports, IPv4 forms and host code points are invalid; missing slashes
+    (`http:o.test`), leading controls and embedded tabs are not (WPT
+    cors/origin.htm; tests/browser/rule_cases.py `acao-url-*`)."""
+    return parse_header_url(value) is not None
 
 
 def cors_check_failure(
@@ -192,9 +186,12 @@ def parse_allow_list(value: str | None) -> list[str] | None:
 
 def parse_max_age(value: str | None, *, spec: bool = False) -> int:
     """Seconds a preflight result may be cached (Fetch §4.8 step "max-age";
-    Chromium `ParseAccessControlMaxAge`): 5 when absent or unparsable, capped
-    at 7200. A negative number is 0 in Chromium; the standard's grammar
-    (delta-seconds, digits only) makes it unparsable, so 5."""
+    Chromium services/network/cors/preflight_result.cc
+    `ParseAccessControlMaxAge`): 5 when absent or unparsable, capped at 7200.
+    A negative number is 0 in Chromium; the standard's grammar (delta-seconds,
+    digits only) makes it unparsable, so 5. Chromium parses with
+    `base::StringToInt64`, so a number outside the 64-bit range is
+    unparsable: 5 (measured: `99999999999999999999` and its negative)."""
     default = fetch_tables.PREFLIGHT_CACHE_DEFAULT_SECONDS
     if value is None:
         return default
@@ -206,6 +203,8 @@ def parse_max_age(value: str | None, *, spec: bool = False) -> int:
         if _DIGITS.fullmatch(value) is None:
             return default
         seconds = int(value)
+        if not -(2**63) <= seconds < 2**63:
+            return default
         if seconds < 0:
             return 0
     return min(seconds, fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS)

@@ -4,8 +4,7 @@ Theory of operation: a CORS failure in Chromium has a DevTools name (the
 `corsErrorStatus.corsError` of `Network.loadingFailed`) and a parameter (the
 offending header value, method or header name). This module turns the pair into
 the console text Chromium 156 prints, as measured against the real browser
-(shared research, chromium.md; the preflight variants and
-`InvalidAllowOriginValue` were measured for this module). It owns only wording:
+(tests/browser/corpus.json and recorded.json). It owns only wording:
 which failure happened is decided in `access.py` and `model.py`.
 
 The console line is `Access to fetch at '<url>' [(redirected from '<first
@@ -23,6 +22,7 @@ __all__ = [
     "PREFLIGHT_PREFIX",
     "REASONS",
     "blocked_line",
+    "encode_hint",
     "no_cors_redirect_mode_line",
     "reason_text",
     "same_origin_mode_line",
@@ -80,6 +80,11 @@ _OTHER_SENTENCES: Final = {
         "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight "
         "response."
     ),
+    "CorsDisabledScheme": (
+        "Cross origin requests are only supported for protocol schemes: chrome, "
+        "chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, "
+        "http, https, isolated-app."
+    ),
     # Chromium passes an empty parameter here: the location is printed as ''.
     "RedirectContainsCredentials": (
         "Redirect location '' contains a username and password, which is disallowed for "
@@ -97,10 +102,23 @@ _TEMPLATES: Final = {
 REASONS: Final = frozenset(_TEMPLATES)
 
 
+def encode_hint(value: str) -> str:
+    """The failed parameter as Chromium prints it (third_party/blink/renderer/
+    platform/loader/cors/cors_error_string.cc `EncodeHint`): byte by byte,
+    printable ASCII as is, every other byte as `\\u` and four upper-case hex
+    digits (a UTF-8 `é` is `\\u00C3\\u00A9`; measured, rule_cases.py
+    `console-*`). `value` holds one character per byte, as response headers do."""
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(char if " " <= char <= "~" else f"\\u{ord(char) & 0xFFFF:04X}" for char in value)
+
+
 def reason_text(reason: str, failed_parameter: str = "") -> str:
     """The console text after "...has been blocked by CORS policy: "."""
     template = _TEMPLATES[reason]
-    return template.replace("{}", failed_parameter) if "{}" in template else template
+    if "{}" not in template:
+        return template
+    return template.replace("{}", encode_hint(failed_parameter))
 
 
 def blocked_line(

@@ -11,7 +11,17 @@ capped at 7200 s; see `access.parse_max_age`):
   DELETE preflight makes the next PUT preflight again). An entry made without
   credentials cannot serve a request with credentials; one made with
   credentials serves both. Requests whose origin was tainted by a redirect
-  carry a fresh opaque origin, so they never hit.
+  carry a fresh opaque origin, so they never hit (measured: nor do they fill
+  it for a later direct request). The key's URL keeps its fragment
+  (measured: `#a` then `#b` preflights twice), and a URL of 1,024
+  characters or more is never stored (`kMaxKeyLength`). A lookup that finds
+  an entry expired, or one that does not cover the request (credentials,
+  method or a header), erases it: the next request preflights even if it
+  would have been covered (services/network/cors/preflight_cache.cc
+  `CheckIfRequestCanSkipPreflight`; measured). On this lookup path `*` in
+  `Access-Control-Allow-Headers` never covers `Authorization`, although the
+  check of a fresh preflight lets it through (preflight_result.cc
+  `EnsureAllowedRequest` with non-wildcard support hard-wired on).
 - The Fetch standard (§4.9 "CORS-preflight cache") keeps **one entry per
   method and per header name**, keyed by (origin, URL, credentials); a new
   preflight adds to what is cached rather than replacing it.
@@ -34,6 +44,8 @@ from crossorigin.browser.access import allowed_by_preflight
 __all__ = ["PreflightCache"]
 
 DEFAULT_MAX_ENTRIES: Final = 1024
+#: Chromium preflight_cache.cc `kMaxKeyLength`: longer URLs are not cached.
+MAX_URL_LENGTH: Final = 1024
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -83,6 +95,8 @@ class PreflightCache:
         """Remember a successful preflight made at `now`."""
         expires_at = now + min(max_age, fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS)
         if not spec:
+            if len(url) >= MAX_URL_LENGTH:
+                return
             self._chromium[(origin, url)] = _ChromiumEntry(
                 frozenset(methods),
                 frozenset(n.lower() for n in header_names),
@@ -115,22 +129,26 @@ class PreflightCache:
     ) -> bool:
         """Whether a cached preflight lets this request skip its own."""
         if not spec:
-            entry = self._chromium.get((origin, url))
-            if entry is None or entry.expires_at <= now:
+            key = (origin, url)
+            entry = self._chromium.get(key)
+            if entry is None:
                 return False
-            if credentials and not entry.credentials:
-                return False
-            return (
-                allowed_by_preflight(
+            covered = (
+                entry.expires_at > now
+                and (entry.credentials or not credentials)
+                and allowed_by_preflight(
                     method=method,
                     unsafe_header_names=unsafe_header_names,
                     methods=entry.methods,
                     header_names=entry.header_names,
                     credentials=entry.credentials,
-                    spec=False,
+                    spec=True,  # `*` never covers Authorization on this path
                 )
                 is None
             )
+            if not covered:
+                del self._chromium[key]
+            return covered
         if not self._spec_method_match(origin, url, credentials, method, now):
             return False
         return all(

@@ -19,6 +19,16 @@ preflight; `Range: bytes=0-1` twice likewise; `text/plain;a=1` then `de` is
 `text/plain;a=1, de`, which still parses as `text/plain` and needs none.
 `prepare_request(..., combine=False)` keeps the standard's separate entries.
 
+Chromium's own lists and byte rules (measured in Chromium 156, tests/browser/
+rule_cases.py): `fetch()` first converts every header name and value to a
+ByteString (WebIDL), so a code point above U+00FF throws before any method
+check; `User-Agent` is a forbidden request header (net/http/http_util.cc
+`IsSafeHeader`; the standard dropped it); `Intervention` is safelisted;
+lengths (128 bytes per value, 1024 in total) count one byte per code point
+(ISO-8859-1), as the standard's isomorphic encoding does; a `Range` number
+must stay below 2^63 - 1 (`bytes=9223372036854775807-` needs a preflight,
+`bytes=9223372036854775806-` does not).
+
 `unsafe_header_names` is what goes into `Access-Control-Request-Headers`
 (lower-cased, de-duplicated, sorted: Fetch §2.2.2 "CORS-unsafe request-header
 names"). Chromium 156 also safelists a few client-hint headers with strict
@@ -35,11 +45,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from crossorigin import fetch_tables
+from crossorigin.browser.types import Body
 
 __all__ = [
     "CHROMIUM_SAFELISTED_CLIENT_HINTS",
     "PreparedRequest",
     "RequestRejected",
+    "is_chromium_forbidden_request_header",
     "is_chromium_safelisted_request_header",
     "prepare_request",
     "unsafe_header_names",
@@ -62,6 +74,19 @@ CHROMIUM_SAFELISTED_CLIENT_HINTS: Final[dict[str, Callable[[str], bool]]] = {
     "save-data": lambda v: v.lower() == "on",
 }
 
+#: Request headers Chromium forbids beyond the standard's list (net/http/
+#: http_util.cc `IsSafeHeader`, crbug.com/571722 keeps User-Agent there).
+CHROMIUM_EXTRA_FORBIDDEN_NAMES: Final = frozenset({"user-agent"})
+#: Chromium safelists these with any value (cors.cc `IsCorsSafelistedHeader`).
+_ANY_VALUE_SAFELISTED: Final = frozenset({"intervention"})
+#: Measured: a Range number of 2^63 - 1 or more loses the safelisting.
+_RANGE_NUMBER_LIMIT: Final = 2**63 - 2
+_RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+_ISO_8859_1_ERROR: Final = (
+    "Failed to read the 'headers' property from 'RequestInit': "
+    "String contains non ISO-8859-1 code point."
+)
+
 #: Fetch §2.2.2 "no-CORS-safelisted request-header name".
 _NO_CORS_SAFELISTED_NAMES: Final = frozenset(fetch_tables.NO_CORS_SAFELISTED_REQUEST_HEADER_NAMES)
 #: Fetch §2.2.2 header value normalization strips these from both ends.
@@ -79,24 +104,54 @@ class PreparedRequest:
     headers: tuple[tuple[str, str], ...]
 
 
+def _byte_length(value: str) -> int:
+    """A header value's length on the wire: one byte per code point (the
+    isomorphic encoding of a ByteString; values reach here checked to be
+    ISO-8859-1)."""
+    return len(value)
+
+
+def _latin1(value: str) -> bytes:
+    return value.encode("latin-1", "replace")
+
+
 def is_chromium_safelisted_request_header(name: str, value: str) -> bool:
-    """Chromium's "CORS-safelisted request-header": the standard's, plus client hints."""
-    if fetch_tables.is_cors_safelisted_request_header(name, value):
+    """Chromium's "CORS-safelisted request-header": the standard's (bytes
+    counted one per code point), `Range` numbers below 2^63 - 1, client hints
+    and `Intervention`."""
+    if len(value) > fetch_tables.MAX_SAFELISTED_VALUE_LENGTH:
+        return False
+    lowered = name.lower()
+    if lowered == "range":
+        match = _RANGE.fullmatch(value)
+        return (
+            match is not None
+            and fetch_tables.is_cors_safelisted_request_header(name, _latin1(value))
+            and all(int(number) <= _RANGE_NUMBER_LIMIT for number in match.groups() if number)
+        )
+    if fetch_tables.is_cors_safelisted_request_header(name, _latin1(value)):
         return True
-    rule = CHROMIUM_SAFELISTED_CLIENT_HINTS.get(name.lower())
-    return (
-        rule is not None
-        and len(value.encode("utf-8", "surrogateescape"))
-        <= fetch_tables.MAX_SAFELISTED_VALUE_LENGTH
-        and rule(value)
+    if lowered in _ANY_VALUE_SAFELISTED:
+        return True
+    rule = CHROMIUM_SAFELISTED_CLIENT_HINTS.get(lowered)
+    return rule is not None and rule(value)
+
+
+def is_chromium_forbidden_request_header(name: str, value: str) -> bool:
+    """Fetch §2.2.2 forbidden request-header, plus Chromium's extra names."""
+    return name.lower() in CHROMIUM_EXTRA_FORBIDDEN_NAMES or (
+        fetch_tables.is_forbidden_request_header(name, value)
     )
 
 
 def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = False) -> list[str]:
     """Fetch §2.2.2 CORS-unsafe request-header names (sorted, lower-cased,
     de-duplicated); Chromium's variant unless `spec`."""
-    if spec:
-        return fetch_tables.cors_unsafe_request_header_names(list(headers))
+    safelisted = (
+        (lambda name, value: fetch_tables.is_cors_safelisted_request_header(name, _latin1(value)))
+        if spec
+        else is_chromium_safelisted_request_header
+    )
     # Chromium's CorsUnsafeNotForbiddenRequestHeaderNames: the standard's
     # algorithm over Chromium's wider safelist (client hints count toward the
     # 1024-byte total like any safelisted header).
@@ -104,9 +159,9 @@ def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = Fals
     potentially_unsafe: set[str] = set()
     total = 0
     for name, value in headers:
-        if is_chromium_safelisted_request_header(name, value):
+        if safelisted(name, value):
             potentially_unsafe.add(name.lower())
-            total += len(value.encode("utf-8", "surrogateescape"))
+            total += _byte_length(value)
         else:
             unsafe.add(name.lower())
     if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
@@ -119,13 +174,26 @@ def _fetch_error(detail: str) -> RequestRejected:
 
 
 def prepare_request(
-    *, method: str, headers: Sequence[tuple[str, str]], mode: str, combine: bool = True
+    *,
+    method: str,
+    headers: Sequence[tuple[str, str]],
+    mode: str,
+    combine: bool = True,
+    spec: bool = False,
+    body: Body | None = None,
+    cache: str = "default",
 ) -> PreparedRequest:
-    """The Request constructor's checks, in its order: method, then the
-    no-cors method rule, then each header. With `combine` (Chromium), a
-    repeated name becomes one header, its values joined with ", ", at the
-    place of its first occurrence; without it (the standard), each append
-    stays a separate entry."""
+    """The Request constructor's checks, in Chromium's order: the ByteString
+    conversion of the headers (RequestInit's members are converted before the
+    constructor runs), the method, the no-cors method rule, `only-if-cached`,
+    each header, a body on GET/HEAD; then the body's Content-Type is added
+    when the script set none (Fetch §5.4 step "If Content-Type is non-null").
+    With `combine` (Chromium), a repeated name becomes one header, its values
+    joined with ", ", at the place of its first occurrence; without it (the
+    standard), each append stays a separate entry."""
+    for name, value in headers:
+        if max(name, default="\x00") > "\xff" or max(value, default="\x00") > "\xff":
+            raise _fetch_error(_ISO_8859_1_ERROR)
     if not fetch_tables.is_token(method):
         raise _fetch_error(f"'{method}' is not a valid HTTP method.")
     if fetch_tables.is_forbidden_method(method):
@@ -133,6 +201,11 @@ def prepare_request(
     normalized = fetch_tables.normalize_method(method)
     if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
         raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
+    if cache == "only-if-cached" and mode != "same-origin":
+        raise _fetch_error("'only-if-cached' can be set only with 'same-origin' mode")
+    forbidden = (
+        fetch_tables.is_forbidden_request_header if spec else is_chromium_forbidden_request_header
+    )
     kept: list[tuple[str, str]] = []
     # Lower-cased name -> (index in `kept` of its first entry, joined value so far).
     joined: dict[str, tuple[int, str]] = {}
@@ -143,7 +216,7 @@ def prepare_request(
         if any(char in _INVALID_VALUE_CHARACTERS for char in value):
             raise _fetch_error("Invalid value")
         # Fetch §5.2 "append": the forbidden check sees the appended value alone...
-        if fetch_tables.is_forbidden_request_header(name, value):
+        if forbidden(name, value):
             continue
         lowered = name.lower()
         first = joined.get(lowered)
@@ -152,7 +225,7 @@ def prepare_request(
         # ("temporaryValue") and ignores the append when that is not safelisted.
         if mode == "no-cors" and not (
             lowered in _NO_CORS_SAFELISTED_NAMES
-            and fetch_tables.is_cors_safelisted_request_header(name, temporary)
+            and fetch_tables.is_cors_safelisted_request_header(name, _latin1(temporary))
         ):
             continue
         if first is None:
@@ -164,4 +237,10 @@ def prepare_request(
         else:
             joined[lowered] = (first[0], temporary)
             kept.append((name, value))
+    if body is not None:
+        if normalized in ("GET", "HEAD"):
+            raise _fetch_error("Request with GET/HEAD method cannot have body.")
+        content_type = body.header_value
+        if content_type is not None and "content-type" not in joined:
+            kept.append(("Content-Type", content_type))
     return PreparedRequest(normalized, tuple(kept))

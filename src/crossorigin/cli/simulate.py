@@ -17,67 +17,26 @@ one line on stderr.
 from __future__ import annotations
 
 import json
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO
 
 import click
 
-from crossorigin.browser.model import ScenarioError, simulate
+from crossorigin.browser import scenario as scenario_file
 from crossorigin.browser.preflight_cache import PreflightCache
+from crossorigin.browser.scenario import MAX_JSON_DEPTH, simulate
+from crossorigin.browser.types import ScenarioError
 from crossorigin.cli.status import ExitStatus
 from crossorigin.terminal import safe
 
 __all__ = ["MAX_JSON_DEPTH", "command", "load_scenarios"]
 
-#: A scenario nests five levels (list, scenario, responses, hops, headers, a
-#: pair); far deeper input is hostile, and Python's json parser would hit the
-#: recursion limit on it (RecursionError) rather than refuse it cleanly.
-MAX_JSON_DEPTH: Final = 64
-
-
-def _depth_problem(text: str) -> str | None:
-    """Where brackets nest deeper than MAX_JSON_DEPTH, ignoring those inside
-    strings; one pass, before the recursive parser sees the text."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for index, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return f"nested deeper than {MAX_JSON_DEPTH} levels at character {index}"
-        elif char in "]}":
-            depth -= 1
-    return None
-
 
 def load_scenarios(data: bytes, name: str) -> Any:
-    """The JSON value in `data`; raises click.ClickException with one line
-    naming what is wrong (the command turns it into exit 2)."""
+    """`scenario.load_scenarios`, its error as a click exception (exit 2)."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(
-            f"{name}: not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}"
-        ) from None
-    problem = _depth_problem(text)
-    if problem is not None:
-        raise click.ClickException(f"{name}: not a scenario file: {problem}")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"{name}: not valid JSON: {error}") from None
-    except (ValueError, RecursionError) as error:
-        # ValueError: an integer longer than sys.get_int_max_str_digits().
-        raise click.ClickException(f"{name}: not a scenario file: {error}") from None
+        return scenario_file.load_scenarios(data, name)
+    except scenario_file.ScenarioFileError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command("simulate")

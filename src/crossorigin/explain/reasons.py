@@ -32,7 +32,15 @@ from crossorigin.explain.requirements import Requirements, requirements
 from crossorigin.origin import Origin, OriginSyntaxError
 from crossorigin.policy import ConfigError
 
-__all__ = ["BLOCKED", "Blocked", "Cause", "Explanation", "explain", "explain_trace"]
+__all__ = [
+    "BLOCKED",
+    "NETWORK_ERRORS",
+    "Blocked",
+    "Cause",
+    "Explanation",
+    "explain",
+    "explain_trace",
+]
 
 
 @dataclass(frozen=True)
@@ -250,6 +258,50 @@ def redirect_with_credentials(blocked: Blocked) -> Cause:
     )
 
 
+def disabled_scheme(blocked: Blocked) -> Cause:
+    return Cause(
+        "redirect-scheme",
+        "The request was redirected to a URL whose scheme CORS does not cover (only http: "
+        "and https: can be fetched cross-origin, e.g. not ws:, data: or a custom scheme); "
+        "redirect to an http(s) URL, or have the page request the final URL itself.",
+    )
+
+
+#: Chromium's network error -> what the server did to cause it. These end the
+#: fetch before any CORS check (the console shows the net:: name, no CORS line).
+NETWORK_ERRORS: Final[Mapping[str, str]] = {
+    "net::ERR_INVALID_HTTP_RESPONSE": (
+        "The response is not valid HTTP to the browser (e.g. a NUL byte in a header): "
+        "no CORS header can help; fix the server's header values."
+    ),
+    "net::ERR_INVALID_REDIRECT": (
+        "The redirect's Location cannot be parsed as a URL; send an absolute, valid URL."
+    ),
+    "net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION": (
+        "The response carries two different Location headers (often two layers both "
+        "redirecting); send exactly one."
+    ),
+    "net::ERR_TOO_MANY_REDIRECTS": (
+        "The server redirects more than 20 times (a loop?); make the chain end."
+    ),
+    "net::ERR_UNSAFE_REDIRECT": (
+        "The server redirects to a URL the browser never follows from a fetch (data:, "
+        "about:, blob:, file:); redirect to an http(s) URL."
+    ),
+    "net::ERR_UNKNOWN_URL_SCHEME": (
+        "The server redirects to a scheme fetch() cannot request (e.g. ws:); redirect to "
+        "an http(s) URL."
+    ),
+}
+
+
+def _network_error(trace: Trace) -> Explanation:
+    name = trace.network_error or ""
+    told = NETWORK_ERRORS.get(name, "The request failed before any CORS check.")
+    summary = f"Network error {name}, not a CORS error: {told}"
+    return Explanation(summary, {}, (), "network-error")
+
+
 #: DevTools reason -> the row that explains it. The five Access-Control-Allow-
 #: Origin/-Credentials checks have a Preflight twin with the same words.
 BLOCKED: Final[Mapping[str, Callable[[Blocked], Cause]]] = {
@@ -272,6 +324,7 @@ BLOCKED: Final[Mapping[str, Callable[[Blocked], Cause]]] = {
     "MethodDisallowedByPreflightResponse": method_not_allowed,
     "HeaderDisallowedByPreflightResponse": header_not_allowed,
     "RedirectContainsCredentials": redirect_with_credentials,
+    "CorsDisabledScheme": disabled_scheme,
 }
 
 
@@ -434,6 +487,8 @@ def explain_trace(trace: Trace) -> Explanation:
         return _allowed(trace, need)
     if trace.failed_at == "request":
         return _rejected(trace)
+    if trace.network_error is not None:
+        return _network_error(trace)
     fixes, fix_notes = _fixes(need)
     exchange = _last(trace, "preflight" if trace.failed_at == "preflight" else "actual")
     blocked = Blocked(trace, need, exchange)
