@@ -1,7 +1,8 @@
 """The shape of `crossorigin audit --format json`, as types.
 
 `render_json` (reports.py) writes `{"targets": [TargetReport.to_json(),
-...]}`; these TypedDicts name every key of that object, field by field as
+...]}`, and `--format jsonl` one `TargetReport.to_json()` per line; these
+TypedDicts name every key of that object, field by field as
 docs/output-formats.md documents them, and tests/test_output_formats.py
 checks real audit output against them, so the code, the types and the page
 cannot drift apart. The SARIF format follows SARIF 2.1.0 and is not
@@ -52,9 +53,12 @@ AuditFinding = TypedDict(
 
 
 class AuditTarget(TypedDict):
+    """Also one line of `--format jsonl`."""
+
     url: str
     findings: list[AuditFinding]
     errors: list[str]
+    notes: list[str]
 
 
 class AuditReport(TypedDict):

@@ -33,10 +33,11 @@ run to run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from crossorigin import __version__
 from crossorigin.audit.findings import Exchange, Finding, Severity
@@ -85,6 +86,8 @@ GIVE_UP_AFTER: Final = 3
 #: A method and a header name no server allows on purpose.
 PROBE_METHOD: Final = "CROSSORIGINPROBE"
 PROBE_HEADER: Final = "x-crossorigin-probe"
+#: Sites whose derived probes are kept for the next URL of the same site.
+PROBE_CACHE_SITES: Final = 1024
 
 _T = TypeVar("_T")
 
@@ -98,14 +101,19 @@ class TargetReport:
     site: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: What a reader should know that is neither a finding nor an error:
+    #: probes skipped and why, answers nothing could be judged on.
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    #: The URL's place in the list audited (reports stream in completion order).
+    index: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {
             "url": self.url,
             "findings": [finding.to_json() for finding in self.findings],
             "errors": list(self.errors),
+            "notes": list(self.notes),
         }
 
     @property
@@ -150,8 +158,10 @@ class Scanner:
         self._retries = retries
         self._attacker = attacker or AttackerNames.generate()
         # Deriving probes validates every origin and looks hosts up in the
-        # public suffix list: done once per site, not once per URL.
-        self._probes: dict[Site, tuple[list[Probe], list[Probe]]] = {}
+        # public suffix list: done once per site, not once per URL, for the
+        # most recently used sites only (a list of 100,000 hosts must not
+        # keep 100,000 probe lists).
+        self._probes: OrderedDict[Site, tuple[list[Probe], list[Probe]]] = OrderedDict()
         self._on_request = on_request
         self._on_target = on_target
         self._transport = transport
@@ -168,36 +178,92 @@ class Scanner:
                 reflection_probes(site, self._attacker),
                 derive_probes(site, self._attacker),
             )
+            if len(self._probes) > PROBE_CACHE_SITES:
+                self._probes.popitem(last=False)
+        else:
+            self._probes.move_to_end(site)
         return probes
 
-    async def scan(self, urls: Sequence[str]) -> list[TargetReport]:
+    async def scan(self, urls: Iterable[str] | AsyncIterable[str]) -> list[TargetReport]:
+        """Every report, in the order of `urls` (held until the last one is
+        done: for long lists, `stream`)."""
+        reports = [report async for report in self.stream(urls)]
+        reports.sort(key=lambda report: report.index)
+        return reports
+
+    async def stream(self, urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[TargetReport]:
+        """One report per URL as soon as its audit is done (completion order;
+        `TargetReport.index` is its place in `urls`).
+
+        URLs are taken from `urls` only while fewer than `concurrency` targets
+        are in flight or waiting, so memory stays flat however long the list
+        is, and an async source (a pipe) is read as its lines arrive while
+        the targets already read are audited.
+        """
         gate = asyncio.Semaphore(self._concurrency)
-        target_gate = asyncio.Semaphore(self._concurrency)
         transport = self._transport or KeepAliveTransport(
             max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency)
         )
+        source = _as_async_iterator(urls)
+        waiting: deque[tuple[int, str]] = deque()
+        #: Each target in flight, with its place and URL.
+        running: dict[asyncio.Task[TargetReport], tuple[int, str]] = {}
+        fetch: asyncio.Task[str] | None = None
+        exhausted = False
+        taken = 0
+        cap = self._concurrency
 
-        unfinished = len(urls)
-
-        async def one(url: str) -> TargetReport:
-            nonlocal unfinished
-            async with target_gate:
-                # Share the requests in flight among the URLs being audited:
-                # one lane each while there are more URLs than requests, more
-                # for the last ones and for a lone URL.
-                lanes = self._concurrency // min(self._concurrency, unfinished)
-                try:
-                    report = await _TargetAudit(self, transport, gate, url, lanes).run()
-                finally:
-                    unfinished -= 1
-            if self._on_target is not None:
-                self._on_target(report)
-            return report
+        def lanes() -> int:
+            # Share the requests in flight among the URLs being audited: one
+            # lane each while there are more URLs than requests, more for the
+            # last ones and for a lone URL.
+            known = len(running) + len(waiting) + (0 if exhausted else cap)
+            return max(1, self._concurrency // max(1, min(cap, known)))
 
         try:
-            return list(await asyncio.gather(*(one(url) for url in urls)))
+            while True:
+                while waiting and len(running) < cap:
+                    index, url = waiting.popleft()
+                    audit_ = _TargetAudit(self, transport, gate, url, lanes, index)
+                    running[asyncio.ensure_future(audit_.run())] = (index, url)
+                if fetch is None and not exhausted and len(waiting) < cap:
+                    fetch = asyncio.ensure_future(anext(source))
+                if fetch is None and not running:
+                    return
+                watched: set[asyncio.Future[Any]] = set(running)
+                if fetch is not None:
+                    watched.add(fetch)
+                done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+                if fetch is not None and fetch in done:
+                    try:
+                        url = fetch.result()
+                    except StopAsyncIteration:
+                        exhausted = True
+                    else:
+                        waiting.append((taken, url))
+                        taken += 1
+                    fetch = None
+                for task in done:
+                    if task in running:
+                        index, url = running.pop(task)
+                        try:
+                            report = task.result()
+                        except Exception as error:  # a bug must not end a long run
+                            report = TargetReport(url=url, site="", index=index)
+                            report.errors.append(
+                                f"{url}: internal error, please report it: {error!r}"
+                            )
+                        if self._on_target is not None:
+                            self._on_target(report)
+                        yield report
         finally:
-            await transport.aclose()
+            for task in running:
+                task.cancel()
+            if fetch is not None:
+                fetch.cancel()
+            await asyncio.gather(*running, *(fetch,) if fetch else (), return_exceptions=True)
+            if self._transport is None:
+                await transport.aclose()
 
     # -- one request, with retries -----------------------------------------------
 
@@ -284,19 +350,25 @@ class _TargetAudit:
         transport: KeepAliveTransport,
         gate: asyncio.Semaphore,
         url: str,
-        lanes: int = 1,
+        lanes: Callable[[], int],
+        index: int = 0,
     ) -> None:
         self.scanner = scanner
         self.transport = transport
         self.gate = gate
         self.url = url
-        #: How many of this URL's probes may be in flight at once.
-        self.lanes = max(1, lanes)
+        self._lanes = lanes
         self.target: _Target | None = None
         #: In the order the requests were issued; None while one is in flight
         #: (or when it failed).
         self._slots: list[Exchange | None] = []
-        self.report = TargetReport(url=url, site="")
+        self.report = TargetReport(url=url, site="", index=index)
+
+    @property
+    def lanes(self) -> int:
+        """How many of this URL's probes may be in flight at once, asked
+        anew at each step (the share grows as the list runs out)."""
+        return self._lanes()
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -464,7 +536,16 @@ class _TargetAudit:
         return private_network_finding(exchange, origin)
 
 
-def audit(urls: Sequence[str], **options: object) -> list[TargetReport]:
+async def _as_async_iterator(urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    if isinstance(urls, AsyncIterable):
+        async for url in urls:
+            yield url
+    else:
+        for url in urls:
+            yield url
+
+
+def audit(urls: Iterable[str], **options: object) -> list[TargetReport]:
     """Audit `urls` and return one report per URL (synchronous convenience;
     `options` are `Scanner`'s keyword arguments)."""
     scanner = Scanner(**options)  # type: ignore[arg-type]
