@@ -34,7 +34,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Final, TypeVar
@@ -131,7 +139,7 @@ class Scanner:
     `site` is the public origin the targets are served as (used to derive the
     probes); by default each URL's own origin. `attacker` fixes the random
     names (tests); `on_request` is called after each request and `on_target`
-    after each URL (progress).
+    after each URL (progress); `resolve` is `KeepAliveTransport`'s.
     """
 
     def __init__(
@@ -145,6 +153,7 @@ class Scanner:
         on_request: Callable[[], None] | None = None,
         on_target: Callable[[TargetReport], None] | None = None,
         transport: KeepAliveTransport | None = None,
+        resolve: Mapping[tuple[str, int], str] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -165,6 +174,7 @@ class Scanner:
         self._on_request = on_request
         self._on_target = on_target
         self._transport = transport
+        self._resolve = resolve
 
     @property
     def attacker(self) -> AttackerNames:
@@ -202,7 +212,7 @@ class Scanner:
         """
         gate = asyncio.Semaphore(self._concurrency)
         transport = self._transport or KeepAliveTransport(
-            max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency)
+            max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency), resolve=self._resolve
         )
         source = _as_async_iterator(urls)
         waiting: deque[tuple[int, str]] = deque()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Mapping
 from typing import Final
 
 from crossorigin.audit.http1 import ProtocolError, Response, ResponseParser
@@ -250,13 +251,20 @@ class KeepAliveTransport:
     """Idle connections kept per endpoint; `request` sends one request.
 
     `verify` is as in httpx: True (system trust store), False (no checks) or
-    an `ssl.SSLContext`.
+    an `ssl.SSLContext`. `resolve` maps (host, port) to the address to
+    connect to instead of the host's own (curl's `--resolve`; host `*` for
+    any host on that port); TLS still names and checks the host.
     """
 
     def __init__(
-        self, *, verify: bool | ssl.SSLContext = True, max_idle_hosts: int = MAX_IDLE_HOSTS
+        self,
+        *,
+        verify: bool | ssl.SSLContext = True,
+        max_idle_hosts: int = MAX_IDLE_HOSTS,
+        resolve: Mapping[tuple[str, int], str] | None = None,
     ) -> None:
         self._verify = verify
+        self._resolve = dict(resolve or {})
         self._max_idle_hosts = max_idle_hosts
         self._tls: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._idle: dict[Endpoint, list[_Connection]] = {}
@@ -327,9 +335,10 @@ class KeepAliveTransport:
                 if self._deadlines is None:
                     self._deadlines = _Deadlines(loop)
                 deadlines = self._deadlines
+                address = self._resolve.get((host, port)) or self._resolve.get(("*", port))
                 _, protocol = await loop.create_connection(
                     lambda: _Connection(loop, deadlines),
-                    host.strip("[]"),
+                    (address or host).strip("[]"),
                     port,
                     ssl=tls,
                     server_hostname=host.strip("[]") if tls is not None else None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -26,6 +27,7 @@ from crossorigin.audit.findings import Severity
 from crossorigin.audit.probes import AttackerNames
 from crossorigin.audit.reports import FORMATS, ReportWriter, Tally, make_writer
 from crossorigin.audit.scanner import Scanner, TargetReport
+from crossorigin.audit.selection import ReportedTargets, ResumeError, Shard
 from crossorigin.audit.targets import bounded_lines, clipped, iter_targets, read_in_background
 from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
@@ -101,6 +103,27 @@ def _status(tally: Tally, fail_on: Severity | None) -> ExitStatus:
     show_default=True,
     help="Retries of a request that failed in transport; still failing is an error.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Audit only shard I (0 to N-1) of N: the targets whose registrable domain "
+    "hashes to I (SHA-256), so N workers split one list with no coordination.",
+)
+@click.option(
+    "--resume",
+    "resume_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Skip the targets a previous --format jsonl output FILE reports (a cut-off "
+    "last line is ignored); with -o FILE the same file, new lines are appended.",
+)
+@click.option(
+    "--resolve",
+    "resolve_entries",
+    metavar="HOST:PORT:ADDRESS",
+    multiple=True,
+    help="Connect to ADDRESS for HOST:PORT (as curl's --resolve; HOST * for any host).",
+)
 @click.option("--seed", type=int, hidden=True, help="Fix the random attacker names (tests).")
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 def command(
@@ -113,6 +136,9 @@ def command(
     concurrency: int,
     timeout: float,
     retries: int,
+    shard: str | None,
+    resume_file: str | None,
+    resolve_entries: tuple[str, ...],
     seed: int | None,
     no_progress: bool,
 ) -> ExitStatus:
@@ -129,6 +155,8 @@ def command(
     if not urls and targets_file is None:
         raise click.UsageError("give at least one URL, or --targets FILE")
     attacker = AttackerNames.generate(seed) if seed is not None else None
+    selected = _parse_shard(shard)
+    resolve = _parse_resolve(resolve_entries)
     try:
         scanner = Scanner(
             site=site,
@@ -136,11 +164,13 @@ def command(
             timeout=timeout,
             retries=retries,
             attacker=attacker,
+            resolve=resolve,
         )
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--site") from None
-    lines = _TargetLines(urls, targets_file)
-    out = _open_output(output)
+    reported, append = _load_resume(resume_file, output, output_format)
+    lines = _TargetLines(urls, targets_file, selected, reported)
+    out = _open_output(output, reported if append else None)
     color = out is sys.stdout and sys.stdout.isatty()
     writer = make_writer(output_format, out, color=color)
     try:
@@ -149,11 +179,19 @@ def command(
             if lines.refused:
                 return ExitStatus.ERROR
             raise click.UsageError("no URL to audit: the targets list is empty")
+        # Targets left to other shards, or reported before: an empty run is a
+        # complete one (exit 0, an empty report).
         writer.close()
     finally:
         if out is not sys.stdout:
             out.close()
     lines.say_assumed_https()
+    if reported is not None:
+        click.echo(
+            f"crossorigin audit: {lines.resumed:,} target{'s' if lines.resumed != 1 else ''} "
+            f"already reported in {safe(str(resume_file))} skipped",
+            err=True,
+        )
     if output is not None and output != "-":
         click.echo(
             f"crossorigin audit: {_summary_line(writer.tally)}; {output_format} report written "
@@ -169,13 +207,22 @@ class _TargetLines:
     """The URLs to audit, from the arguments then `--targets`, one at a time;
     refused lines said on standard error as they come."""
 
-    def __init__(self, urls: tuple[str, ...], targets_file: IO[bytes] | None) -> None:
+    def __init__(
+        self,
+        urls: tuple[str, ...],
+        targets_file: IO[bytes] | None,
+        shard: Shard | None = None,
+        reported: ReportedTargets | None = None,
+    ) -> None:
         self._urls = urls
         self._file = targets_file
-        #: URLs given to the scanner, lines refused, bare hosts.
+        self._shard = shard
+        self._reported = reported
+        #: URLs read, lines refused, bare hosts, URLs skipped as reported before.
         self.read = 0
         self.refused = 0
         self.assumed_https = 0
+        self.resumed = 0
         self._first_assumed = ""
 
     def _refuse(self, error: str) -> None:
@@ -200,6 +247,11 @@ class _TargetLines:
                 lines, source, on_error=self._refuse, on_assumed_https=self._assume_https
             ):
                 self.read += 1
+                if self._shard is not None and not self._shard.selects(url):
+                    continue
+                if self._reported is not None and url in self._reported:
+                    self.resumed += 1
+                    continue
                 yield url
 
     def say_assumed_https(self) -> None:
@@ -213,11 +265,69 @@ class _TargetLines:
             )
 
 
-def _open_output(output: str | None) -> IO[str]:
+def _parse_shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--shard") from None
+
+
+def _parse_resolve(entries: tuple[str, ...]) -> dict[tuple[str, int], str]:
+    resolve: dict[tuple[str, int], str] = {}
+    for entry in entries:
+        host, _, rest = entry.partition(":")
+        port, _, address = rest.partition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536 or not address:
+            raise click.BadParameter(
+                f"{safe(entry)!r}: write HOST:PORT:ADDRESS, e.g. api.example.com:443:127.0.0.1",
+                param_hint="--resolve",
+            )
+        resolve[(host.lower(), int(port))] = address
+    return resolve
+
+
+def _load_resume(
+    resume_file: str | None, output: str | None, output_format: str
+) -> tuple[ReportedTargets | None, bool]:
+    """The targets reported before, and whether the report is appended to
+    the same file."""
+    if resume_file is None:
+        return None, False
+    path = Path(resume_file)
+    same = output is not None and output != "-" and Path(output).resolve() == path.resolve()
+    if same and output_format != "jsonl":
+        raise click.BadParameter(
+            "only a --format jsonl report can be resumed into the same file",
+            param_hint="--resume",
+        )
+    try:
+        reported = ReportedTargets.load(path)
+    except FileNotFoundError:
+        click.echo(
+            f"crossorigin audit: {safe(resume_file)} does not exist yet: nothing to skip", err=True
+        )
+        return ReportedTargets(), False
+    except (OSError, ResumeError) as error:
+        raise click.BadParameter(safe(str(error)), param_hint="--resume") from None
+    return reported, same
+
+
+def _open_output(output: str | None, append_to: ReportedTargets | None = None) -> IO[str]:
+    """Standard output, or the file `output`; with `append_to`, the file
+    `--resume` read, cut after its last complete line, to append to."""
     if output is None or output == "-":
         return sys.stdout
     try:
-        return open(output, "w", encoding="utf-8")
+        if append_to is None:
+            return open(output, "w", encoding="utf-8")
+        file = open(output, "r+", encoding="utf-8")  # noqa: SIM115 (returned open)
+        file.truncate(append_to.complete_bytes)
+        file.seek(append_to.complete_bytes)
+        if append_to.needs_newline:
+            file.write("\n")
+        return file
     except OSError as error:
         raise click.FileError(output, hint=error.strerror or str(error)) from None
 
