@@ -91,9 +91,7 @@ def test_every_url_is_in_exactly_one_shard_and_a_site_stays_together() -> None:
     for url in urls:
         assert sum(shard.selects(url) for shard in shards) == 1
     for n in range(200):
-        assert shard_of(f"https://a.site{n}.co.uk/", 4) == shard_of(
-            f"https://b.site{n}.co.uk/x", 4
-        )
+        assert shard_of(f"https://a.site{n}.co.uk/", 4) == shard_of(f"https://b.site{n}.co.uk/x", 4)
     sizes = [sum(shard.selects(url) for url in urls) for shard in shards]
     assert min(sizes) > 50  # spread, not all in one
 

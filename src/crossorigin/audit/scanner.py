@@ -59,16 +59,20 @@ from crossorigin.audit.judge import (
     response_findings,
     trust_finding,
 )
+from crossorigin.audit.pacing import Pacer
 from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
+from crossorigin.audit.selection import shard_key
 from crossorigin.audit.transport import (
     MAX_IDLE_HOSTS,
     Endpoint,
     KeepAliveTransport,
+    Proxy,
     TransportError,
 )
+from crossorigin.fetch_tables import is_token
 from crossorigin.origin import Origin, OriginSyntaxError
 
-__all__ = ["DUMMY_COOKIE", "Scanner", "TargetReport", "audit"]
+__all__ = ["DUMMY_COOKIE", "REDACTED", "Scanner", "TargetReport", "audit"]
 
 #: Sent with every probe GET: servers that reflect only for logged-in users
 #: (cookie present) must show it. The value means nothing to any server.
@@ -140,6 +144,12 @@ class Scanner:
     probes); by default each URL's own origin. `attacker` fixes the random
     names (tests); `on_request` is called after each request and `on_target`
     after each URL (progress); `resolve` is `KeepAliveTransport`'s.
+
+    `headers` and `cookie` go with every GET (a logged-in user's requests;
+    never with preflights, which browsers send without credentials); the
+    evidence shows their values as `REDACTED` unless `show_secrets`. `rate`
+    and `global_rate` are requests per second per registrable domain and
+    overall (`pacing.Pacer`); `proxy` an `http://` proxy URL (`Proxy`).
     """
 
     def __init__(
@@ -154,6 +164,12 @@ class Scanner:
         on_target: Callable[[TargetReport], None] | None = None,
         transport: KeepAliveTransport | None = None,
         resolve: Mapping[tuple[str, int], str] | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+        cookie: str | None = None,
+        show_secrets: bool = False,
+        rate: float | None = None,
+        global_rate: float | None = None,
+        proxy: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -175,6 +191,11 @@ class Scanner:
         self._on_target = on_target
         self._transport = transport
         self._resolve = resolve
+        self._proxy = Proxy.parse(proxy) if proxy is not None else None
+        self._pacer = Pacer(rate, global_rate)
+        self._credentials, self._shown_credentials = _credential_headers(
+            headers, cookie, show_secrets
+        )
 
     @property
     def attacker(self) -> AttackerNames:
@@ -212,7 +233,9 @@ class Scanner:
         """
         gate = asyncio.Semaphore(self._concurrency)
         transport = self._transport or KeepAliveTransport(
-            max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency), resolve=self._resolve
+            max_idle_hosts=max(MAX_IDLE_HOSTS, self._concurrency),
+            resolve=self._resolve,
+            proxy=self._proxy,
         )
         source = _as_async_iterator(urls)
         waiting: deque[tuple[int, str]] = deque()
@@ -284,12 +307,21 @@ class Scanner:
         target: _Target,
         method: str,
         headers: tuple[tuple[str, str], ...],
+        credentials: bool = False,
     ) -> Exchange:
-        payload = target.heads[method] + encode_header_lines(headers) + b"\r\n"
+        """Send one request (retried on transport errors). With
+        `credentials`, the `--header`/`--cookie` headers go too (the dummy
+        cookie without them), and the evidence shows them as redacted."""
+        shown = headers
+        if credentials:
+            shown = headers + self._shown_credentials
+            headers = headers + self._credentials
+        payload = target.head(method) + encode_header_lines(headers) + b"\r\n"
         last_error = ""
         for attempt in range(self._retries + 1):
             if attempt:
                 await asyncio.sleep(min(0.1 * 2 ** (attempt - 1), 1.0))
+            await self._pacer.wait(target.domain)
             try:
                 async with gate:
                     response = await transport.request(
@@ -308,7 +340,7 @@ class Scanner:
             return Exchange(
                 method=method,
                 url=target.url,
-                request_headers=target.headers + headers,
+                request_headers=target.headers + shown,
                 status=response.status,
                 response_headers=response.headers,
             )
@@ -327,13 +359,19 @@ class _Target:
 
     url: str
     endpoint: Endpoint
+    #: The registrable domain (`selection.shard_key`): what `--rate` paces.
+    domain: str
     #: Host and `BASE_HEADERS`, as sent (and as the evidence shows them).
     headers: tuple[tuple[str, str], ...]
-    #: Per method: the request line and `headers`, encoded.
-    heads: dict[str, bytes]
+    #: The request target (origin-form; absolute-form through an http proxy).
+    request_target: str
+    #: `headers` encoded, and what a proxy needs (`Proxy-Authorization`).
+    lines: bytes
+    #: Per method: the request line and `lines`, encoded on first use.
+    heads: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, url: str) -> _Target:
+    def parse(cls, url: str, proxy: Proxy | None = None) -> _Target:
         """Raises OriginSyntaxError or ValueError when `url` is not an
         http(s) URL with a host."""
         origin = Origin.parse(url)
@@ -344,11 +382,68 @@ class _Target:
         headers = (("Host", host), *BASE_HEADERS)
         target = request_target(url)
         lines = encode_header_lines(headers)
-        heads = {
-            method: f"{method} {target} HTTP/1.1\r\n".encode("ascii") + lines
-            for method in ("GET", "OPTIONS")
-        }
-        return cls(url, (origin.scheme, origin.host, port), headers, heads)
+        if proxy is not None and origin.scheme == "http":
+            # RFC 9112 §3.2.2: to a proxy, the absolute form; the proxy's own
+            # credentials go to it alone (never into the evidence).
+            target = f"http://{host}{target}"
+            lines += proxy.header_lines()
+        return cls(url, (origin.scheme, origin.host, port), shard_key(url), headers, target, lines)
+
+    def head(self, method: str) -> bytes:
+        head = self.heads.get(method)
+        if head is None:
+            head = self.heads[method] = (
+                f"{method} {self.request_target} HTTP/1.1\r\n".encode("ascii") + self.lines
+            )
+        return head
+
+
+#: What the evidence shows instead of a `--header` or `--cookie` value.
+REDACTED: Final = "[redacted]"
+#: Header names `--header` may not set: the audit's own (the probes set
+#: `Origin`; a second `Host` or framing header would corrupt the request).
+RESERVED_HEADERS: Final = frozenset(
+    {
+        "host",
+        "origin",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "access-control-request-method",
+        "access-control-request-headers",
+        "access-control-request-private-network",
+    }
+)
+
+
+def _credential_headers(
+    headers: Sequence[tuple[str, str]], cookie: str | None, show_secrets: bool
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The headers every GET carries (the `--header`s, and `--cookie` or
+    the dummy cookie), and the same as the evidence shows them."""
+    sent: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    for name, value in headers:
+        if not is_token(name):
+            raise ValueError(f"{name!r} is not a header name")
+        if name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"{name} is set by the audit itself and cannot be given")
+        if any(char in value for char in "\r\n\0"):
+            raise ValueError(f"the value of {name} holds CR, LF or NUL")
+        if name.lower() == "cookie":
+            cookies.append(value)
+        else:
+            sent.append((name, value))
+    if cookie is not None:
+        if any(char in cookie for char in "\r\n\0"):
+            raise ValueError("the cookie holds CR, LF or NUL")
+        cookies.append(cookie)
+    secret = bool(cookies) or bool(sent)
+    sent.append(("Cookie", "; ".join(cookies)) if cookies else _COOKIE)
+    if show_secrets or not secret:
+        return tuple(sent), tuple(sent)
+    shown = tuple((name, value if (name, value) == _COOKIE else REDACTED) for name, value in sent)
+    return tuple(sent), shown
 
 
 class _TargetAudit:
@@ -390,20 +485,30 @@ class _TargetAudit:
         return len(self._slots) - 1
 
     async def send(
-        self, method: str, headers: tuple[tuple[str, str], ...], slot: int | None = None
+        self,
+        method: str,
+        headers: tuple[tuple[str, str], ...],
+        slot: int | None = None,
+        *,
+        credentials: bool = False,
+        target: _Target | None = None,
     ) -> Exchange:
+        """One request to this URL (or `target`, another URL of the same
+        host), its exchange kept in `slot` of `exchanges`."""
         assert self.target is not None
         self.report.requests += 1
         if slot is None:
             slot = self.reserve()
-        exchange = await self.scanner._send(self.transport, self.gate, self.target, method, headers)
+        exchange = await self.scanner._send(
+            self.transport, self.gate, target or self.target, method, headers, credentials
+        )
         self._slots[slot] = exchange
         return exchange
 
     async def run(self) -> TargetReport:
         try:
             site = self.scanner._site or Site.parse(self.url)
-            self.target = _Target.parse(self.url)
+            self.target = _Target.parse(self.url, self.scanner._proxy)
         except OriginSyntaxError as error:
             self.report.errors.append(f"{self.url}: not an http(s) URL ({error})")
             return self.report
@@ -423,16 +528,16 @@ class _TargetAudit:
     async def _run(self, site: Site) -> None:
         attacker = self.scanner.attacker
         # The baseline fails fast: a dead host is one error, not fifty.
-        await self.send("GET", (_COOKIE,))
+        await self.send("GET", (), credentials=True)
         reflection, derived = self.scanner.probes_for(site)
         first, *rest = reflection
-        control_request = ((_ORIGIN, site.serialize()), _COOKIE)
+        control_request = ((_ORIGIN, site.serialize()),)
         if self.lanes > 1:
             control, arbitrary = await asyncio.gather(
-                self.send("GET", control_request), self._probe(first)
+                self.send("GET", control_request, credentials=True), self._probe(first)
             )
         else:
-            control = await self.send("GET", control_request)
+            control = await self.send("GET", control_request, credentials=True)
             arbitrary = await self._probe(first)
         judged = [arbitrary]
         if arbitrary.reads:
@@ -511,10 +616,10 @@ class _TargetAudit:
         origin = probe.origin
         get_slot = self.reserve()
         if not with_preflight:
-            actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
+            actual = await self.send("GET", ((_ORIGIN, origin),), get_slot, credentials=True)
             return judge_probe(probe, actual, None)
         preflight_slot = self.reserve()
-        actual = await self.send("GET", ((_ORIGIN, origin), _COOKIE), get_slot)
+        actual = await self.send("GET", ((_ORIGIN, origin),), get_slot, credentials=True)
         preflight = await self.send(
             "OPTIONS", ((_ORIGIN, origin), _ASK_POST, _ASK_CONTENT_TYPE), preflight_slot
         )

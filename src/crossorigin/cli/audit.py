@@ -29,6 +29,7 @@ from crossorigin.audit.reports import FORMATS, ReportWriter, Tally, make_writer
 from crossorigin.audit.scanner import Scanner, TargetReport
 from crossorigin.audit.selection import ReportedTargets, ResumeError, Shard
 from crossorigin.audit.targets import bounded_lines, clipped, iter_targets, read_in_background
+from crossorigin.audit.transport import Proxy
 from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.terminal import safe
@@ -124,6 +125,43 @@ def _status(tally: Tally, fail_on: Severity | None) -> ExitStatus:
     multiple=True,
     help="Connect to ADDRESS for HOST:PORT (as curl's --resolve; HOST * for any host).",
 )
+@click.option(
+    "-H",
+    "--header",
+    "headers",
+    metavar="'NAME: VALUE'",
+    multiple=True,
+    help="Send this header with every probe GET (e.g. Authorization for an authenticated "
+    "audit); never with preflights, as browsers; redacted in reports.",
+)
+@click.option(
+    "--cookie",
+    metavar="STRING",
+    help="Send this Cookie with every probe GET (instead of a dummy cookie); redacted in reports.",
+)
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Show --header and --cookie values in the reports' evidence (redacted by default).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.01),
+    metavar="N",
+    help="At most N requests per second per registrable domain (default: no limit).",
+)
+@click.option(
+    "--global-rate",
+    type=click.FloatRange(min=0.01),
+    metavar="N",
+    help="At most N requests per second in all (default: no limit).",
+)
+@click.option(
+    "--proxy",
+    metavar="URL",
+    help="Send every request through this http:// proxy (CONNECT for https targets), "
+    "e.g. http://127.0.0.1:8080 for Burp or mitmproxy; user:password@ for Basic auth.",
+)
 @click.option("--seed", type=int, hidden=True, help="Fix the random attacker names (tests).")
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 def command(
@@ -139,6 +177,12 @@ def command(
     shard: str | None,
     resume_file: str | None,
     resolve_entries: tuple[str, ...],
+    headers: tuple[str, ...],
+    cookie: str | None,
+    show_secrets: bool,
+    rate: float | None,
+    global_rate: float | None,
+    proxy: str | None,
     seed: int | None,
     no_progress: bool,
 ) -> ExitStatus:
@@ -157,6 +201,16 @@ def command(
     attacker = AttackerNames.generate(seed) if seed is not None else None
     selected = _parse_shard(shard)
     resolve = _parse_resolve(resolve_entries)
+    header_pairs = [_parse_header(text) for text in headers]
+    if proxy is not None:
+        try:
+            Proxy.parse(proxy)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--proxy") from None
+    try:
+        Scanner(headers=header_pairs, cookie=cookie)
+    except ValueError as error:
+        raise click.BadParameter(safe(str(error)), param_hint="--header/--cookie") from None
     try:
         scanner = Scanner(
             site=site,
@@ -165,6 +219,12 @@ def command(
             retries=retries,
             attacker=attacker,
             resolve=resolve,
+            headers=header_pairs,
+            cookie=cookie,
+            show_secrets=show_secrets,
+            rate=rate,
+            global_rate=global_rate,
+            proxy=proxy,
         )
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--site") from None
@@ -263,6 +323,15 @@ class _TargetLines:
                 "http:// to audit plain HTTP",
                 err=True,
             )
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise click.BadParameter(
+            "write headers as 'Name: value' (the value is not shown)", param_hint="-H"
+        )
+    return name.strip(), value.strip(" \t")
 
 
 def _parse_shard(text: str | None) -> Shard | None:
