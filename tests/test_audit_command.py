@@ -57,7 +57,14 @@ def test_json_follows_the_contract(zoo: RunningZoo, capsys: pytest.CaptureFixtur
     assert set(first) == {"url", "findings", "errors", "notes"}
     assert first["url"] == zoo.url("reflect-any")
     (finding,) = first["findings"]
-    assert set(finding) == {"class", "severity", "probe_origin", "credentials", "evidence"}
+    assert set(finding) == {
+        "class",
+        "severity",
+        "probe_origin",
+        "credentials",
+        "evidence",
+        "also",
+    }
     assert finding["class"] == "origin-reflected"
     assert finding["severity"] == "high"
     assert finding["credentials"] is True

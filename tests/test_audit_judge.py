@@ -18,6 +18,7 @@ import pytest
 from crossorigin.audit import judge
 from crossorigin.audit.findings import CLASSES, Access, Exchange, Finding, Reach, Severity
 from crossorigin.audit.judge import (
+    group_findings,
     judge_probe,
     permissive_preflight_finding,
     private_network_finding,
@@ -27,6 +28,7 @@ from crossorigin.audit.judge import (
 from crossorigin.audit.probes import (
     AttackerNames,
     Probe,
+    Rule,
     Site,
     derive_probes,
     reflection_probes,
@@ -517,3 +519,83 @@ def test_judge_imports_no_io() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == ""
+
+
+# -- rule 4: one misconfiguration, one finding ---------------------------------------------
+
+
+def hits_of(allow: Callable[[str], bool]) -> list[tuple[Finding, Rule | None]]:
+    """Every origin probe judged against a server trusting what `allow`
+    accepts, with credentials: what the scanner hands `group_findings`."""
+    hits: list[tuple[Finding, Rule | None]] = []
+    for probe in PROBES:
+        answer = reflecting(probe.origin) if allow(probe.origin) else OWN_ONLY
+        finding = trust_finding(judge_probe(probe, get(probe.origin, *answer)))
+        if finding is not None:
+            hits.append((finding, probe.rule))
+    return hits
+
+
+def test_a_substring_rule_is_one_finding_holding_every_hit() -> None:
+    hits = hits_of(lambda origin: origin.startswith("https://") and "example.com" in origin)
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "substring-match"
+    assert {hit.cls.id for hit in finding.also} == {
+        "prefix-match",
+        "suffix-match",
+        "unescaped-dot",
+        "subdomain-trusted",
+        "special-char-bypass",
+    }
+    assert len(finding.hits) == len(hits)  # every probe kept
+    assert finding.severity is max(hit.severity for hit, _ in hits)
+    assert finding.credentials
+
+
+def test_a_suffix_rule_claims_no_unescaped_dot() -> None:
+    hits = hits_of(lambda origin: origin.startswith("https://") and origin.endswith("example.com"))
+    assert "unescaped-dot" in {finding.cls.id for finding, _ in hits}  # seen, ungrouped
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "suffix-match"
+    assert {hit.cls.id for hit in finding.also} == {"unescaped-dot", "subdomain-trusted"}
+
+
+def test_an_unescaped_dot_alone_stays_an_unescaped_dot() -> None:
+    hits = hits_of(lambda origin: origin in (OWN, "https://wwwxexample.com"))
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "unescaped-dot" and finding.also == ()
+
+
+def test_independent_rules_stay_separate_findings() -> None:
+    """A prefix rule and trusted subdomains are two things to fix."""
+    hits = hits_of(
+        lambda origin: (
+            origin.startswith(OWN)
+            or (origin.startswith("https://") and origin.endswith(".example.com"))
+        )
+    )
+    grouped = group_findings(hits)
+    assert [finding.cls.id for finding in grouped] == ["prefix-match", "subdomain-trusted"]
+    prefix = grouped[0]
+    assert {hit.cls.id for hit in prefix.also} == {"special-char-bypass"}
+
+
+def test_a_rule_explains_only_hits_of_its_scheme() -> None:
+    hits = hits_of(lambda origin: "example.com" in origin)  # any scheme
+    grouped = {finding.cls.id: finding for finding in group_findings(hits)}
+    assert set(grouped) == {"substring-match", "insecure-scheme-trusted"}
+    insecure = grouped["insecure-scheme-trusted"]
+    assert all(str(hit.probe_origin).startswith("http://") for hit in insecure.hits)
+
+
+def test_hits_without_a_rule_are_grouped_by_class_worst_first() -> None:
+    hits = hits_of(lambda origin: origin.startswith("http://localhost") or origin == "null")
+    grouped = group_findings(hits)
+    assert [finding.cls.id for finding in grouped] == ["null-trusted", "localhost-trusted"]
+    assert len(grouped[1].hits) == sum(1 for f, _ in hits if f.cls.id == "localhost-trusted") > 5
+    assert grouped[1].probe_origin == "http://localhost"  # the first probed, all equal
+
+
+def test_grouping_keeps_single_findings_as_they_were() -> None:
+    hits = hits_of(lambda origin: origin == "null")
+    assert group_findings(hits) == [finding for finding, _ in hits]

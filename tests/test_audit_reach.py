@@ -220,37 +220,68 @@ def loopback_proxy() -> Iterator[tuple[str, list[str], list[str]]]:
                     return
                 (upstream if source is client else client).sendall(data)
 
+    def read_head(source: socket.socket, buffered: bytes) -> tuple[bytes, bytes] | None:
+        while b"\r\n\r\n" not in buffered:
+            chunk = source.recv(65536)
+            if not chunk:
+                return None
+            buffered += chunk
+        head, _, rest = buffered.partition(b"\r\n\r\n")
+        return head, rest
+
+    def relay_response(upstream: socket.socket, client: socket.socket) -> None:
+        """One response (the zoo always sends Content-Length)."""
+        found = read_head(upstream, b"")
+        assert found is not None
+        head, body = found
+        length = 0
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        while len(body) < length:
+            body += upstream.recv(65536)
+        client.sendall(head + b"\r\n\r\n" + body)
+
     def handle(client: socket.socket) -> None:
+        upstream: socket.socket | None = None
+        buffered = b""
         with client:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = client.recv(65536)
-                if not chunk:
+            while not stop.is_set():
+                found = read_head(client, buffered)
+                if found is None:
+                    break
+                head, buffered = found
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                lines.append(request_line)
+                for line in header_lines:
+                    name, _, value = line.partition(":")
+                    if name.lower() == "proxy-authorization":
+                        authorizations.append(value.strip())
+                method, target, version = request_line.split(" ")
+                if method == "CONNECT":
+                    host, port = target.rsplit(":", 1)
+                    with socket.create_connection((host, int(port))) as tunnel:
+                        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        pipe(client, tunnel, buffered)
                     return
-                data += chunk
-            head, _, rest = data.partition(b"\r\n\r\n")
-            request_line, *header_lines = head.decode("latin-1").split("\r\n")
-            lines.append(request_line)
-            for line in header_lines:
-                name, _, value = line.partition(":")
-                if name.lower() == "proxy-authorization":
-                    authorizations.append(value.strip())
-            method, target, version = request_line.split(" ")
-            if method == "CONNECT":
-                host, port = target.rsplit(":", 1)
-                with socket.create_connection((host, int(port))) as upstream:
-                    client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    pipe(client, upstream, rest)
-                return
-            parts = urlsplit(target)
-            assert parts.hostname is not None and parts.port is not None
-            kept = [
-                line for line in header_lines if not line.lower().startswith("proxy-authorization")
-            ]
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            forwarded = "\r\n".join([f"{method} {path} {version}", *kept]) + "\r\n\r\n"
-            with socket.create_connection((parts.hostname, parts.port)) as upstream:
-                pipe(client, upstream, forwarded.encode("latin-1") + rest)
+                # Absolute form (RFC 9112 §3.2.2): forwarded in origin form,
+                # one request at a time over one upstream connection.
+                parts = urlsplit(target)
+                assert parts.hostname is not None and parts.port is not None
+                kept = [
+                    line
+                    for line in header_lines
+                    if not line.lower().startswith("proxy-authorization")
+                ]
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                forwarded = "\r\n".join([f"{method} {path} {version}", *kept]) + "\r\n\r\n"
+                if upstream is None:
+                    upstream = socket.create_connection((parts.hostname, parts.port))
+                upstream.sendall(forwarded.encode("latin-1"))
+                relay_response(upstream, client)
+        if upstream is not None:
+            upstream.close()
 
     def accept() -> None:
         while not stop.is_set():

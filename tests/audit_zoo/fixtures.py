@@ -4,7 +4,9 @@ Each `Fixture` is served under `/<name>/` by the zoo server and emulates an
 API published at the zoo's site origin (by default `https://www.example.com`;
 the probes are derived from it with `crossorigin audit --site`). A fixture
 states the finding classes the audit must report on it, derived by hand from
-how it decides, and `twin_of` names the misconfigured fixtures it corrects
+how it decides (the classes of the findings; `grouped`: the classes of the
+other hits each finding holds in `also`, one misconfiguration seen through
+several probes), and `twin_of` names the misconfigured fixtures it corrects
 (a twin must produce no finding at all).
 
 Three kinds of handlers:
@@ -57,6 +59,9 @@ class Fixture:
     kind: str = "handler"
     handler: Handler | None = None
     twin_of: tuple[str, ...] = ()
+    #: Classes of the hits reported inside the findings' `also`: the same
+    #: misconfiguration seen through other probes (one rule, one finding).
+    grouped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,7 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
     first_dot = host.index(".")
     unescaped = re.escape(host[:first_dot]) + "." + re.escape(host[first_dot + 1 :])
     public = "public, max-age=600"
+    name = domain.split(".")[0]
 
     fixtures = [
         Fixture(
@@ -237,16 +243,59 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
         Fixture(
             "prefix",
             "origin.startswith(site)",
-            frozenset({"prefix-match", "special-char-bypass"}),
+            frozenset({"prefix-match"}),
             handler=deciding(lambda origin: origin.startswith(own)),
+            grouped=frozenset({"special-char-bypass"}),
         ),
         Fixture(
             "suffix",
-            "an https origin that endswith(domain)",
-            frozenset({"suffix-match", "unescaped-dot", "subdomain-trusted"}),
+            "an https origin that endswith(domain): no unescaped-dot claimed for wwwxexample.com",
+            frozenset({"suffix-match"}),
             handler=deciding(
                 lambda origin: origin.startswith(f"{s}://") and origin.endswith(domain)
             ),
+            grouped=frozenset({"unescaped-dot", "subdomain-trusted"}),
+        ),
+        Fixture(
+            "substring-contains",
+            "an https origin that contains the domain: one finding for every hit it causes",
+            frozenset({"substring-match"}),
+            handler=deciding(lambda origin: origin.startswith(f"{s}://") and domain in origin),
+            grouped=frozenset(
+                {
+                    "prefix-match",
+                    "suffix-match",
+                    "unescaped-dot",
+                    "subdomain-trusted",
+                    "special-char-bypass",
+                }
+            ),
+        ),
+        Fixture(
+            "app-unescaped-dot",
+            "the site and a regex for app.<domain> whose first dot is not escaped",
+            frozenset({"unescaped-dot"}),
+            handler=deciding(_regex(f"{re.escape(own)}|{re.escape(s)}://app.{re.escape(domain)}")),
+        ),
+        Fixture(
+            "vercel-previews",
+            "the site and any preview deployment named <name>-*.vercel.app",
+            frozenset({"third-party-trusted"}),
+            handler=deciding(
+                _regex(f"{re.escape(own)}|https://{re.escape(name)}-[a-z0-9-]+\\.vercel\\.app")
+            ),
+        ),
+        Fixture(
+            "github-pages",
+            "the site and its name's GitHub Pages origin",
+            frozenset({"third-party-trusted"}),
+            handler=deciding(lambda origin: origin in (own, f"https://{name}.github.io")),
+        ),
+        Fixture(
+            "dev-port",
+            "the site and a Vite dev server (http://localhost:5173)",
+            frozenset({"localhost-trusted"}),
+            handler=deciding(lambda origin: origin in (own, "http://localhost:5173")),
         ),
         Fixture(
             "substring",
@@ -372,8 +421,9 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
         Fixture(
             "django-regex-no-dollar",
             r"django-cors-headers CORS_ALLOWED_ORIGIN_REGEXES without `$` (re.match)",
-            frozenset({"prefix-match", "special-char-bypass", "subdomain-trusted"}),
+            frozenset({"prefix-match", "subdomain-trusted"}),
             kind="django-regex-no-dollar",
+            grouped=frozenset({"special-char-bypass"}),
         ),
         Fixture(
             "django-regex-anchored",
@@ -420,6 +470,9 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
                 "special-char",
                 "third-party",
                 "localhost",
+                "substring-contains",
+                "github-pages",
+                "dev-port",
                 "wildcard",
                 "wildcard-credentials",
                 "invalid-acao-slash",
@@ -427,6 +480,19 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
                 "invalid-acao-repeated",
                 "preflight-permissive",
             ),
+        ),
+        Fixture(
+            "engine-named-allowlist",
+            "crossorigin: the site, app.<domain> and <name>.vercel.app exactly, with credentials",
+            frozenset(),
+            handler=engine_handler(
+                Policy(
+                    origins=[own, f"{s}://app.{domain}", f"https://{name}.vercel.app"],
+                    credentials=True,
+                    **insecure,
+                )
+            ),
+            twin_of=("app-unescaped-dot", "vercel-previews"),
         ),
         Fixture(
             "engine-cacheable",

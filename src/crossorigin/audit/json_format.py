@@ -16,6 +16,7 @@ from typing import TypedDict
 __all__ = [
     "AuditEvidence",
     "AuditFinding",
+    "AuditHit",
     "AuditReport",
     "AuditRequest",
     "AuditResponse",
@@ -39,15 +40,31 @@ class AuditEvidence(TypedDict):
     response: AuditResponse
 
 
-#: `class` is a Python keyword, hence the functional form.
-AuditFinding = TypedDict(
-    "AuditFinding",
+#: `class` is a Python keyword, hence the functional form. One hit of a
+#: misconfiguration: a probe, its class and severity, its exchange.
+AuditHit = TypedDict(
+    "AuditHit",
     {
         "class": str,
         "severity": str,  # "high", "medium", "low" or "info"
         "probe_origin": str | None,
         "credentials": bool,
         "evidence": AuditEvidence,
+    },
+)
+
+
+#: One misconfiguration: its strongest hit's fields (severity and
+#: credentials the worst of the group), and the other hits it explains.
+AuditFinding = TypedDict(
+    "AuditFinding",
+    {
+        "class": str,
+        "severity": str,
+        "probe_origin": str | None,
+        "credentials": bool,
+        "evidence": AuditEvidence,
+        "also": list[AuditHit],
     },
 )
 

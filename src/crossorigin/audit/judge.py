@@ -26,12 +26,23 @@ The rules, in the order their findings are reported:
 3. Analyses over every response of a URL (`response_findings`): `*`, `*`
    with credentials, `Access-Control-Allow-Origin` values no browser accepts,
    and origin-dependent cacheable responses without `Vary: Origin`.
+4. One misconfiguration, one finding (`group_findings`): a trusted probe
+   that carries a `probes.Rule` proves the server applies that rule; every
+   other hit the rule lets through, and that only a less general rule would
+   explain by itself, belongs to its finding. A substring test (`domain in
+   origin`) thus reports one `substring-match` whose `also` holds the prefix,
+   suffix, unescaped-dot and subdomain hits it causes; an `endswith(domain)`
+   test one `suffix-match`, never an `unescaped-dot` for `wwwxexample.com`,
+   which the suffix explains. Hits no proven rule explains are grouped per
+   class (every localhost port, every hosting suffix). In a group, the root
+   class comes first, then the others, most severe first; the group's
+   severity and credentials are the worst of its hits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from crossorigin.audit.findings import (
@@ -42,7 +53,7 @@ from crossorigin.audit.findings import (
     Severity,
     severity_for,
 )
-from crossorigin.audit.probes import Probe
+from crossorigin.audit.probes import Probe, Rule
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.header_lists import split_list
@@ -50,8 +61,10 @@ from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
     "HEURISTICALLY_CACHEABLE_STATUSES",
+    "ORIGIN_TRUST_CLASSES",
     "PROBE_PREFLIGHT_METHOD",
     "Judgement",
+    "group_findings",
     "judge_probe",
     "permissive_preflight_finding",
     "private_network_finding",
@@ -66,6 +79,23 @@ HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
 )
 #: What a probe's preflight asks for: the scanner sends exactly this.
 PROBE_PREFLIGHT_METHOD: Final = "POST"
+
+#: Classes that say an origin is trusted: the hits a proven rule may explain.
+ORIGIN_TRUST_CLASSES: Final = frozenset(
+    {
+        "origin-reflected",
+        "null-trusted",
+        "prefix-match",
+        "suffix-match",
+        "substring-match",
+        "unescaped-dot",
+        "subdomain-trusted",
+        "insecure-scheme-trusted",
+        "special-char-bypass",
+        "third-party-trusted",
+        "localhost-trusted",
+    }
+)
 
 _READS: Final = frozenset({Access.READ, Access.READ_WITH_CREDENTIALS})
 _WITH_CREDENTIALS: Final = frozenset({Access.READ_WITH_CREDENTIALS, Access.SEND_WITH_CREDENTIALS})
@@ -402,3 +432,54 @@ def _cache_signal(exchange: Exchange) -> str | None:
         if exchange.response_values(name):
             return f"{name} present"
     return None
+
+
+# -- rule 4: one misconfiguration, one finding ------------------------------------------
+
+
+def group_findings(items: Sequence[tuple[Finding, Rule | None]]) -> list[Finding]:
+    """The findings of one URL grouped by root cause; `items` pairs each
+    finding with the rule its probe proves (None for most). Groups come in
+    the order of their first hit."""
+    proven = [(rule, finding.cls.id) for finding, rule in items if rule is not None]
+    groups: dict[str, list[Finding]] = {}
+    for finding, rule in items:
+        groups.setdefault(_root_class(finding, rule, proven), []).append(finding)
+    grouped: list[Finding] = []
+    for root, hits in groups.items():
+        # Stable sorts: the root class first, then by severity, each in probe order.
+        ordered = sorted(hits, key=lambda hit: (hit.cls.id != root, -hit.severity.rank))
+        head, *rest = ordered
+        worst = max(hit.severity for hit in ordered)
+        detail = head.detail
+        if rest:
+            others = ", ".join(dict.fromkeys(hit.cls.id for hit in rest))
+            detail += (
+                f" The same misconfiguration lets {len(rest)} more probe"
+                f"{'s' if len(rest) != 1 else ''} through ({others}): see `also`."
+            )
+        grouped.append(
+            replace(
+                head,
+                severity=worst,
+                credentials=any(hit.credentials for hit in ordered),
+                detail=detail,
+                also=tuple(rest),
+            )
+        )
+    return grouped
+
+
+def _root_class(finding: Finding, rule: Rule | None, proven: list[tuple[Rule, str]]) -> str:
+    """The class of the most general proven rule that lets this hit
+    through and is more general than its own, else its own class."""
+    origin = finding.probe_origin
+    if origin is None or finding.cls.id not in ORIGIN_TRUST_CLASSES:
+        return finding.cls.id
+    own_rank = rule.rank if rule is not None else len(proven) + 99
+    best: tuple[int, str] | None = None
+    for other, class_id in proven:
+        more_general = best is None or other.rank < best[0]
+        if other.rank < own_rank and more_general and other.covers(origin):
+            best = (other.rank, class_id)
+    return best[1] if best is not None else finding.cls.id

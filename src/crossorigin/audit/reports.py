@@ -367,6 +367,7 @@ def _sarif_result(report: TargetReport, finding: Finding) -> dict[str, object]:
             "probe_origin": finding.probe_origin,
             "credentials": finding.credentials,
             "evidence": finding.evidence.to_json(),
+            "also": finding.to_json()["also"],
         },
     }
 
@@ -423,6 +424,15 @@ def _text_lines(report: TargetReport, color: bool) -> list[str]:
         lines.extend(
             _styled(f"         {line}", "dim", color) for line in _evidence_lines(finding.evidence)
         )
+        for hit in finding.also:
+            origin = hit.probe_origin if hit.probe_origin is not None else "(none)"
+            lines.append(
+                _styled(
+                    f"         also {hit.cls.id}  Origin: {safe(origin)}  ({hit.severity.value})",
+                    "dim",
+                    color,
+                )
+            )
     if not findings and not report.errors and report.notes:
         lines.append("  no findings, but read the notes:")
     for note in report.notes:

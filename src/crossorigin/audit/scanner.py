@@ -53,6 +53,7 @@ from crossorigin.audit.http1 import encode_header_lines, request_target
 from crossorigin.audit.judge import (
     PROBE_PREFLIGHT_METHOD,
     Judgement,
+    group_findings,
     judge_probe,
     permissive_preflight_finding,
     private_network_finding,
@@ -60,7 +61,14 @@ from crossorigin.audit.judge import (
     trust_finding,
 )
 from crossorigin.audit.pacing import Pacer
-from crossorigin.audit.probes import AttackerNames, Probe, Site, derive_probes, reflection_probes
+from crossorigin.audit.probes import (
+    AttackerNames,
+    Probe,
+    Rule,
+    Site,
+    derive_probes,
+    reflection_probes,
+)
 from crossorigin.audit.selection import shard_key
 from crossorigin.audit.transport import (
     MAX_IDLE_HOSTS,
@@ -558,11 +566,11 @@ class _TargetAudit:
                 [partial(self._probe, probe, with_preflight) for probe in probes]
             )
             judged.extend(more)
-        findings = self.report.findings
+        hits: list[tuple[Finding, Rule | None]] = []
         for item in judged:
             finding = trust_finding(item)
             if finding is not None:
-                findings.append(finding)
+                hits.append((finding, item.probe.rule))
         trusted = [item for item in judged if item.access is not None]
         permissive_origin = trusted[0].probe.origin if trusted else site.serialize()
         preflighted = await self._in_lanes(
@@ -572,8 +580,9 @@ class _TargetAudit:
                 partial(self._private_network, f"https://{attacker.domain}"),
             ]
         )
-        findings.extend(finding for finding in preflighted if finding is not None)
-        findings.extend(response_findings(self.exchanges, control))
+        hits.extend((finding, None) for finding in preflighted if finding is not None)
+        hits.extend((finding, None) for finding in response_findings(self.exchanges, control))
+        self.report.findings = group_findings(hits)
 
     async def _in_lanes(self, jobs: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:
         """Run `jobs` in order, `lanes` at a time (a lane starts the next job
