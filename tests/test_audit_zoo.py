@@ -58,6 +58,8 @@ def test_each_fixture_yields_exactly_its_classes(
     ]
     for finding in report.findings:  # the group's severity is its worst hit's
         assert finding.severity == max(hit.severity for hit in finding.hits)
+    note = FIXTURES[name].note
+    assert note is None or any(note in text for text in report.notes), report.notes
 
 
 def test_every_class_is_found_in_the_zoo() -> None:
@@ -164,10 +166,39 @@ def test_arbitrary_reflection_stops_the_other_origin_probes(
     assert any("skipped" in note for note in reflecting.notes)
 
 
-def test_redirects_are_judged_not_followed(reports: dict[str, TargetReport]) -> None:
+def test_redirects_are_judged_not_followed_and_said(reports: dict[str, TargetReport]) -> None:
     report = reports["redirect-to-reflector"]
     assert report.findings == []
     assert report.errors == []
+    assert any("every answer was a redirect" in note for note in report.notes)
+
+
+def test_error_answers_are_probed_and_cited(reports: dict[str, TargetReport]) -> None:
+    (finding,) = reports["error-reflect"].findings
+    assert finding.severity is Severity.HIGH and finding.credentials
+    statuses = sorted(hit.evidence.status for hit in finding.hits)
+    assert statuses == [404, 405]
+    assert {hit.evidence.method for hit in finding.hits} == {"GET", "CROSSORIGINPROBE"}
+    assert "error response" in finding.detail
+
+
+def test_a_cache_serving_one_origins_answer_to_another_is_shown(
+    reports: dict[str, TargetReport],
+) -> None:
+    (finding,) = reports["cdn-no-vary"].findings
+    assert finding.severity is Severity.MEDIUM
+    served = [hit.evidence for hit in finding.hits]
+    assert len(served) == 2
+    for exchange in served:
+        assert "crossorigin-cache-probe=" in exchange.url
+        assert exchange.response_values("X-Cache") == ["HIT"]
+    wrong, plain = served
+    assert wrong.request_value("Origin") == f"https://{ATTACKER.domain}"
+    assert wrong.response_values("Access-Control-Allow-Origin") == [SITE]
+    assert plain.request_value("Origin") == SITE
+    assert plain.response_values("Access-Control-Allow-Origin") == []
+    # The twin's cache varies on Origin: probed the same way, nothing found.
+    assert reports["cdn-vary"].findings == []
 
 
 def test_every_finding_per_url_is_reported(reports: dict[str, TargetReport]) -> None:

@@ -19,6 +19,8 @@ Three kinds of handlers:
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,6 +64,8 @@ class Fixture:
     #: Classes of the hits reported inside the findings' `also`: the same
     #: misconfiguration seen through other probes (one rule, one finding).
     grouped: frozenset[str] = frozenset()
+    #: Text one of the report's notes must hold (answers nothing could be judged on).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,68 @@ def redirecting(location: str) -> Handler:
         return ZooResponse(302, [("Location", location)], b"")
 
     return handle
+
+
+def erroring(normal: Handler, errors: Handler, path: str) -> Handler:
+    """`normal` for GET and OPTIONS on `path` (and its query strings);
+    `errors` for any other path or method, answering 404 and 405."""
+
+    def handle(request: ZooRequest) -> ZooResponse:
+        own_path = request.path.split("?", 1)[0] == path
+        if own_path and request.method in ("GET", "HEAD", "OPTIONS"):
+            return normal(request)
+        response = errors(request)
+        response.status = 404 if not own_path else 405
+        response.body = b'{"error": "Traceback (most recent call last): ..."}'
+        return response
+
+    return handle
+
+
+def caching(upstream: Handler, *, honour_vary: bool) -> Handler:
+    """A shared cache in front of `upstream`, as a CDN: GET answers with
+    `Cache-Control: public` stored by path and query (and, when
+    `honour_vary`, by the request's values of the headers `Vary` names); a
+    stored answer is served with `Age` and `X-Cache: HIT`."""
+    #: (path, Vary names, their values in the request stored) -> (when, answer)
+    stored: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[float, ZooResponse]] = {}
+    lock = threading.Lock()
+
+    def handle(request: ZooRequest) -> ZooResponse:
+        if request.method != "GET":
+            return upstream(request)
+        with lock:
+            for (path, names, values), (when, response) in stored.items():
+                if path == request.path and values == tuple(
+                    request.header(name) or "" for name in names
+                ):
+                    age = max(1, int(time.monotonic() - when))
+                    headers = [*response.headers, ("Age", str(age)), ("X-Cache", "HIT")]
+                    return ZooResponse(response.status, headers, response.body)
+        response = upstream(request)
+        if any(
+            name.lower() == "cache-control" and "public" in value
+            for name, value in response.headers
+        ):
+            names: tuple[str, ...] = ()
+            if honour_vary:
+                names = tuple(
+                    item.strip()
+                    for name, value in response.headers
+                    if name.lower() == "vary"
+                    for item in value.split(",")
+                )
+            values = tuple(request.header(name) or "" for name in names)
+            with lock:
+                stored[(request.path, names, values)] = (time.monotonic(), response)
+        return ZooResponse(response.status, [*response.headers, ("X-Cache", "MISS")], response.body)
+
+    return handle
+
+
+def switching_protocols(request: ZooRequest) -> ZooResponse:
+    """101 to every request, asked for an upgrade or not."""
+    return ZooResponse(101, [("Upgrade", "websocket"), ("Connection", "Upgrade")], b"")
 
 
 def engine_handler(policy: Policy, *, cache_control: str | None = None) -> Handler:
@@ -403,6 +469,7 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
             frozenset(),
             handler=redirecting("/reflect-any/"),
             twin_of=("reflect-any",),
+            note="every answer was a redirect (302 to /reflect-any/)",
         ),
         # -- real frameworks ------------------------------------------------------------
         Fixture(
@@ -480,6 +547,53 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
                 "invalid-acao-repeated",
                 "preflight-permissive",
             ),
+        ),
+        Fixture(
+            "error-reflect",
+            "the site only, but error answers (404, 405) echo any Origin with credentials",
+            frozenset({"origin-reflected"}),
+            handler=erroring(
+                deciding(lambda origin: origin == own),
+                deciding(lambda origin: True),
+                "/error-reflect/api",
+            ),
+        ),
+        Fixture(
+            "engine-errors",
+            "crossorigin: the site only, on answers and on errors alike",
+            frozenset(),
+            handler=erroring(
+                engine_handler(Policy(origins=[own], credentials=True, **insecure)),
+                engine_handler(Policy(origins=[own], credentials=True, **insecure)),
+                "/engine-errors/api",
+            ),
+            twin_of=("error-reflect",),
+        ),
+        Fixture(
+            "cdn-no-vary",
+            "a CDN that keys on the URL alone before a server echoing the site without Vary",
+            frozenset({"missing-vary-origin"}),
+            handler=caching(
+                deciding(lambda origin: origin == own, vary=False, cache_control=public),
+                honour_vary=True,
+            ),
+        ),
+        Fixture(
+            "cdn-vary",
+            "the same CDN before crossorigin's engine (Vary: Origin): each origin its own entry",
+            frozenset(),
+            handler=caching(
+                engine_handler(Policy(origins=[own], **insecure), cache_control=public),
+                honour_vary=True,
+            ),
+            twin_of=("cdn-no-vary",),
+        ),
+        Fixture(
+            "switching-protocols",
+            "101 Switching Protocols to every request: nothing to judge, and a note says so",
+            frozenset(),
+            handler=switching_protocols,
+            note="101 Switching Protocols",
         ),
         Fixture(
             "engine-named-allowlist",

@@ -287,6 +287,11 @@ class Exchange:
         lowered = name.lower()
         return [value for key, value in self.response_headers if key.lower() == lowered]
 
+    def response_headers_name(self, name: str) -> str:
+        """`name` as the server spelled it (the first such header), for quoting."""
+        lowered = name.lower()
+        return next((key for key, _ in self.response_headers if key.lower() == lowered), name)
+
     def request_value(self, name: str) -> str | None:
         lowered = name.lower()
         for key, value in self.request_headers:

@@ -11,7 +11,15 @@ Theory of operation, per target URL:
    shows) and as a preflight (never with cookies, as browsers send them).
 3. Preflight probes: a made-up method and a made-up header asked for by a
    trusted origin; private network access asked for by the attacker origin.
-4. Analyses over every response (no request of their own).
+4. Analyses over every response of the URL (no request of their own), and
+   notes when its answers could not be judged (redirects, a 101).
+5. Error answers, unless any origin already reads the URL: the attacker
+   origin's GET to a path that does not exist (404) and a made-up method on
+   the URL (405/501).
+6. When a cache shows in front of the URL (its headers, or an answer that
+   names an origin and may be stored): the cache probe, five GETs on three
+   cache keys of this run's own (`CACHE_BUSTER`), each primed and read in
+   order, so no entry a real user gets is touched.
 
 What each answer means is `judge.py`'s, never this module's: every exchange
 goes there as it is, and the findings come back in a fixed order (origin
@@ -52,9 +60,14 @@ from crossorigin.audit.findings import Exchange, Finding, Severity
 from crossorigin.audit.http1 import encode_header_lines, request_target
 from crossorigin.audit.judge import (
     PROBE_PREFLIGHT_METHOD,
+    CacheProbe,
     Judgement,
+    cache_findings,
+    cache_probe_worth_sending,
+    error_response_finding,
     group_findings,
     judge_probe,
+    odd_answer_notes,
     permissive_preflight_finding,
     private_network_finding,
     response_findings,
@@ -106,6 +119,9 @@ GIVE_UP_AFTER: Final = 3
 #: A method and a header name no server allows on purpose.
 PROBE_METHOD: Final = "CROSSORIGINPROBE"
 PROBE_HEADER: Final = "x-crossorigin-probe"
+#: The query parameter that gives the cache probe keys of its own: no cache
+#: entry a real user gets is primed or read by it.
+CACHE_BUSTER: Final = "crossorigin-cache-probe"
 #: Sites whose derived probes are kept for the next URL of the same site.
 PROBE_CACHE_SITES: Final = 1024
 
@@ -476,6 +492,9 @@ class _TargetAudit:
         #: (or when it failed).
         self._slots: list[Exchange | None] = []
         self.report = TargetReport(url=url, site="", index=index)
+        #: Requests that failed after every retry, and jobs skipped since.
+        self._failures = 0
+        self._skipped = 0
 
     @property
     def lanes(self) -> int:
@@ -531,6 +550,10 @@ class _TargetAudit:
             await self._run(site)
         except _Unreachable as error:
             self.report.errors.append(str(error))
+        if self._skipped:
+            self.report.errors.append(
+                f"{self.url}: {self._skipped} more probes not sent after {self._failures} failed"
+            )
         return self.report
 
     async def _run(self, site: Site) -> None:
@@ -581,23 +604,43 @@ class _TargetAudit:
             ]
         )
         hits.extend((finding, None) for finding in preflighted if finding is not None)
-        hits.extend((finding, None) for finding in response_findings(self.exchanges, control))
+        own = self.exchanges
+        hits.extend((finding, None) for finding in response_findings(own, control))
+        self.report.notes.extend(odd_answer_notes(own))
+        if not arbitrary.reads:
+            # Error answers: a path that does not exist, a method nobody serves.
+            assert self.target is not None
+            missing = _Target.parse(_not_found_url(self.url, attacker.label), self.scanner._proxy)
+            errors = await self._in_lanes(
+                [
+                    partial(self._error_probe, first, "GET", missing),
+                    partial(self._error_probe, first, PROBE_METHOD, self.target),
+                ]
+            )
+            hits.extend((finding, None) for finding in errors if finding is not None)
+        if cache_probe_worth_sending(own):
+            for found, notes in await self._in_lanes([partial(self._cache_probe, site)]):
+                hits.extend((finding, None) for finding in found)
+                self.report.notes.extend(notes)
         self.report.findings = group_findings(hits)
 
     async def _in_lanes(self, jobs: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:
         """Run `jobs` in order, `lanes` at a time (a lane starts the next job
         when its last one is done: no task and no waiting per job). Failures
         are recorded as errors, in job order; the other results are kept.
-        After `GIVE_UP_AFTER` failures the jobs not started yet are skipped
-        (an error says so): a host that stopped answering costs a few
-        timeouts, not one per probe."""
+        After `GIVE_UP_AFTER` failures on this URL (counted over every
+        stage) the jobs not started yet are skipped (an error says so): a
+        host that stopped answering costs a few timeouts, not one per probe."""
         done: dict[int, _T] = {}
         failures: dict[int, _Unreachable] = {}
         next_job = 0
 
+        def given_up() -> bool:
+            return self._failures + len(failures) >= GIVE_UP_AFTER
+
         async def lane() -> None:
             nonlocal next_job
-            while next_job < len(jobs) and len(failures) < GIVE_UP_AFTER:
+            while next_job < len(jobs) and not given_up():
                 index = next_job
                 next_job += 1
                 try:
@@ -610,12 +653,10 @@ class _TargetAudit:
             await lane()
         else:
             await asyncio.gather(*(lane() for _ in range(lanes)))
+        self._failures += len(failures)
         self.report.errors.extend(str(failures[index]) for index in sorted(failures))
         if next_job < len(jobs):
-            self.report.errors.append(
-                f"{self.url}: {len(jobs) - next_job} more probes not sent "
-                f"after {len(failures)} failed"
-            )
+            self._skipped += len(jobs) - next_job
         return [done[index] for index in sorted(done)]
 
     # -- origin probes --------------------------------------------------------------
@@ -633,6 +674,33 @@ class _TargetAudit:
             "OPTIONS", ((_ORIGIN, origin), _ASK_POST, _ASK_CONTENT_TYPE), preflight_slot
         )
         return judge_probe(probe, actual, preflight)
+
+    # -- error answers and caches -------------------------------------------------------
+
+    async def _error_probe(self, probe: Probe, method: str, target: _Target) -> Finding | None:
+        exchange = await self.send(
+            method, ((_ORIGIN, probe.origin),), credentials=True, target=target
+        )
+        return error_response_finding(probe, exchange)
+
+    async def _cache_probe(self, site: Site) -> tuple[list[Finding], list[str]]:
+        """Three fresh cache keys (a query parameter of this run's own),
+        each primed and read in order: see judge.CacheProbe."""
+        label = f"{self.scanner.attacker.label}{self.report.index}"
+        keys = [
+            _Target.parse(_with_query(self.url, CACHE_BUSTER, f"{label}{key}"), self.scanner._proxy)
+            for key in "abc"
+        ]
+        site_origin = ((_ORIGIN, site.serialize()),)
+        attacker = ((_ORIGIN, f"https://{self.scanner.attacker.domain}"),)
+        probe = CacheProbe(
+            plain=await self.send("GET", (), credentials=True, target=keys[0]),
+            site=await self.send("GET", site_origin, credentials=True, target=keys[0]),
+            site_first=await self.send("GET", site_origin, credentials=True, target=keys[1]),
+            attacker_after=await self.send("GET", attacker, credentials=True, target=keys[1]),
+            attacker_first=await self.send("GET", attacker, credentials=True, target=keys[2]),
+        )
+        return cache_findings(probe)
 
     # -- preflight probes --------------------------------------------------------------
 
@@ -667,6 +735,17 @@ async def _as_async_iterator(urls: Iterable[str] | AsyncIterable[str]) -> AsyncI
     else:
         for url in urls:
             yield url
+
+
+def _not_found_url(url: str, label: str) -> str:
+    """`url`'s path and one more segment no server has, to force a 404."""
+    base = url.partition("#")[0].partition("?")[0]
+    return f"{base.rstrip('/')}/crossorigin-{label}-404"
+
+
+def _with_query(url: str, name: str, value: str) -> str:
+    base = url.partition("#")[0]
+    return f"{base}{'&' if '?' in base else '?'}{name}={value}"
 
 
 def audit(urls: Iterable[str], **options: object) -> list[TargetReport]:
