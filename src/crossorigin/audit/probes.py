@@ -27,6 +27,7 @@ characters `crossorigin.origin.HOST_CHARACTERS` allows, nothing else.
 from __future__ import annotations
 
 import random
+import re
 import string
 from dataclasses import dataclass
 from typing import Final
@@ -388,11 +389,29 @@ def site_name(site: Site) -> str | None:
     return site.domain.partition(".")[0]
 
 
+_PLAIN_HOST: Final = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+_PLAIN_ORIGIN: Final = re.compile(r"(https?)://([^:/]+)(?::([1-9][0-9]{0,4}))?")
+
+
 def _browser_can_send(origin: str) -> bool:
     """Only what a browser can put in `Origin` (a short host such as `c.dev`
-    minus its first character, `.dev`, is no host at all)."""
+    minus its first character, `.dev`, is no host at all). The common case,
+    a lower-case name of letters, digits, `-` and `_` in non-empty labels
+    whose last is not numeric, with a port in range, is decided here
+    without the full origin parser (a tenth of its cost, and derive_probes
+    asks this for every probe of every site); anything else goes to it."""
     if origin == "null":
         return True
+    plain = _PLAIN_ORIGIN.fullmatch(origin)
+    if plain is not None:
+        host, port = plain.group(2), plain.group(3)
+        if (
+            _PLAIN_HOST.fullmatch(host) is not None
+            and not host.rpartition(".")[2].isdigit()
+            and (port is None or int(port) <= 65535)
+            and port != {"http": "80", "https": "443"}[plain.group(1)]
+        ):
+            return True
     try:
         Origin.parse_strict(origin)
     except OriginSyntaxError:

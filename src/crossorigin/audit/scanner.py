@@ -210,7 +210,7 @@ class Scanner:
         # public suffix list: done once per site, not once per URL, for the
         # most recently used sites only (a list of 100,000 hosts must not
         # keep 100,000 probe lists).
-        self._probes: OrderedDict[Site, tuple[list[Probe], list[Probe]]] = OrderedDict()
+        self._probes: OrderedDict[Site, list[Probe]] = OrderedDict()
         self._on_request = on_request
         self._on_target = on_target
         self._transport = transport
@@ -225,14 +225,12 @@ class Scanner:
     def attacker(self) -> AttackerNames:
         return self._attacker
 
-    def probes_for(self, site: Site) -> tuple[list[Probe], list[Probe]]:
-        """The reflection probes and the other origin probes for `site`."""
+    def probes_for(self, site: Site) -> list[Probe]:
+        """The origin probes for `site` after the reflection probes (derived
+        only for a site whose arbitrary-origin probe was not trusted)."""
         probes = self._probes.get(site)
         if probes is None:
-            probes = self._probes[site] = (
-                reflection_probes(site, self._attacker),
-                derive_probes(site, self._attacker),
-            )
+            probes = self._probes[site] = derive_probes(site, self._attacker)
             if len(self._probes) > PROBE_CACHE_SITES:
                 self._probes.popitem(last=False)
         else:
@@ -560,8 +558,7 @@ class _TargetAudit:
         attacker = self.scanner.attacker
         # The baseline fails fast: a dead host is one error, not fifty.
         await self.send("GET", (), credentials=True)
-        reflection, derived = self.scanner.probes_for(site)
-        first, *rest = reflection
+        first, *rest = reflection_probes(site, attacker)
         control_request = ((_ORIGIN, site.serialize()),)
         if self.lanes > 1:
             control, arbitrary = await asyncio.gather(
@@ -584,7 +581,7 @@ class _TargetAudit:
                     f"preflights trust {first.origin}, so any origin: "
                     "the other origin probes were sent as GETs only"
                 )
-            probes = rest + derived
+            probes = rest + self.scanner.probes_for(site)
             more = await self._in_lanes(
                 [partial(self._probe, probe, with_preflight) for probe in probes]
             )
