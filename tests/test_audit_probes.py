@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from crossorigin.audit.findings import CLASSES, Access, Reach, Severity, severity_for
@@ -12,10 +14,11 @@ from crossorigin.audit.probes import (
     AttackerNames,
     Rule,
     Site,
+    _browser_can_send,
     derive_probes,
     reflection_probes,
 )
-from crossorigin.origin import Origin
+from crossorigin.origin import Origin, OriginSyntaxError
 from crossorigin.public_suffix import is_public_suffix
 
 ATTACKER = AttackerNames(domain="attacker.net", label="evil")
@@ -220,3 +223,22 @@ def test_rules_cover_what_the_matching_code_they_stand_for_lets_through() -> Non
     assert subdomain.covers("https://a.b.example.com")
     assert not subdomain.covers("https://evilexample.com")
     assert contains.rank < prefix.rank == suffix.rank < subdomain.rank
+
+
+def test_the_fast_origin_check_agrees_with_the_origin_parser() -> None:
+    """derive_probes checks candidates without the full parser when they
+    look plain: on random hosts over the characters that matter, both agree."""
+
+    def strict(origin: str) -> bool:
+        try:
+            Origin.parse_strict(origin)
+        except OriginSyntaxError:
+            return False
+        return True
+
+    rng = random.Random(20)
+    for _ in range(20_000):
+        host = "".join(rng.choice("ab09-_.:A") for _ in range(rng.randint(1, 9)))
+        port = rng.choice(["", ":80", ":443", ":8443", ":0", ":99999", ":080"])
+        origin = f"{rng.choice(['http', 'https'])}://{host}{port}"
+        assert _browser_can_send(origin) == strict(origin), origin
