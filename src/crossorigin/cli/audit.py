@@ -424,7 +424,7 @@ def _run(scanner: Scanner, lines: _TargetLines, writer: ReportWriter, *, progres
         from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
         bar = Progress(
-            TextColumn("auditing: {task.completed} URLs done"),
+            TextColumn("auditing: {task.completed:.0f} URLs done"),
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
