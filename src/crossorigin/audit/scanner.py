@@ -682,7 +682,9 @@ class _TargetAudit:
 
     async def _cache_probe(self, site: Site) -> tuple[list[Finding], list[str]]:
         """Three fresh cache keys (a query parameter of this run's own),
-        each primed and read in order: see judge.CacheProbe."""
+        each primed and read in order: see judge.CacheProbe. Sent without
+        cookies or `--header`s: shared caches commonly pass requests that
+        carry a cookie straight through, and store anonymous answers."""
         label = f"{self.scanner.attacker.label}{self.report.index}"
         keys = [
             _Target.parse(_with_query(self.url, CACHE_BUSTER, f"{label}{key}"), self.scanner._proxy)
@@ -691,11 +693,11 @@ class _TargetAudit:
         site_origin = ((_ORIGIN, site.serialize()),)
         attacker = ((_ORIGIN, f"https://{self.scanner.attacker.domain}"),)
         probe = CacheProbe(
-            plain=await self.send("GET", (), credentials=True, target=keys[0]),
-            site=await self.send("GET", site_origin, credentials=True, target=keys[0]),
-            site_first=await self.send("GET", site_origin, credentials=True, target=keys[1]),
-            attacker_after=await self.send("GET", attacker, credentials=True, target=keys[1]),
-            attacker_first=await self.send("GET", attacker, credentials=True, target=keys[2]),
+            plain=await self.send("GET", (), target=keys[0]),
+            site=await self.send("GET", site_origin, target=keys[0]),
+            site_first=await self.send("GET", site_origin, target=keys[1]),
+            attacker_after=await self.send("GET", attacker, target=keys[1]),
+            attacker_first=await self.send("GET", attacker, target=keys[2]),
         )
         return cache_findings(probe)
 
