@@ -201,7 +201,18 @@ def main() -> None:
 
     fixtures = build_fixtures(SITE)
     names = list(fixtures)
-    with_corscanner = Path(arguments.corscanner_python).exists()
+    with_corscanner = Path(arguments.corscanner_python).exists() and (
+        subprocess.run(
+            [arguments.corscanner_python, "-c", "import CORScanner"], capture_output=True
+        ).returncode
+        == 0
+    )
+    if not with_corscanner:
+        print(
+            f"CORScanner is not importable from {arguments.corscanner_python}: "
+            "crossorigin is measured alone",
+            file=sys.stderr,
+        )
     ours: list[dict[str, float]] = []
     theirs: list[dict[str, float]] = []
     ours_found: dict[str, set[str]] = {}

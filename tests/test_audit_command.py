@@ -54,10 +54,17 @@ def test_json_follows_the_contract(zoo: RunningZoo, capsys: pytest.CaptureFixtur
     document = json.loads(out)
     assert list(document) == ["targets"]
     first, second = document["targets"]
-    assert set(first) == {"url", "findings", "errors"}
+    assert set(first) == {"url", "findings", "errors", "notes"}
     assert first["url"] == zoo.url("reflect-any")
     (finding,) = first["findings"]
-    assert set(finding) == {"class", "severity", "probe_origin", "credentials", "evidence"}
+    assert set(finding) == {
+        "class",
+        "severity",
+        "probe_origin",
+        "credentials",
+        "evidence",
+        "also",
+    }
     assert finding["class"] == "origin-reflected"
     assert finding["severity"] == "high"
     assert finding["credentials"] is True
@@ -67,7 +74,12 @@ def test_json_follows_the_contract(zoo: RunningZoo, capsys: pytest.CaptureFixtur
     assert ["Origin", finding["probe_origin"]] in request["headers"]
     assert ["Access-Control-Allow-Origin", finding["probe_origin"]] in response["headers"]
     assert response["status"] == 200
-    assert second == {"url": zoo.url("engine-allowlist"), "findings": [], "errors": []}
+    assert second == {
+        "url": zoo.url("engine-allowlist"),
+        "findings": [],
+        "errors": [],
+        "notes": [],
+    }
 
 
 def test_sarif_has_the_required_structure(

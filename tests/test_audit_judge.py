@@ -18,7 +18,12 @@ import pytest
 from crossorigin.audit import judge
 from crossorigin.audit.findings import CLASSES, Access, Exchange, Finding, Reach, Severity
 from crossorigin.audit.judge import (
+    CacheProbe,
+    cache_findings,
+    error_response_finding,
+    group_findings,
     judge_probe,
+    odd_answer_notes,
     permissive_preflight_finding,
     private_network_finding,
     response_findings,
@@ -27,6 +32,7 @@ from crossorigin.audit.judge import (
 from crossorigin.audit.probes import (
     AttackerNames,
     Probe,
+    Rule,
     Site,
     derive_probes,
     reflection_probes,
@@ -517,3 +523,160 @@ def test_judge_imports_no_io() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == ""
+
+
+# -- rule 4: one misconfiguration, one finding ---------------------------------------------
+
+
+def hits_of(allow: Callable[[str], bool]) -> list[tuple[Finding, Rule | None]]:
+    """Every origin probe judged against a server trusting what `allow`
+    accepts, with credentials: what the scanner hands `group_findings`."""
+    hits: list[tuple[Finding, Rule | None]] = []
+    for probe in PROBES:
+        answer = reflecting(probe.origin) if allow(probe.origin) else OWN_ONLY
+        finding = trust_finding(judge_probe(probe, get(probe.origin, *answer)))
+        if finding is not None:
+            hits.append((finding, probe.rule))
+    return hits
+
+
+def test_a_substring_rule_is_one_finding_holding_every_hit() -> None:
+    hits = hits_of(lambda origin: origin.startswith("https://") and "example.com" in origin)
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "substring-match"
+    assert {hit.cls.id for hit in finding.also} == {
+        "prefix-match",
+        "suffix-match",
+        "unescaped-dot",
+        "subdomain-trusted",
+        "special-char-bypass",
+    }
+    assert len(finding.hits) == len(hits)  # every probe kept
+    assert finding.severity is max(hit.severity for hit, _ in hits)
+    assert finding.credentials
+
+
+def test_a_suffix_rule_claims_no_unescaped_dot() -> None:
+    hits = hits_of(lambda origin: origin.startswith("https://") and origin.endswith("example.com"))
+    assert "unescaped-dot" in {finding.cls.id for finding, _ in hits}  # seen, ungrouped
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "suffix-match"
+    assert {hit.cls.id for hit in finding.also} == {"unescaped-dot", "subdomain-trusted"}
+
+
+def test_an_unescaped_dot_alone_stays_an_unescaped_dot() -> None:
+    hits = hits_of(lambda origin: origin in (OWN, "https://wwwxexample.com"))
+    (finding,) = group_findings(hits)
+    assert finding.cls.id == "unescaped-dot" and finding.also == ()
+
+
+def test_independent_rules_stay_separate_findings() -> None:
+    """A prefix rule and trusted subdomains are two things to fix."""
+    hits = hits_of(
+        lambda origin: (
+            origin.startswith(OWN)
+            or (origin.startswith("https://") and origin.endswith(".example.com"))
+        )
+    )
+    grouped = group_findings(hits)
+    assert [finding.cls.id for finding in grouped] == ["prefix-match", "subdomain-trusted"]
+    prefix = grouped[0]
+    assert {hit.cls.id for hit in prefix.also} == {"special-char-bypass"}
+
+
+def test_a_rule_explains_only_hits_of_its_scheme() -> None:
+    hits = hits_of(lambda origin: "example.com" in origin)  # any scheme
+    grouped = {finding.cls.id: finding for finding in group_findings(hits)}
+    assert set(grouped) == {"substring-match", "insecure-scheme-trusted"}
+    insecure = grouped["insecure-scheme-trusted"]
+    assert all(str(hit.probe_origin).startswith("http://") for hit in insecure.hits)
+
+
+def test_hits_without_a_rule_are_grouped_by_class_worst_first() -> None:
+    hits = hits_of(lambda origin: origin.startswith("http://localhost") or origin == "null")
+    grouped = group_findings(hits)
+    assert [finding.cls.id for finding in grouped] == ["null-trusted", "localhost-trusted"]
+    assert len(grouped[1].hits) == sum(1 for f, _ in hits if f.cls.id == "localhost-trusted") > 5
+    assert grouped[1].probe_origin == "http://localhost"  # the first probed, all equal
+
+
+def test_grouping_keeps_single_findings_as_they_were() -> None:
+    hits = hits_of(lambda origin: origin == "null")
+    assert group_findings(hits) == [finding for finding, _ in hits]
+
+
+# -- rule 4: error answers, caches, odd answers -------------------------------------------
+
+
+def test_an_error_answer_that_reflects_is_a_finding_and_its_twin_is_not() -> None:
+    probe = PROBES[0]  # the arbitrary origin
+    reflected = get(probe.origin, *reflecting(probe.origin), status=404)
+    finding = error_response_finding(probe, reflected)
+    assert finding is not None and finding.cls.id == "origin-reflected"
+    assert "error response (404 to GET)" in finding.detail
+    assert error_response_finding(probe, get(probe.origin, *OWN_ONLY, status=404)) is None
+    # A 200 is no error answer: the origin probes judge it.
+    assert error_response_finding(probe, get(probe.origin, *reflecting(probe.origin))) is None
+
+
+def cached(exchange: Exchange) -> Exchange:
+    return Exchange(
+        exchange.method,
+        exchange.url,
+        exchange.request_headers,
+        exchange.status,
+        (*exchange.response_headers, ("Age", "12"), ("X-Cache", "HIT")),
+    )
+
+
+EVIL = PROBES[0].origin
+SITE_ANSWER = (("Access-Control-Allow-Origin", OWN), ("Cache-Control", "public, max-age=60"))
+
+
+def cache_probe(*, static: bool = False, fresh_hits: bool = False) -> CacheProbe:
+    """A cache keyed on the URL alone before a server that echoes the site
+    only (or, `static`, sends the site's origin to everyone)."""
+    plain = get(None, ("Cache-Control", "public, max-age=60"))
+    site_first = get(OWN, *SITE_ANSWER)
+    attacker_first = get(EVIL, *(SITE_ANSWER if static else (("Cache-Control", "public"),)))
+    if fresh_hits:
+        site_first, attacker_first = cached(site_first), cached(attacker_first)
+    return CacheProbe(
+        plain=plain,
+        site=cached(get(OWN, ("Cache-Control", "public, max-age=60"))),
+        site_first=site_first,
+        attacker_after=cached(get(EVIL, *SITE_ANSWER)),
+        attacker_first=attacker_first,
+    )
+
+
+def test_a_cache_serving_another_origins_answer_is_medium() -> None:
+    findings, notes = cache_findings(cache_probe())
+    assert notes == []
+    assert [(f.cls.id, f.severity, f.probe_origin) for f in findings] == [
+        ("missing-vary-origin", Severity.MEDIUM, EVIL),
+        ("missing-vary-origin", Severity.MEDIUM, OWN),
+    ]
+    assert "X-Cache: HIT" in findings[0].detail
+
+
+def test_a_static_allow_origin_behind_a_cache_is_no_finding() -> None:
+    """Everyone gets the site's origin from the server itself: the cache
+    changes nothing; only the request without Origin being served to the
+    site is (the server answers the site with its origin)."""
+    findings, _ = cache_findings(cache_probe(static=True))
+    assert [f.probe_origin for f in findings] == [OWN]
+
+
+def test_a_cache_that_ignores_the_query_string_gives_a_note_not_a_guess() -> None:
+    findings, notes = cache_findings(cache_probe(fresh_hits=True))
+    assert findings == []
+    assert notes and "ignores the query string" in notes[0]
+
+
+def test_odd_answers_are_noted() -> None:
+    redirect = get(OWN, ("Location", "https://www.example.com/login"), status=302)
+    assert "302 to https://www.example.com/login" in odd_answer_notes([redirect, redirect])[0]
+    assert odd_answer_notes([redirect, get(OWN, *OWN_ONLY)]) == []
+    switching = get(OWN, ("Upgrade", "websocket"), status=101)
+    assert "101 Switching Protocols" in odd_answer_notes([switching])[0]

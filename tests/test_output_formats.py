@@ -22,6 +22,7 @@ import pytest
 from crossorigin.audit.json_format import (
     AuditEvidence,
     AuditFinding,
+    AuditHit,
     AuditReport,
     AuditRequest,
     AuditResponse,
@@ -45,6 +46,7 @@ DOCUMENTED = [
     AuditReport,
     AuditTarget,
     AuditFinding,
+    AuditHit,
     AuditEvidence,
     AuditRequest,
     AuditResponse,

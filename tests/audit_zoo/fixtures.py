@@ -4,7 +4,9 @@ Each `Fixture` is served under `/<name>/` by the zoo server and emulates an
 API published at the zoo's site origin (by default `https://www.example.com`;
 the probes are derived from it with `crossorigin audit --site`). A fixture
 states the finding classes the audit must report on it, derived by hand from
-how it decides, and `twin_of` names the misconfigured fixtures it corrects
+how it decides (the classes of the findings; `grouped`: the classes of the
+other hits each finding holds in `also`, one misconfiguration seen through
+several probes), and `twin_of` names the misconfigured fixtures it corrects
 (a twin must produce no finding at all).
 
 Three kinds of handlers:
@@ -17,6 +19,8 @@ Three kinds of handlers:
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,6 +61,11 @@ class Fixture:
     kind: str = "handler"
     handler: Handler | None = None
     twin_of: tuple[str, ...] = ()
+    #: Classes of the hits reported inside the findings' `also`: the same
+    #: misconfiguration seen through other probes (one rule, one finding).
+    grouped: frozenset[str] = frozenset()
+    #: Text one of the report's notes must hold (answers nothing could be judged on).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,68 @@ def redirecting(location: str) -> Handler:
     return handle
 
 
+def erroring(normal: Handler, errors: Handler, path: str) -> Handler:
+    """`normal` for GET and OPTIONS on `path` (and its query strings);
+    `errors` for any other path or method, answering 404 and 405."""
+
+    def handle(request: ZooRequest) -> ZooResponse:
+        own_path = request.path.split("?", 1)[0] == path
+        if own_path and request.method in ("GET", "HEAD", "OPTIONS"):
+            return normal(request)
+        response = errors(request)
+        response.status = 404 if not own_path else 405
+        response.body = b'{"error": "Traceback (most recent call last): ..."}'
+        return response
+
+    return handle
+
+
+def caching(upstream: Handler, *, honour_vary: bool) -> Handler:
+    """A shared cache in front of `upstream`, as a CDN: GET answers with
+    `Cache-Control: public` stored by path and query (and, when
+    `honour_vary`, by the request's values of the headers `Vary` names); a
+    stored answer is served with `Age` and `X-Cache: HIT`."""
+    #: (path, Vary names, their values in the request stored) -> (when, answer)
+    stored: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[float, ZooResponse]] = {}
+    lock = threading.Lock()
+
+    def handle(request: ZooRequest) -> ZooResponse:
+        if request.method != "GET":
+            return upstream(request)
+        with lock:
+            for (path, names, values), (when, response) in stored.items():
+                if path == request.path and values == tuple(
+                    request.header(name) or "" for name in names
+                ):
+                    age = max(1, int(time.monotonic() - when))
+                    headers = [*response.headers, ("Age", str(age)), ("X-Cache", "HIT")]
+                    return ZooResponse(response.status, headers, response.body)
+        response = upstream(request)
+        if any(
+            name.lower() == "cache-control" and "public" in value
+            for name, value in response.headers
+        ):
+            names: tuple[str, ...] = ()
+            if honour_vary:
+                names = tuple(
+                    item.strip()
+                    for name, value in response.headers
+                    if name.lower() == "vary"
+                    for item in value.split(",")
+                )
+            values = tuple(request.header(name) or "" for name in names)
+            with lock:
+                stored[(request.path, names, values)] = (time.monotonic(), response)
+        return ZooResponse(response.status, [*response.headers, ("X-Cache", "MISS")], response.body)
+
+    return handle
+
+
+def switching_protocols(request: ZooRequest) -> ZooResponse:
+    """101 to every request, asked for an upgrade or not."""
+    return ZooResponse(101, [("Upgrade", "websocket"), ("Connection", "Upgrade")], b"")
+
+
 def engine_handler(policy: Policy, *, cache_control: str | None = None) -> Handler:
     """crossorigin's engine deciding, as the adapters would use it."""
     engine = Engine(policy)
@@ -202,6 +273,7 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
     first_dot = host.index(".")
     unescaped = re.escape(host[:first_dot]) + "." + re.escape(host[first_dot + 1 :])
     public = "public, max-age=600"
+    name = domain.split(".")[0]
 
     fixtures = [
         Fixture(
@@ -237,16 +309,59 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
         Fixture(
             "prefix",
             "origin.startswith(site)",
-            frozenset({"prefix-match", "special-char-bypass"}),
+            frozenset({"prefix-match"}),
             handler=deciding(lambda origin: origin.startswith(own)),
+            grouped=frozenset({"special-char-bypass"}),
         ),
         Fixture(
             "suffix",
-            "an https origin that endswith(domain)",
-            frozenset({"suffix-match", "unescaped-dot", "subdomain-trusted"}),
+            "an https origin that endswith(domain): no unescaped-dot claimed for wwwxexample.com",
+            frozenset({"suffix-match"}),
             handler=deciding(
                 lambda origin: origin.startswith(f"{s}://") and origin.endswith(domain)
             ),
+            grouped=frozenset({"unescaped-dot", "subdomain-trusted"}),
+        ),
+        Fixture(
+            "substring-contains",
+            "an https origin that contains the domain: one finding for every hit it causes",
+            frozenset({"substring-match"}),
+            handler=deciding(lambda origin: origin.startswith(f"{s}://") and domain in origin),
+            grouped=frozenset(
+                {
+                    "prefix-match",
+                    "suffix-match",
+                    "unescaped-dot",
+                    "subdomain-trusted",
+                    "special-char-bypass",
+                }
+            ),
+        ),
+        Fixture(
+            "app-unescaped-dot",
+            "the site and a regex for app.<domain> whose first dot is not escaped",
+            frozenset({"unescaped-dot"}),
+            handler=deciding(_regex(f"{re.escape(own)}|{re.escape(s)}://app.{re.escape(domain)}")),
+        ),
+        Fixture(
+            "vercel-previews",
+            "the site and any preview deployment named <name>-*.vercel.app",
+            frozenset({"third-party-trusted"}),
+            handler=deciding(
+                _regex(f"{re.escape(own)}|https://{re.escape(name)}-[a-z0-9-]+\\.vercel\\.app")
+            ),
+        ),
+        Fixture(
+            "github-pages",
+            "the site and its name's GitHub Pages origin",
+            frozenset({"third-party-trusted"}),
+            handler=deciding(lambda origin: origin in (own, f"https://{name}.github.io")),
+        ),
+        Fixture(
+            "dev-port",
+            "the site and a Vite dev server (http://localhost:5173)",
+            frozenset({"localhost-trusted"}),
+            handler=deciding(lambda origin: origin in (own, "http://localhost:5173")),
         ),
         Fixture(
             "substring",
@@ -354,6 +469,7 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
             frozenset(),
             handler=redirecting("/reflect-any/"),
             twin_of=("reflect-any",),
+            note="every answer was a redirect (302 to /reflect-any/)",
         ),
         # -- real frameworks ------------------------------------------------------------
         Fixture(
@@ -372,8 +488,9 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
         Fixture(
             "django-regex-no-dollar",
             r"django-cors-headers CORS_ALLOWED_ORIGIN_REGEXES without `$` (re.match)",
-            frozenset({"prefix-match", "special-char-bypass", "subdomain-trusted"}),
+            frozenset({"prefix-match", "subdomain-trusted"}),
             kind="django-regex-no-dollar",
+            grouped=frozenset({"special-char-bypass"}),
         ),
         Fixture(
             "django-regex-anchored",
@@ -420,6 +537,9 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
                 "special-char",
                 "third-party",
                 "localhost",
+                "substring-contains",
+                "github-pages",
+                "dev-port",
                 "wildcard",
                 "wildcard-credentials",
                 "invalid-acao-slash",
@@ -427,6 +547,66 @@ def build_fixtures(site_text: str) -> dict[str, Fixture]:
                 "invalid-acao-repeated",
                 "preflight-permissive",
             ),
+        ),
+        Fixture(
+            "error-reflect",
+            "the site only, but error answers (404, 405) echo any Origin with credentials",
+            frozenset({"origin-reflected"}),
+            handler=erroring(
+                deciding(lambda origin: origin == own),
+                deciding(lambda origin: True),
+                "/error-reflect/api",
+            ),
+        ),
+        Fixture(
+            "engine-errors",
+            "crossorigin: the site only, on answers and on errors alike",
+            frozenset(),
+            handler=erroring(
+                engine_handler(Policy(origins=[own], credentials=True, **insecure)),
+                engine_handler(Policy(origins=[own], credentials=True, **insecure)),
+                "/engine-errors/api",
+            ),
+            twin_of=("error-reflect",),
+        ),
+        Fixture(
+            "cdn-no-vary",
+            "a CDN that keys on the URL alone before a server echoing the site without Vary",
+            frozenset({"missing-vary-origin"}),
+            handler=caching(
+                deciding(lambda origin: origin == own, vary=False, cache_control=public),
+                honour_vary=True,
+            ),
+        ),
+        Fixture(
+            "cdn-vary",
+            "the same CDN before crossorigin's engine (Vary: Origin): each origin its own entry",
+            frozenset(),
+            handler=caching(
+                engine_handler(Policy(origins=[own], **insecure), cache_control=public),
+                honour_vary=True,
+            ),
+            twin_of=("cdn-no-vary",),
+        ),
+        Fixture(
+            "switching-protocols",
+            "101 Switching Protocols to every request: nothing to judge, and a note says so",
+            frozenset(),
+            handler=switching_protocols,
+            note="101 Switching Protocols",
+        ),
+        Fixture(
+            "engine-named-allowlist",
+            "crossorigin: the site, app.<domain> and <name>.vercel.app exactly, with credentials",
+            frozenset(),
+            handler=engine_handler(
+                Policy(
+                    origins=[own, f"{s}://app.{domain}", f"https://{name}.vercel.app"],
+                    credentials=True,
+                    **insecure,
+                )
+            ),
+            twin_of=("app-unescaped-dot", "vercel-previews"),
         ),
         Fixture(
             "engine-cacheable",

@@ -11,7 +11,10 @@ turns that pair into a `Severity`, so the policy for ranking lives in one
 place and reads like a spec. Which `Access` an answer grants is `judge.py`'s.
 
 A `Finding` carries its evidence: the exact request sent and the first
-response received (`Exchange`), and the browser model's verdict text.
+response received (`Exchange`), and the browser model's verdict text. One
+misconfiguration is one finding: the hits it explains (a substring rule
+trusts prefix, suffix and unescaped-dot probes too) are kept in its `also`,
+each with its own evidence (judge.group_findings decides what goes together).
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ class Reach(Enum):
     NETWORK = "a network attacker (cleartext http origin)"
     #: Whoever controls one subdomain (takeover, user content, an XSS).
     SUBDOMAIN = "whoever controls a subdomain of the site"
+    #: Whoever publishes under the site's name at a hosting service (every
+    #: repository of a GitHub account shares `<name>.github.io`), or holds
+    #: that name there when the site does not.
+    HOSTING_ACCOUNT = "whoever publishes under the site's name at a hosting service"
     #: A program running on the user's own machine.
     LOCAL = "a program on the user's machine"
     #: Nobody in practice (e.g. a host under a top-level domain that does not exist).
@@ -118,6 +125,10 @@ _SEVERITY: Final[dict[tuple[Reach, Access], Severity]] = {
     (Reach.SUBDOMAIN, Access.SEND_WITH_CREDENTIALS): Severity.LOW,
     (Reach.SUBDOMAIN, Access.READ): Severity.INFO,
     (Reach.SUBDOMAIN, Access.SEND): Severity.INFO,
+    (Reach.HOSTING_ACCOUNT, Access.READ_WITH_CREDENTIALS): Severity.LOW,
+    (Reach.HOSTING_ACCOUNT, Access.SEND_WITH_CREDENTIALS): Severity.LOW,
+    (Reach.HOSTING_ACCOUNT, Access.READ): Severity.INFO,
+    (Reach.HOSTING_ACCOUNT, Access.SEND): Severity.INFO,
     (Reach.UNLIKELY, Access.READ_WITH_CREDENTIALS): Severity.LOW,
     (Reach.UNLIKELY, Access.SEND_WITH_CREDENTIALS): Severity.INFO,
     (Reach.UNLIKELY, Access.READ): Severity.INFO,
@@ -276,6 +287,11 @@ class Exchange:
         lowered = name.lower()
         return [value for key, value in self.response_headers if key.lower() == lowered]
 
+    def response_headers_name(self, name: str) -> str:
+        """`name` as the server spelled it (the first such header), for quoting."""
+        lowered = name.lower()
+        return next((key for key, _ in self.response_headers if key.lower() == lowered), name)
+
     def request_value(self, name: str) -> str | None:
         lowered = name.lower()
         for key, value in self.request_headers:
@@ -309,8 +325,15 @@ class Finding:
     #: Why it matters here: who can obtain the origin, what the browser allows,
     #: and the browser model's verdict.
     detail: str = field(default="", compare=False)
+    #: The other hits of the same misconfiguration (judge.group_findings),
+    #: each with its own class, severity and evidence; `severity` and
+    #: `credentials` above are the worst of the whole group.
+    also: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, object]:
+        return {**self._fields_json(), "also": [hit._fields_json() for hit in self.also]}
+
+    def _fields_json(self) -> dict[str, object]:
         return {
             "class": self.cls.id,
             "severity": self.severity.value,
@@ -318,3 +341,8 @@ class Finding:
             "credentials": self.credentials,
             "evidence": self.evidence.to_json(),
         }
+
+    @property
+    def hits(self) -> tuple[Finding, ...]:
+        """This finding and the ones grouped with it."""
+        return (self, *self.also)

@@ -1,7 +1,8 @@
 """The shape of `crossorigin audit --format json`, as types.
 
 `render_json` (reports.py) writes `{"targets": [TargetReport.to_json(),
-...]}`; these TypedDicts name every key of that object, field by field as
+...]}`, and `--format jsonl` one `TargetReport.to_json()` per line; these
+TypedDicts name every key of that object, field by field as
 docs/output-formats.md documents them, and tests/test_output_formats.py
 checks real audit output against them, so the code, the types and the page
 cannot drift apart. The SARIF format follows SARIF 2.1.0 and is not
@@ -15,6 +16,7 @@ from typing import TypedDict
 __all__ = [
     "AuditEvidence",
     "AuditFinding",
+    "AuditHit",
     "AuditReport",
     "AuditRequest",
     "AuditResponse",
@@ -38,9 +40,10 @@ class AuditEvidence(TypedDict):
     response: AuditResponse
 
 
-#: `class` is a Python keyword, hence the functional form.
-AuditFinding = TypedDict(
-    "AuditFinding",
+#: `class` is a Python keyword, hence the functional form. One hit of a
+#: misconfiguration: a probe, its class and severity, its exchange.
+AuditHit = TypedDict(
+    "AuditHit",
     {
         "class": str,
         "severity": str,  # "high", "medium", "low" or "info"
@@ -51,10 +54,28 @@ AuditFinding = TypedDict(
 )
 
 
+#: One misconfiguration: its strongest hit's fields (severity and
+#: credentials the worst of the group), and the other hits it explains.
+AuditFinding = TypedDict(
+    "AuditFinding",
+    {
+        "class": str,
+        "severity": str,
+        "probe_origin": str | None,
+        "credentials": bool,
+        "evidence": AuditEvidence,
+        "also": list[AuditHit],
+    },
+)
+
+
 class AuditTarget(TypedDict):
+    """Also one line of `--format jsonl`."""
+
     url: str
     findings: list[AuditFinding]
     errors: list[str]
+    notes: list[str]
 
 
 class AuditReport(TypedDict):

@@ -26,12 +26,32 @@ The rules, in the order their findings are reported:
 3. Analyses over every response of a URL (`response_findings`): `*`, `*`
    with credentials, `Access-Control-Allow-Origin` values no browser accepts,
    and origin-dependent cacheable responses without `Vary: Origin`.
+4. Error responses and caches: an error answer (a forced 404, a made-up
+   method's 405) that trusts the arbitrary origin while the URL itself does
+   not (`error_response_finding`: error handlers often add their own CORS
+   headers, or reflect); a cache in front of the URL that serves an answer
+   made for one origin (or for no origin) to another (`cache_findings`,
+   proven with fresh cache keys and a cache's own hit signals: `Age`,
+   `X-Cache: HIT`, `CF-Cache-Status: HIT`...), which `Vary: Origin` prevents.
+   `odd_answer_notes` says when nothing could be judged (every answer a
+   redirect, a `101 Switching Protocols`), so such a URL never reads clean.
+5. One misconfiguration, one finding (`group_findings`): a trusted probe
+   that carries a `probes.Rule` proves the server applies that rule; every
+   other hit the rule lets through, and that only a less general rule would
+   explain by itself, belongs to its finding. A substring test (`domain in
+   origin`) thus reports one `substring-match` whose `also` holds the prefix,
+   suffix, unescaped-dot and subdomain hits it causes; an `endswith(domain)`
+   test one `suffix-match`, never an `unescaped-dot` for `wwwxexample.com`,
+   which the suffix explains. Hits no proven rule explains are grouped per
+   class (every localhost port, every hosting suffix). In a group, the root
+   class comes first, then the others, most severe first; the group's
+   severity and credentials are the worst of its hits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from crossorigin.audit.findings import (
@@ -42,7 +62,7 @@ from crossorigin.audit.findings import (
     Severity,
     severity_for,
 )
-from crossorigin.audit.probes import Probe
+from crossorigin.audit.probes import Probe, Rule
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
 from crossorigin.header_lists import split_list
@@ -50,9 +70,16 @@ from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
     "HEURISTICALLY_CACHEABLE_STATUSES",
+    "ORIGIN_TRUST_CLASSES",
     "PROBE_PREFLIGHT_METHOD",
+    "CacheProbe",
     "Judgement",
+    "cache_findings",
+    "cache_probe_worth_sending",
+    "error_response_finding",
+    "group_findings",
     "judge_probe",
+    "odd_answer_notes",
     "permissive_preflight_finding",
     "private_network_finding",
     "response_findings",
@@ -66,6 +93,23 @@ HEURISTICALLY_CACHEABLE_STATUSES: Final = frozenset(
 )
 #: What a probe's preflight asks for: the scanner sends exactly this.
 PROBE_PREFLIGHT_METHOD: Final = "POST"
+
+#: Classes that say an origin is trusted: the hits a proven rule may explain.
+ORIGIN_TRUST_CLASSES: Final = frozenset(
+    {
+        "origin-reflected",
+        "null-trusted",
+        "prefix-match",
+        "suffix-match",
+        "substring-match",
+        "unescaped-dot",
+        "subdomain-trusted",
+        "insecure-scheme-trusted",
+        "special-char-bypass",
+        "third-party-trusted",
+        "localhost-trusted",
+    }
+)
 
 _READS: Final = frozenset({Access.READ, Access.READ_WITH_CREDENTIALS})
 _WITH_CREDENTIALS: Final = frozenset({Access.READ_WITH_CREDENTIALS, Access.SEND_WITH_CREDENTIALS})
@@ -402,3 +446,216 @@ def _cache_signal(exchange: Exchange) -> str | None:
         if exchange.response_values(name):
             return f"{name} present"
     return None
+
+
+# -- rule 4: error responses, caches, odd answers ----------------------------------------
+
+
+def error_response_finding(probe: Probe, exchange: Exchange) -> Finding | None:
+    """An error answer (status 400 or more) that lets `probe.origin` read
+    it: error pages carry stack traces, internal names and echoes of the
+    request, and a handler that answers errors outside the CORS middleware
+    often sends CORS headers of its own."""
+    if exchange.status < 400:
+        return None
+    finding = trust_finding(judge_probe(probe, exchange))
+    if finding is None:
+        return None
+    return replace(
+        finding,
+        detail=f"on an error response ({exchange.status} to {exchange.method}), "
+        f"which the URL's own answers do not trust: {finding.detail}",
+    )
+
+
+#: Headers caches add to say whether they served from storage; a value
+#: holding `HIT` means they did (Fastly and Akamai list one per tier).
+CACHE_STATUS_HEADERS: Final = (
+    "x-cache",
+    "x-cache-status",
+    "cf-cache-status",
+    "x-proxy-cache",
+    "x-cache-lookup",
+    "x-served-from-cache",
+    "cdn-cache",
+)
+
+
+def _cache_hit(exchange: Exchange) -> str | None:
+    """The cache's own word that this answer came from storage (RFC 9111
+    §5.1: `Age` above 0 is time spent in a cache), or None."""
+    for name in CACHE_STATUS_HEADERS:
+        for value in exchange.response_values(name):
+            if "hit" in value.lower() or (
+                name == "x-served-from-cache" and value.lower() == "true"
+            ):
+                return f"{exchange.response_headers_name(name)}: {value}"
+    for value in exchange.response_values("age"):
+        if value.strip().isdigit() and int(value) > 0:
+            return f"Age: {value.strip()}"
+    for value in exchange.response_values("x-varnish"):
+        if len(value.split()) == 2:  # Varnish: the request's id and the cached object's
+            return f"X-Varnish: {value}"
+    return None
+
+
+def cache_probe_worth_sending(exchanges: Sequence[Exchange]) -> bool:
+    """A cache shows in front of the URL (its headers, `Age`), or an answer
+    that names an origin may be stored by one."""
+    for exchange in exchanges:
+        if exchange.method != "GET":
+            continue
+        if any(
+            exchange.response_values(name) for name in (*CACHE_STATUS_HEADERS, "age", "x-varnish")
+        ):
+            return True
+        allow_origin = combined_value(exchange.response_headers, "access-control-allow-origin")
+        if allow_origin not in (None, "*") and _cache_signal(exchange) is not None:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class CacheProbe:
+    """The cache probe's exchanges, each GET on a URL with a cache key of
+    its own (a query parameter nobody else sends): `plain` then `site`
+    share one key (primed without Origin), `site_first` then
+    `attacker_after` another (primed by the site's origin), `attacker_first`
+    a third (the server's own answer to the attacker's origin)."""
+
+    plain: Exchange
+    site: Exchange
+    site_first: Exchange
+    attacker_after: Exchange
+    attacker_first: Exchange
+
+
+def cache_findings(probe: CacheProbe) -> tuple[list[Finding], list[str]]:
+    """Findings when a cache served an answer to an origin it was not made
+    for, and notes when the probe could not tell."""
+    fresh = [probe.site_first, probe.attacker_first]
+    if any(_cache_hit(exchange) for exchange in fresh):
+        return [], [
+            "the cache probe got cached answers for fresh cache keys (the cache ignores the "
+            "query string): whether it varies on Origin was not tested"
+        ]
+
+    def allow_origin(exchange: Exchange) -> str | None:
+        return combined_value(exchange.response_headers, "access-control-allow-origin")
+
+    findings: list[Finding] = []
+    site_origin = probe.site_first.request_value("Origin") or ""
+    attacker = probe.attacker_after.request_value("Origin") or ""
+    served = allow_origin(probe.attacker_after)
+    hit = _cache_hit(probe.attacker_after)
+    if (
+        hit is not None
+        and served not in (None, "*")
+        and served == allow_origin(probe.site_first)
+        and served != allow_origin(probe.attacker_first)
+    ):
+        findings.append(
+            Finding(
+                cls=CLASSES["missing-vary-origin"],
+                severity=Severity.MEDIUM,
+                probe_origin=attacker,
+                credentials=False,
+                evidence=probe.attacker_after,
+                detail=f"a cache served the answer made for {served} to {attacker} ({hit}): "
+                "whoever requests the URL first decides which origin may read it from the "
+                "cache, for everyone",
+            )
+        )
+    hit = _cache_hit(probe.site)
+    if (
+        hit is not None
+        and allow_origin(probe.site_first) not in (None, "*")
+        and allow_origin(probe.site) != allow_origin(probe.site_first)
+    ):
+        findings.append(
+            Finding(
+                cls=CLASSES["missing-vary-origin"],
+                severity=Severity.MEDIUM,
+                probe_origin=site_origin,
+                credentials=False,
+                evidence=probe.site,
+                detail=f"a cache served the answer to a request without Origin to {site_origin} "
+                f"({hit}): anyone fetching the URL without Origin (a crawler, curl) breaks the "
+                "site's cross-origin reads until the entry expires",
+            )
+        )
+    return findings, []
+
+
+def odd_answer_notes(exchanges: Sequence[Exchange]) -> list[str]:
+    """Why nothing may have been judged on this URL: answers a browser
+    stops at. Only the URL's own exchanges count."""
+    notes: list[str] = []
+    switching = next((exchange for exchange in exchanges if exchange.status == 101), None)
+    if switching is not None:
+        notes.append(
+            f"the server answered 101 Switching Protocols to {switching.method} without an "
+            "Upgrade request: what followed was not read, and no CORS answer was judged there"
+        )
+    gets = [exchange for exchange in exchanges if exchange.method == "GET"]
+    if gets and all(300 <= exchange.status < 400 for exchange in gets):
+        first = gets[0]
+        location = first.response_values("location")
+        where = f" to {location[0]}" if location else ""
+        notes.append(
+            f"every answer was a redirect ({first.status}{where}): a browser stops at a "
+            "redirect without CORS headers, so only the redirect was judged; audit the URL "
+            "it leads to"
+        )
+    return notes
+
+
+# -- rule 5: one misconfiguration, one finding ------------------------------------------
+
+
+def group_findings(items: Sequence[tuple[Finding, Rule | None]]) -> list[Finding]:
+    """The findings of one URL grouped by root cause; `items` pairs each
+    finding with the rule its probe proves (None for most). Groups come in
+    the order of their first hit."""
+    proven = [(rule, finding.cls.id) for finding, rule in items if rule is not None]
+    groups: dict[str, list[Finding]] = {}
+    for finding, rule in items:
+        groups.setdefault(_root_class(finding, rule, proven), []).append(finding)
+    grouped: list[Finding] = []
+    for root, hits in groups.items():
+        # Stable sorts: the root class first, then by severity, each in probe order.
+        ordered = sorted(hits, key=lambda hit: (hit.cls.id != root, -hit.severity.rank))
+        head, *rest = ordered
+        worst = max(hit.severity for hit in ordered)
+        detail = head.detail
+        if rest:
+            others = ", ".join(dict.fromkeys(hit.cls.id for hit in rest))
+            detail += (
+                f" The same misconfiguration lets {len(rest)} more probe"
+                f"{'s' if len(rest) != 1 else ''} through ({others}): see `also`."
+            )
+        grouped.append(
+            replace(
+                head,
+                severity=worst,
+                credentials=any(hit.credentials for hit in ordered),
+                detail=detail,
+                also=tuple(rest),
+            )
+        )
+    return grouped
+
+
+def _root_class(finding: Finding, rule: Rule | None, proven: list[tuple[Rule, str]]) -> str:
+    """The class of the most general proven rule that lets this hit
+    through and is more general than its own, else its own class."""
+    origin = finding.probe_origin
+    if origin is None or finding.cls.id not in ORIGIN_TRUST_CLASSES:
+        return finding.cls.id
+    own_rank = rule.rank if rule is not None else len(proven) + 99
+    best: tuple[int, str] | None = None
+    for other, class_id in proven:
+        more_general = best is None or other.rank < best[0]
+        if other.rank < own_rank and more_general and other.covers(origin):
+            best = (other.rank, class_id)
+    return best[1] if best is not None else finding.cls.id

@@ -13,7 +13,10 @@ reused, most recently used first, so a probe's GET and preflight go out on
 the same connection one after the other.
 
 Scope: HTTP/1.1 with keep-alive, one request per connection at a time, TLS
-for https; no HTTP/2, no proxies, no decompression (the body is never
+for https, an optional HTTP proxy (`Proxy`: https targets through a
+`CONNECT` tunnel, RFC 9110 §9.3.6, TLS end to end inside it; http targets
+sent to the proxy in absolute form, RFC 9112 §3.2.2, which the scanner
+writes into the request head); no HTTP/2, no decompression (the body is never
 judged), no pipelining (servers and middleboxes that mishandle it would turn
 into false errors). Every request has a connect and a read timeout; read
 timeouts share one periodic check (`_Deadlines`) instead of a timer each.
@@ -29,8 +32,12 @@ read the same.
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
+from urllib.parse import unquote, urlsplit
 
 from crossorigin.audit.http1 import ProtocolError, Response, ResponseParser
 
@@ -39,6 +46,7 @@ __all__ = [
     "ConnectTimeout",
     "Endpoint",
     "KeepAliveTransport",
+    "Proxy",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
@@ -84,8 +92,55 @@ class RemoteProtocolError(TransportError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """An HTTP proxy (`http://[user:password@]host:port`), e.g. an
+    intercepting one such as Burp or mitmproxy."""
+
+    host: str
+    port: int
+    #: The `Proxy-Authorization` value (Basic), from the URL's user info.
+    authorization: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> Proxy:
+        """Raises ValueError with a message fit for the command line (which
+        never repeats the password)."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise ValueError("write the proxy as http://HOST:PORT") from None
+        if parts.scheme != "http":
+            raise ValueError(
+                "only http:// proxies are supported (https targets go through a CONNECT "
+                "tunnel over them)"
+            )
+        if not parts.hostname or parts.path not in ("", "/") or parts.query:
+            raise ValueError("write the proxy as http://HOST:PORT")
+        authorization = None
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            authorization = "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
+        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        return cls(host, port or 80, authorization)
+
+    def __str__(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def header_lines(self) -> bytes:
+        """What every request to the proxy itself carries."""
+        if self.authorization is None:
+            return b""
+        return f"Proxy-Authorization: {self.authorization}\r\n".encode("ascii")
+
+
 class _StaleConnection(Exception):
     """A reused connection closed before the answer started."""
+
+
+def _via(proxy: Proxy | None) -> str:
+    return "" if proxy is None else f" (through the proxy {proxy})"
 
 
 class _Deadlines:
@@ -202,8 +257,27 @@ class _Connection(asyncio.Protocol):
     def usable(self) -> bool:
         return not self.closed and self.transport is not None and not self.transport.is_closing()
 
-    async def exchange(self, payload: bytes, head_only: bool, timeout: float | None) -> Response:
-        """Send `payload` (a complete request) and read the answer."""
+    async def tunnel(self, authority: str, proxy: Proxy) -> None:
+        """Ask the proxy for a tunnel to `authority` (`CONNECT`); raises
+        ConnectError when it refuses. The connection is then fresh for the
+        requests that go through it."""
+        head = (
+            f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n".encode("ascii")
+            + proxy.header_lines()
+            + b"\r\n"
+        )
+        response = await self.exchange(head, True, None, tunnel=True)
+        self.used = False
+        if not 200 <= response.status < 300:
+            self._close()
+            raise ConnectError(f"the proxy {proxy} refused CONNECT {authority}: {response.status}")
+
+    async def exchange(
+        self, payload: bytes, head_only: bool, timeout: float | None, *, tunnel: bool = False
+    ) -> Response:
+        """Send `payload` (a complete request) and read the answer. A
+        `tunnel` (CONNECT) answer leaves the connection open whatever its
+        framing: what follows is the tunnel's."""
         assert self.transport is not None
         self._reused = self.used
         self.used = True
@@ -222,7 +296,7 @@ class _Connection(asyncio.Protocol):
                 self._deadlines.unwatch(self)
             self._parser = None
             self._waiter = None
-        if not parser.reusable:
+        if not parser.reusable and not tunnel:
             self._close()
         return parser.response()
 
@@ -250,13 +324,25 @@ class KeepAliveTransport:
     """Idle connections kept per endpoint; `request` sends one request.
 
     `verify` is as in httpx: True (system trust store), False (no checks) or
-    an `ssl.SSLContext`.
+    an `ssl.SSLContext`. `resolve` maps (host, port) to the address to
+    connect to instead of the host's own (curl's `--resolve`; host `*` for
+    any host on that port); TLS still names and checks the host. With
+    `proxy`, every connection goes to the proxy: a `CONNECT` tunnel for
+    https, the connection itself for http (the caller writes the request in
+    absolute form, see `Proxy.header_lines`).
     """
 
     def __init__(
-        self, *, verify: bool | ssl.SSLContext = True, max_idle_hosts: int = MAX_IDLE_HOSTS
+        self,
+        *,
+        verify: bool | ssl.SSLContext = True,
+        max_idle_hosts: int = MAX_IDLE_HOSTS,
+        resolve: Mapping[tuple[str, int], str] | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self._verify = verify
+        self._resolve = dict(resolve or {})
+        self._proxy = proxy
         self._max_idle_hosts = max_idle_hosts
         self._tls: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._idle: dict[Endpoint, list[_Connection]] = {}
@@ -322,23 +408,58 @@ class KeepAliveTransport:
         scheme, host, port = endpoint
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if scheme == "https" else None
+        proxy = self._proxy
+        if self._deadlines is None:
+            self._deadlines = _Deadlines(loop)
+        deadlines = self._deadlines
         try:
             async with asyncio.timeout(timeout):
-                if self._deadlines is None:
-                    self._deadlines = _Deadlines(loop)
-                deadlines = self._deadlines
+                if proxy is None:
+                    address = self._resolve.get((host, port)) or self._resolve.get(("*", port))
+                    _, protocol = await loop.create_connection(
+                        lambda: _Connection(loop, deadlines),
+                        (address or host).strip("[]"),
+                        port,
+                        ssl=tls,
+                        server_hostname=host.strip("[]") if tls is not None else None,
+                    )
+                    return protocol
                 _, protocol = await loop.create_connection(
-                    lambda: _Connection(loop, deadlines),
-                    host.strip("[]"),
-                    port,
-                    ssl=tls,
-                    server_hostname=host.strip("[]") if tls is not None else None,
+                    lambda: _Connection(loop, deadlines), proxy.host.strip("[]"), proxy.port
                 )
+                if tls is not None:
+                    await self._through_tunnel(loop, protocol, tls, host, port, proxy)
+                return protocol
         except TimeoutError:
-            raise ConnectTimeout("timed out connecting") from None
+            raise ConnectTimeout("timed out connecting" + _via(proxy)) from None
         except (OSError, ssl.SSLError) as error:
-            raise ConnectError(str(error) or type(error).__name__) from None
-        return protocol
+            raise ConnectError((str(error) or type(error).__name__) + _via(proxy)) from None
+        except TransportError as error:
+            if isinstance(error, ConnectError):
+                raise
+            raise ConnectError(f"{type(error).__name__}: {error}{_via(proxy)}") from None
+
+    @staticmethod
+    async def _through_tunnel(
+        loop: asyncio.AbstractEventLoop,
+        protocol: _Connection,
+        tls: ssl.SSLContext,
+        host: str,
+        port: int,
+        proxy: Proxy,
+    ) -> None:
+        """CONNECT, then TLS with the target inside the tunnel (the proxy
+        sees only ciphertext, unless it intercepts with its own certificate,
+        which the trust store must then hold)."""
+        await protocol.tunnel(f"{host}:{port}", proxy)
+        assert protocol.transport is not None
+        secure = await loop.start_tls(
+            protocol.transport, protocol, tls, server_hostname=host.strip("[]")
+        )
+        if secure is None:  # pragma: no cover - only when the transport closed meanwhile
+            raise ConnectError("the proxy closed the tunnel")
+        assert isinstance(secure, asyncio.Transport)
+        protocol.transport = secure
 
     async def aclose(self) -> None:
         self._closed = True
