@@ -1,6 +1,6 @@
 """A short version of `make load`: each adapter under its real server
 (uvicorn, waitress) for about two seconds of mixed traffic, every response
-checked against the reference server. The full run is tests/load/run_load.py."""
+checked against the reference server. The full run is tests/oracles/load/run_load.py."""
 
 from __future__ import annotations
 

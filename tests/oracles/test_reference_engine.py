@@ -1,4 +1,4 @@
-"""Differential test: the engine against the simple reference in tests/reference/.
+"""Differential test: the engine against the simple reference in tests/oracles/reference/.
 
 Random valid policies (exact origins, subdomain and port wildcards, `*`,
 `null` with its opt-in, credentials, methods and headers including `*`,

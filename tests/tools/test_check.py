@@ -1,6 +1,6 @@
 """`crossorigin check` against real loopback servers.
 
-A deliberately broken stdlib server (tests/live/broken_server.py) serves one
+A deliberately broken stdlib server (tests/support/servers/broken_server.py) serves one
 misconfiguration per path; each test runs the real command (httpx, real
 sockets) and checks the exit code, the exchanges, the verdict and the fix.
 """
@@ -17,7 +17,7 @@ import pytest
 from crossorigin import Policy
 from crossorigin.cli import main
 from crossorigin.explain import explain, fixes_for
-from live.broken_server import running_broken_server
+from servers.broken_server import running_broken_server
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -54,7 +54,7 @@ import pytest
 from crossorigin import Policy
 from crossorigin.wsgi import CORSMiddleware
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = sorted(
     [ROOT / "README.md", ROOT / "SECURITY.md", *(ROOT / "docs").rglob("*.md")],
     key=lambda path: str(path),

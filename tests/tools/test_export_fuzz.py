@@ -3,7 +3,7 @@ generated policies (hostile but valid tokens, odd origins, regexes built from
 quoting characters, file names with line breaks) through every exporter,
 real `nginx -t` on the nginx output (and `caddy validate`, `apache2 -t` for
 some), and for some a served comparison with the engine
-(tests/fuzz/fuzz_export.py states the invariants)."""
+(tests/oracles/fuzz/fuzz_export.py states the invariants)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oracles" / "fuzz"))
 import fuzz_export
 
 SEPARATOR = b"\x1f"

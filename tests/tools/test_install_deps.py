@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-system-deps"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "install-system-deps"
 # Debian package -> program; nginx and apache2 are left to the machine's /usr/sbin
 # (the script looks there whatever PATH says), so the fakes cover the rest.
 FAKED = {

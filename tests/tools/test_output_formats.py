@@ -30,9 +30,9 @@ from crossorigin.audit.json_format import (
 from crossorigin.check import CheckExchange, CheckExplanation, CheckReport, CheckRequest, CheckStack
 from crossorigin.cli import main
 from crossorigin.lint import LintIssue, LintReport
-from live.broken_server import running_broken_server
+from servers.broken_server import running_broken_server
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "output-formats.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "output-formats.md"
 PAGE = "http://127.0.0.1:3000"
 DOCUMENTED = [
     LintReport,

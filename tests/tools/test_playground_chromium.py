@@ -22,7 +22,7 @@ from crossorigin.playground.presets import PRESETS
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "reports" / "playground"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "playground"
 CORS_BLOCKED = "has been blocked by CORS policy"
 
 

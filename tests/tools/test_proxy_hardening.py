@@ -46,7 +46,7 @@ def upstream() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def proxy(upstream: str) -> Iterator[RunningCommand]:
     # The README's line for a React app with a bearer token, on free ports.
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     line = next(
         line
         for line in readme.splitlines()

@@ -280,7 +280,7 @@ def test_preflight_answers_matched_by_url(
 
 
 def test_body_adds_content_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Measured in Chromium 156 (tests/browser/rule_cases.py init-body-*): a
+    """Measured in Chromium 156 (tests/oracles/chromium/rule_cases.py init-body-*): a
     string body is text/plain (no preflight), a JSON-typed Blob needs one."""
     text = {
         "page_origin": PAGE,

@@ -1,6 +1,6 @@
 """Example tests for the browser model: every reason code and console variant.
 
-The cases live in tests/live/browser_examples.py (shared with the real-Chromium
+The cases live in tests/support/browser_examples.py (shared with the real-Chromium
 test); here each one runs through `simulate`, by default as Chromium and, where
 the standard differs, with `spec=True`.
 """
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from browser_examples import EXAMPLES, fill
 from crossorigin.browser import REASONS, simulate, simulate_trace
 from crossorigin.browser.requests import prepare_request
-from live.browser_examples import EXAMPLES, fill
 
 
 def _check(outcome: dict[str, Any], expected: dict[str, Any]) -> None:

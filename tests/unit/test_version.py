@@ -9,7 +9,7 @@ from pathlib import Path
 import crossorigin
 from crossorigin._version import __version__
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_version_matches_pyproject() -> None:

@@ -1,6 +1,7 @@
 """`make browser-diff`: a large seeded batch in real Chromium, and a report.
 
-    python tests/browser/browser_diff.py --count 5000 --seed 1 --report reports/browser-diff.md
+    python tests/oracles/chromium/browser_diff.py --count 5000 --seed 1 \
+        --report reports/browser-diff.md
 
 Runs `--count` generated scenarios (scenario_generator.generate_scenario) in
 Chromium and through the browser model (comparison 1), and `--policies`
@@ -224,7 +225,7 @@ def write_report(
         f"- Disagreement groups: {len(groups)}",
         "",
         "Reproduce one scenario: `generate_scenario(seed, index)` in "
-        "tests/browser/scenario_generator.py (names are `random-<seed>-<index>`).",
+        "tests/oracles/chromium/scenario_generator.py (names are `random-<seed>-<index>`).",
         "",
     ]
     for number, group in enumerate(sorted(groups.values(), key=lambda g: -len(g.names)), 1):

@@ -1,10 +1,10 @@
 """Record Chromium's outcome for every entry of rule_cases.py (and wpt_cases.py)
-into recorded.json: `python tests/browser/record_cases.py [--only PREFIX]`.
+into recorded.json: `python tests/oracles/chromium/record_cases.py [--only PREFIX]`.
 
 Theory of operation: each entry runs in real Chromium through the harness
 (`Oracle.run`); the recording keeps what the oracle observed, with ports and
 sids put back as placeholders, so the model can be held to it without a
-browser (tests/test_browser_recorded.py). Steps that carry `time` run that
+browser (tests/oracles/chromium/test_browser_recorded.py). Steps that carry `time` run that
 many seconds after the entry's first step (the harness sleeps): Chromium's
 preflight cache runs on the real clock.
 """

@@ -1,7 +1,7 @@
 """The browser model against real Chromium: every example, both ways.
 
-Each example of tests/live/browser_examples.py runs once in headless Chromium
-(through the shared harness in tests/browser/chromium_harness.py) and once in
+Each example of tests/support/browser_examples.py runs once in headless Chromium
+(through the shared harness in tests/oracles/chromium/chromium_harness.py) and once in
 the model with the same concrete ports; Chromium must show the expected
 verdict, and the model must agree with Chromium on the verdict, the reason,
 the console line, the preflight sent and the readable headers.
@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from chromium_harness import Oracle, chromium_unavailable, differences
 
-from browser.chromium_harness import Oracle, chromium_unavailable, differences
+from browser_examples import EXAMPLES, PUT_OK, fill, response, scenario
 from crossorigin.browser import PreflightCache, simulate
-from live.browser_examples import EXAMPLES, PUT_OK, fill, response, scenario
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,13 +1,13 @@
 """The browser model against Chromium's recorded outcomes, without a browser.
 
-tests/browser/recorded.json holds what Chromium 156 did with every entry of
-tests/browser/rule_cases.py (the rules of Fetch's CORS check, CORS-preflight
+tests/oracles/chromium/recorded.json holds what Chromium 156 did with every entry of
+tests/oracles/chromium/rule_cases.py (the rules of Fetch's CORS check, CORS-preflight
 fetch, HTTP-redirect fetch, HTTP-network-or-cache fetch and the URL host/port
-parser, with their sources) and tests/browser/wpt_cases.py (web-platform-tests
+parser, with their sources) and tests/oracles/chromium/wpt_cases.py (web-platform-tests
 cases a scenario can express). Each runs through `simulate` with the same
 placeholders filled in; the oracle view (verdict, reason, console line,
 preflight, readable headers, network error, hops) must be Chromium's.
-tests/browser/test_browser_recorded_live.py re-records them in real Chromium.
+tests/oracles/chromium/test_browser_model_agreement.py re-records them in real Chromium.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium_harness import fill_placeholders, recorded_differences
+from record_cases import RECORDED_PATH, all_cases
 
-from browser.chromium_harness import fill_placeholders, recorded_differences
-from browser.record_cases import RECORDED_PATH, all_cases
 from crossorigin.browser import PreflightCache, simulate
 
 PLACEHOLDERS = {
@@ -36,7 +36,9 @@ def test_every_case_is_recorded() -> None:
     names = [entry["name"] for entry in CASES]
     assert len(names) == len(set(names)), "case names must be unique"
     missing = sorted(set(names) - set(RECORDED))
-    assert not missing, f"record them: python tests/browser/record_cases.py ({missing[:5]}...)"
+    assert not missing, (
+        f"record them: python tests/oracles/chromium/record_cases.py ({missing[:5]}...)"
+    )
 
 
 def test_every_case_names_its_source() -> None:

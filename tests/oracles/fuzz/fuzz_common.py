@@ -3,8 +3,8 @@
 Input format: a harness's `check(data)` takes raw bytes and cuts them into
 fields at the byte 0x1F (ASCII unit separator, which no origin, method or
 header a browser sends contains). The format needs nothing from atheris, so
-the seeds in tests/fuzz/seeds/ and any crash saved in tests/fuzz/crashes/ are
-replayed by tests/fuzz/test_fuzz_replay.py in the ordinary test suite.
+the seeds in tests/oracles/fuzz/seeds/ and any crash saved in tests/oracles/fuzz/crashes/ are
+replayed by tests/oracles/fuzz/test_fuzz_replay.py in the ordinary test suite.
 
 `run(check)` hands `check` to atheris (libFuzzer) when the harness runs as a
 script; crossorigin's modules are imported under `atheris.instrument_imports`
@@ -20,9 +20,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parent.parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
+# tests/oracles (the reference) and tests/support (the real servers), as pytest
+# has them, for harnesses run on their own by run_fuzz.py.
+TESTS = Path(__file__).resolve().parents[2]
+for _folder in (TESTS / "oracles", TESTS / "support"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 SEPARATOR = b"\x1f"
 

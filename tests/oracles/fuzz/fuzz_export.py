@@ -22,7 +22,7 @@ Invariants, for every policy the Policy accepts:
   export documents (servers/parity.py `is_known_gap`).
 
 Servers that are not installed are skipped, so the seeds replay anywhere
-(tests/fuzz/test_fuzz_replay.py); real servers make each execution take tens
+(tests/oracles/fuzz/test_fuzz_replay.py); real servers make each execution take tens
 of milliseconds, so `make fuzz` gives this harness far fewer executions than
 the in-process ones.
 """

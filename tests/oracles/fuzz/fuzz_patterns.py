@@ -2,7 +2,7 @@
 
 Input: pattern text, 0x1F, the raw `Origin` bytes. Invariants: parsing raises
 only `OriginSyntaxError`; `OriginMatcher.match` never raises and agrees with
-the reference matcher (tests/reference/cors.py: plain string operations on
+the reference matcher (tests/oracles/reference/cors.py: plain string operations on
 the exact serialization a browser sends) and with `OriginPattern.matches` on
 the strictly parsed origin; nothing matched by a pattern other than `*`
 contains a byte outside visible ASCII, so it can be reflected safely.

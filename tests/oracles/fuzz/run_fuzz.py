@@ -2,12 +2,12 @@
 
 Usage: run_fuzz.py --seconds N [--only NAME ...] [--corpus-dir DIR]
 
-Each harness (tests/fuzz/fuzz_*.py) runs in its own process under atheris
+Each harness (tests/oracles/fuzz/fuzz_*.py) runs in its own process under atheris
 (libFuzzer) for N / (number of harnesses) seconds, starting from the committed
-seeds in tests/fuzz/seeds/NAME/ and a working corpus kept outside the
+seeds in tests/oracles/fuzz/seeds/NAME/ and a working corpus kept outside the
 repository (DIR/NAME, default under the system temporary directory, so
 coverage accumulates between runs on one machine). A crashing input is saved
-as tests/fuzz/crashes/NAME-crash-<sha1>; tests/fuzz/test_fuzz_replay.py
+as tests/oracles/fuzz/crashes/NAME-crash-<sha1>; tests/oracles/fuzz/test_fuzz_replay.py
 replays every file there, so each crash becomes a regression test.
 
 Prints one line per harness with its executions, and a total; exits 1 when a

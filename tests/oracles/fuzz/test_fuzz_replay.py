@@ -1,7 +1,7 @@
 """Replay the fuzz seeds and every saved crash through the harnesses' checks.
 
 Runs in the default suite without atheris: each harness's `check(data)` is
-plain Python. A file in tests/fuzz/crashes/ named `<harness>-crash-<sha1>` is a
+plain Python. A file in tests/oracles/fuzz/crashes/ named `<harness>-crash-<sha1>` is a
 regression test; the ones that reproduce a reported, still unfixed bug are
 listed in KNOWN_BUGS and expected to fail (strictly, so the test says when the
 fix lands).

@@ -5,7 +5,7 @@ subprocess, sends a seeded random mix of requests with an async httpx client
 (allowed and refused actual requests, allowed and refused preflights, and
 malformed ones: repeated `Origin`, non-ASCII and oversized origins, invalid
 preflight header lists, empty values), and checks every answer against the
-reference server in tests/reference/cors.py: the status (204/403 for
+reference server in tests/oracles/reference/cors.py: the status (204/403 for
 preflights, the app's 200 otherwise) and the exact
 `Access-Control-Allow-Origin` (a "wrong allow" is one the reference would not
 send). Pattern-matched origins come from a space of a million subdomains, so

@@ -1,7 +1,7 @@
 """Compare an engine `Decision` with the reference server's `Answer`.
 
-Shared by the differential test (tests/test_reference_engine.py) and the fuzz
-harnesses (tests/fuzz/), so both hold the engine to the same standard: the same
+Shared by the differential test (tests/oracles/test_reference_engine.py) and the fuzz
+harnesses (tests/oracles/fuzz/), so both hold the engine to the same standard: the same
 kind, verdict, status and reason code, the same CORS header values, the same
 `Vary`, nothing that can split a header line, and an allowed preflight that the
 browser's own check (Fetch §4.8 steps 7-8) accepts.

@@ -6,7 +6,7 @@ import from `crossorigin` except the `Policy` it reads its fields from, no
 compiled tables, no caches, no regular expressions. Origins are split with
 plain string operations, patterns are compared by hand, and
 `Access-Control-Request-Headers` is split by the HTTP list rules (RFC 9110
-§5.6.1). The differential test in tests/test_reference_engine.py checks that
+§5.6.1). The differential test in tests/oracles/test_reference_engine.py checks that
 both agree on random policies and random requests.
 
 Rules written down here, with their source:

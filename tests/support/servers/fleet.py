@@ -23,7 +23,7 @@ from typing import Any
 from servers.stores import free_port
 
 APP = Path(__file__).with_name("fleet_app.py")
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = Path(__file__).resolve().parents[3] / "src"
 
 
 def get(

@@ -1,7 +1,7 @@
 """One process of a test fleet: an application behind crossorigin's ASGI
 (uvicorn) or WSGI (waitress) middleware, whose policy follows a source.
 
-    python tests/servers/fleet_app.py asgi|wsgi redis|etcd STORE_URL KEY PORT
+    python tests/support/servers/fleet_app.py asgi|wsgi redis|etcd STORE_URL KEY PORT
 
 `GET /__status` answers the source's status as JSON (the endpoint an
 application would expose); every other path answers "ok" through the CORS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from servers.nginx import free_port, wait_for_port
 
-_LOCAL = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / ".bin" / "workerd"
+_LOCAL = Path(__file__).resolve().parents[3] / ".ci" / "node" / "node_modules" / ".bin" / "workerd"
 
 
 def workerd_binary() -> str | None:
