@@ -85,16 +85,16 @@ bench-audit: $(STAMP)
 
 # A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
 browser-diff: $(STAMP)
-	$(PY) tests/browser/browser_diff.py --count $(N) --seed $(SEED) --report reports/browser-diff.md
+	$(PY) tests/oracles/chromium/browser_diff.py --count $(N) --seed $(SEED) --report reports/browser-diff.md
 
 # Coverage-guided fuzzing (atheris) of the parsers and the engine, within a time budget.
 fuzz: $(STAMP)
 	$(PY) -m pip install --quiet atheris
-	$(PY) tests/fuzz/run_fuzz.py --seconds $(FUZZ_SECONDS)
+	$(PY) tests/oracles/fuzz/run_fuzz.py --seconds $(FUZZ_SECONDS)
 
 # Bounded load against the ASGI and WSGI adapters on loopback (about a minute).
 load: $(STAMP)
-	$(PY) tests/load/run_load.py
+	$(PY) tests/oracles/load/run_load.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from audit_zoo.fixtures import build_fixtures  # noqa: E402
 from audit_zoo.server import RunningZoo, running_zoo  # noqa: E402

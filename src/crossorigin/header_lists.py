@@ -4,7 +4,7 @@ Rule: every comma-separated list crossorigin reads (Access-Control-Request-
 Headers, Access-Control-Allow-Methods / -Headers / Expose-Headers, Vary,
 Cache-Control, the method-override headers, a policy field written as one
 string) is split by `split_list`, so the grammar has one owner and one set of
-tests (tests/test_header_lists.py). What an item must look like (a token, an
+tests (tests/unit/test_header_lists.py). What an item must look like (a token, an
 origin, a directive) is the caller's business.
 
 The grammar is RFC 9110 §5.6.1: items separated by `,` with optional

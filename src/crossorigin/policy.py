@@ -151,7 +151,7 @@ def shown_value(value: object) -> str:
 class IssueCode(StrEnum):
     """The closed set of `Issue.code` values: stable identifiers a program can
     match on (a SaaS showing configuration errors in its own words), each
-    with a refused example and an accepted neighbour in tests/test_policy.py.
+    with a refused example and an accepted neighbour in tests/unit/test_policy.py.
     Values are plain strings (`IssueCode.ORIGIN_NULL == "origin-null"`), so
     code written against the strings keeps working. Problems raise
     `ConfigError`; the codes marked "note" appear only in `Policy.notes`.

@@ -3,7 +3,7 @@
 `render_json` (reports.py) writes `{"targets": [TargetReport.to_json(),
 ...]}`, and `--format jsonl` one `TargetReport.to_json()` per line; these
 TypedDicts name every key of that object, field by field as
-docs/output-formats.md documents them, and tests/test_output_formats.py
+docs/output-formats.md documents them, and tests/tools/test_output_formats.py
 checks real audit output against them, so the code, the types and the page
 cannot drift apart. The SARIF format follows SARIF 2.1.0 and is not
 described here.

@@ -121,7 +121,7 @@ def _looks_like_url(value: str) -> bool:
     cors.cc `CheckAccess`), else a "mismatch". The parser is `url.py`'s:
     bad ports, IPv4 forms and host code points are invalid; missing slashes
     (`http:o.test`), leading controls and embedded tabs are not (WPT
-    cors/origin.htm; tests/browser/rule_cases.py `acao-url-*`)."""
+    cors/origin.htm; tests/oracles/chromium/rule_cases.py `acao-url-*`)."""
     return parse_header_url(value) is not None
 
 

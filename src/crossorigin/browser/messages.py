@@ -4,7 +4,7 @@ Theory of operation: a CORS failure in Chromium has a DevTools name (the
 `corsErrorStatus.corsError` of `Network.loadingFailed`) and a parameter (the
 offending header value, method or header name). This module turns the pair into
 the console text Chromium 156 prints, as measured against the real browser
-(tests/browser/corpus.json and recorded.json). It owns only wording:
+(tests/oracles/chromium/corpus.json and recorded.json). It owns only wording:
 which failure happened is decided in `access.py` and `model.py`.
 
 The console line is `Access to fetch at '<url>' [(redirected from '<first

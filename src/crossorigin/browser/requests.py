@@ -19,7 +19,7 @@ preflight; `Range: bytes=0-1` twice likewise; `text/plain;a=1` then `de` is
 `text/plain;a=1, de`, which still parses as `text/plain` and needs none.
 `prepare_request(..., combine=False)` keeps the standard's separate entries.
 
-Chromium's own lists and byte rules (measured in Chromium 156, tests/browser/
+Chromium's own lists and byte rules (measured in Chromium 156, tests/oracles/chromium/
 rule_cases.py): `fetch()` first converts every header name and value to a
 ByteString (WebIDL), so a code point above U+00FF throws before any method
 check; `User-Agent` is a forbidden request header (net/http/http_util.cc

@@ -7,7 +7,7 @@ its origin, and whether it carries credentials.
 
 Theory of operation: `parse_url(text, base)` follows the URL Standard's basic
 URL parser (§4.4) for absolute and relative input, with Chromium's departures
-where the two differ, each measured in Chromium 156 (tests/browser/
+where the two differ, each measured in Chromium 156 (tests/oracles/chromium/
 rule_cases.py, recorded.json):
 
 - input: leading and trailing code points <= U+0020 are trimmed, and TAB, LF

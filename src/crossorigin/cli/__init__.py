@@ -43,7 +43,7 @@ COMMANDS: Final = {
 
 
 #: What `crossorigin --help` lists for each command, without importing it;
-#: tests/test_cli.py holds each line to the command's own docstring.
+#: tests/tools/test_cli.py holds each line to the command's own docstring.
 SUMMARIES: Final = {
     "lint": "Validate the CORS policy in FILE (TOML) and list every problem.",
     "simulate": "Predict what the browser does with SCENARIO_FILE (JSON; `-` for stdin).",

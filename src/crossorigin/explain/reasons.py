@@ -3,7 +3,7 @@
 Rule: the words for a blocked request live in `BLOCKED`, one row per DevTools
 reason the browser model reports (`crossorigin.browser.messages.REASONS`),
 each row a small function from the failed exchange to a `Cause` (a stable
-code, a summary, notes). tests/test_explain.py holds the table to the model:
+code, a summary, notes). tests/unit/test_explain.py holds the table to the model:
 every reason the model can report has a row, every row's reason exists (a row
 nobody can reach is a bug: it once hid the advice for crossorigin's own
 refused preflight), and each row has its own test. What is not keyed by a

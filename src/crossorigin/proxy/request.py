@@ -2,7 +2,7 @@
 
 Rule: every check the proxy makes on a request before the engine decides
 lives in `admit`, a pure function of an `h11.Request`: no sockets, so the fuzz
-harness (tests/fuzz/fuzz_proxy_request.py) runs exactly what the server runs.
+harness (tests/oracles/fuzz/fuzz_proxy_request.py) runs exactly what the server runs.
 A request that fails a check raises `Refused` with the status and a sentence
 for the client; nothing of it is forwarded.
 
