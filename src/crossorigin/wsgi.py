@@ -37,6 +37,7 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.edge import own_origin, read_environ
 from crossorigin.engine import Answer
+from crossorigin.observe import MetricsHook, Observer, ReportOnly
 from crossorigin.policy import Policy
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
@@ -70,6 +71,8 @@ _ARGUMENTS = (
     "allow_private_network",
     "strict",
     "debug",
+    "report_only",
+    "metrics",
 )
 
 
@@ -99,6 +102,8 @@ class CORSMiddleware:
         allow_private_network: bool = False,
         strict: bool = False,
         debug: bool = False,
+        report_only: ReportOnly | None = None,
+        metrics: MetricsHook | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
@@ -117,7 +122,8 @@ class CORSMiddleware:
         )
         self._strict = strict
         self._debug = debug
-        self._table = EngineTable(policy, routes, strict=strict)
+        self._observer = Observer.build(report_only, metrics)
+        self._table = EngineTable(policy, routes, strict=strict, observer=self._observer)
         if source is not None:
             if policy is not None or self._table.routes:
                 raise TypeError(
@@ -133,7 +139,7 @@ class CORSMiddleware:
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
         off to the side and replace the old ones in one assignment."""
-        self._table = EngineTable(policy, routes, strict=self._strict)
+        self._table = EngineTable(policy, routes, strict=self._strict, observer=self._observer)
 
     @property
     def engines(self) -> EngineTable:
@@ -155,6 +161,9 @@ class CORSMiddleware:
             else None
         )
         decision = engine.decide_request(method, request, self_origin)
+        if table.observer is not None:
+            path = environ.get("PATH_INFO", "")
+            table.observer.after(engine, method, request, decision, self_origin, path)
         if not decision.allowed and self._debug:
             log_refusal(method, environ.get("PATH_INFO", ""), request[0], decision)
         if decision.answer is not None:
