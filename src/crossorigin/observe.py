@@ -137,10 +137,16 @@ class RateLimitedLog:
                 state[2] += 1
                 return False
             state[1] += 1
+            last = state[1] == self._per_window
             held_back, state[2] = int(state[2]), 0
         if held_back:
-            message += " (%d similar lines held back)"
+            message += " [%d similar lines held back before this one]"
             args = (*args, held_back)
+        if last:
+            message += (
+                " [limit of %d lines per %g s reached: similar lines are held back and counted]"
+            )
+            args = (*args, self._per_window, self._window)
         self._logger.warning(message, *args, exc_info=exc_info)
         return True
 
@@ -200,7 +206,7 @@ class Observer:
     hook, and the rate-limited log; shared by every `EngineTable` the adapter
     builds, so that limits hold across reconfigurations."""
 
-    __slots__ = ("_candidates", "_events", "_log", "metrics")
+    __slots__ = ("_candidates", "_events", "_hook_log", "_log", "metrics")
 
     def __init__(
         self,
@@ -216,6 +222,8 @@ class Observer:
         self._candidates = _candidates(report_only)
         self.metrics = metrics
         self._log = RateLimitedLog(lines_per_minute)
+        # A failing hook fails on every request: one line a minute says so.
+        self._hook_log = RateLimitedLog(1)
         self._events: dict[tuple[str, bool, str | None, str, str | None], DecisionEvent] = {}
 
     @classmethod
@@ -308,7 +316,7 @@ class BoundObserver:
             try:
                 hook(event)
             except Exception:
-                observer._log.warning(
+                observer._hook_log.warning(
                     ("metrics-hook-failed",),
                     "CORS metrics hook %s raised; the request went on",
                     _name(hook),
