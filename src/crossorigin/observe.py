@@ -39,8 +39,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from crossorigin.edge import CORSRequest
 from crossorigin.policy import Policy
@@ -86,6 +86,15 @@ class DecisionEvent:
     reason: str | None
     route: str
     report_only_change: ChangeKind | None = None
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Hooks key their counters by event on every request: hash once.
+        fields = (self.kind, self.allowed, self.reason, self.route, self.report_only_change)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 MetricsHook = Callable[[DecisionEvent], object]
@@ -121,9 +130,11 @@ class RateLimitedLog:
         # key -> [window start, lines written in it, lines held back since the last line]
         self._state: dict[object, list[float]] = {}
 
-    def warning(self, key: object, message: str, *args: object, exc_info: bool = False) -> bool:
-        """Log `message % args` unless `key` has used its lines this window;
-        True when written."""
+    def admit(self, key: object) -> str | None:
+        """May a line for `key` be written now? None when not (it is counted);
+        else the text to append to it ("" or what was held back, or that the
+        limit is now reached). Callers ask first and format second, so a
+        line held back costs no formatting."""
         now = self._clock()
         with self._lock:
             state = self._state.get(key)
@@ -135,19 +146,25 @@ class RateLimitedLog:
                 state[0], state[1] = now, 0
             if state[1] >= self._per_window:
                 state[2] += 1
-                return False
+                return None
             state[1] += 1
             last = state[1] == self._per_window
             held_back, state[2] = int(state[2]), 0
-        if held_back:
-            message += " [%d similar lines held back before this one]"
-            args = (*args, held_back)
+        suffix = f" [{held_back} similar lines held back before this one]" if held_back else ""
         if last:
-            message += (
-                " [limit of %d lines per %g s reached: similar lines are held back and counted]"
+            suffix += (
+                f" [limit of {self._per_window} lines per {self._window:g} s reached: "
+                "similar lines are held back and counted]"
             )
-            args = (*args, self._per_window, self._window)
-        self._logger.warning(message, *args, exc_info=exc_info)
+        return suffix
+
+    def warning(self, key: object, message: str, *args: object, exc_info: bool = False) -> bool:
+        """Log `message % args` unless `key` has used its lines this window;
+        True when written."""
+        suffix = self.admit(key)
+        if suffix is None:
+            return False
+        self._logger.warning(message + "%s", *args, suffix, exc_info=exc_info)
         return True
 
 
@@ -279,16 +296,28 @@ class Observer:
         return event
 
 
-class BoundObserver:
-    """An `Observer` bound to one `EngineTable`'s engines."""
+#: Entries per memo of `BoundObserver` before it is emptied.
+MEMO_SIZE: Final = 4096
 
-    __slots__ = ("_observer", "_regions")
+
+class BoundObserver:
+    """An `Observer` bound to one `EngineTable`'s engines.
+
+    The engines share their decisions, so what follows from a decision is
+    remembered by the decision's identity: how a pair (live, report-only)
+    compares, and which event a decision makes. Each memo entry holds the
+    decisions it was computed from, so an identity is never reused while its
+    entry exists; each memo is bounded (`MEMO_SIZE`)."""
+
+    __slots__ = ("_changes", "_events", "_observer", "_regions")
 
     def __init__(
         self, observer: Observer, regions: dict[Engine, tuple[str, Engine | None]]
     ) -> None:
         self._observer = observer
         self._regions = regions
+        self._changes: dict[tuple[int, int], tuple[Decision, Decision, ChangeKind | None]] = {}
+        self._events: dict[tuple[int, str, str | None], tuple[Decision, DecisionEvent]] = {}
 
     def after(
         self,
@@ -307,12 +336,24 @@ class BoundObserver:
         change: ChangeKind | None = None
         if candidate is not None and request[0] is not None:
             other = candidate.decide_request(method, request, self_origin)
-            change = _change(decision, other)
+            pair = (id(decision), id(other))
+            known = self._changes.get(pair)
+            if known is None:
+                change = _change(decision, other)
+                _remember(self._changes, pair, (decision, other, change))
+            else:
+                change = known[2]
             if change is not None:
                 _report(observer._log, route, change, method, path, request, decision, other)
         hook = observer.metrics
         if hook is not None:
-            event = observer.event(decision, route, change)
+            key = (id(decision), route, change)
+            seen = self._events.get(key)
+            if seen is None:
+                event = observer.event(decision, route, change)
+                _remember(self._events, key, (decision, event))
+            else:
+                event = seen[1]
             try:
                 hook(event)
             except Exception:
@@ -322,6 +363,12 @@ class BoundObserver:
                     _name(hook),
                     exc_info=True,
                 )
+
+
+def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 def _comparable(decision: Decision, origin: bytes) -> frozenset[tuple[bytes, bytes]]:
@@ -374,10 +421,12 @@ def _report(
     live: Decision,
     other: Decision,
 ) -> None:
+    suffix = log.admit((route, change))
+    if suffix is None:
+        return
     origin = request[0]
-    log.warning(
-        (route, change),
-        "CORS report-only %s on route %s: %s %s from origin %s (%s): live %s; report-only %s",
+    log._logger.warning(
+        "CORS report-only %s on route %s: %s %s from origin %s (%s): live %s; report-only %s%s",
         change,
         route,
         safe_bytes(method.encode("latin-1", "replace")),
@@ -386,6 +435,7 @@ def _report(
         live.kind.value,
         _describe(live),
         _describe(other),
+        suffix,
     )
 
 
