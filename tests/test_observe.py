@@ -253,3 +253,72 @@ def test_django_reads_report_only_and_metrics_from_settings() -> None:
     decision = table.default.decide_request("GET", request)
     table.observer.after(table.default, "GET", request, decision)
     assert counters.count(report_only_change="allowed-to-refused") == 1
+
+
+# -- fleet documents ------------------------------------------------------------------
+
+DOCUMENT = b"""
+version = "1"
+origins = "*"
+
+[report_only]
+origins = ["https://a.example"]
+
+[[routes]]
+prefix = "/api"
+origins = ["https://a.example", "https://b.example"]
+report_only = { origins = ["https://b.example"] }
+
+[[routes]]
+prefix = "/public"
+origins = "*"
+"""
+
+
+def test_a_document_carries_report_only_tables() -> None:
+    from crossorigin.sources.document import PolicyDocument
+
+    document = PolicyDocument.from_bytes(DOCUMENT)
+    assert [prefix for prefix, _ in document.report_only] == [None, "/api"]
+    assert document.report_only[1][1].origins == ("https://b.example",)
+    assert [prefix for prefix, _ in document.routes] == ["/api", "/public"]
+
+
+def test_a_bad_report_only_table_refuses_the_document() -> None:
+    from crossorigin.policy import ConfigError
+    from crossorigin.sources.document import REPORT_ONLY_INVALID, PolicyDocument
+
+    bad = DOCUMENT.replace(b'{ origins = ["https://b.example"] }', b'{ origins = ["b.example"] }')
+    with pytest.raises(ConfigError) as caught:
+        PolicyDocument.from_bytes(bad)
+    assert any("route '/api': report_only" in issue.message for issue in caught.value.issues)
+    with pytest.raises(ConfigError) as caught:
+        PolicyDocument.from_bytes(b'origins = "*"\nreport_only = "https://a.example"\n')
+    assert [issue.code for issue in caught.value.issues] == [REPORT_ONLY_INVALID]
+
+
+def test_a_source_document_report_only_is_compared_without_hooks_given(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from crossorigin.sources import FileSource
+    from crossorigin.sources.document import PolicyDocument
+
+    path = tmp_path / "policy.toml"
+    path.write_bytes(DOCUMENT)
+    source = FileSource(path, interval=0.02)
+    middleware = ASGIMiddleware(_app, source=source)
+    try:
+        assert middleware.engines.observer is not None
+        with caplog.at_level(logging.WARNING, logger="crossorigin"):
+            asgi_call(middleware, "GET", [(b"origin", B.encode())], path="/other")
+            asgi_call(middleware, "GET", [(b"origin", A.encode())], path="/api/x")
+            asgi_call(middleware, "GET", [(b"origin", A.encode())], path="/public/x")
+        lines = report_lines(caplog)
+        assert len(lines) == 2
+        assert "allowed-to-refused on route default" in lines[0] and "b.example" in lines[0]
+        assert "allowed-to-refused on route /api" in lines[1] and "a.example" in lines[1]
+        # a document without report_only tables: nothing to watch, fast path back
+        middleware._apply_document(PolicyDocument.from_bytes(b'origins = "*"\n'))
+        assert middleware.engines.observer is None and middleware._config.fast is not None
+    finally:
+        source.stop()

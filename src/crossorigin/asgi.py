@@ -217,19 +217,33 @@ class CORSMiddleware:
         fast = table.default if not table.routes and not self._debug and not watched else None
         return _Configuration(table, fast)
 
-    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+    def reconfigure(
+        self,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        *,
+        report_only: ReportOnly | None = None,
+    ) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
         off to the side and replace the old ones in one assignment, so a
         request sees either the old configuration or the new one, never a mix;
         requests in flight finish under the one they started with. An invalid
-        configuration raises ConfigError and leaves the running one in place."""
+        configuration raises ConfigError and leaves the running one in place.
+        `report_only`, when given, replaces the constructor's candidates while
+        this configuration is in force."""
         self._config = self._configuration(
-            EngineTable(policy, routes, strict=self._strict, observer=self._observer)
+            EngineTable(
+                policy,
+                routes,
+                strict=self._strict,
+                observer=self._observer,
+                report_only=report_only,
+            )
         )
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
-        self.reconfigure(document.default, document.routes)
+        self.reconfigure(document.default, document.routes, report_only=dict(document.report_only))
 
     @property
     def engines(self) -> EngineTable:

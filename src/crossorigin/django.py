@@ -229,7 +229,11 @@ class CORSMiddleware:
             def apply(document: PolicyDocument) -> None:
                 self._config = (
                     EngineTable(
-                        document.default, document.routes, strict=strict, observer=observer
+                        document.default,
+                        document.routes,
+                        strict=strict,
+                        observer=observer,
+                        report_only=dict(document.report_only),
                     ),
                     debug,
                 )

@@ -256,14 +256,21 @@ class Observer:
         routes: tuple[tuple[str, str, Engine], ...],
         normalize: Callable[[str], str],
         strict: bool,
-    ) -> BoundObserver:
+        report_only: ReportOnly | None = None,
+    ) -> BoundObserver | None:
         """The observer for one table: each live engine with its route label
-        and its report-only engine (built here, with the live `strict`)."""
+        and its report-only engine (built here, with the live `strict`).
+        `report_only`, when given, replaces the observer's own candidates for
+        this table (a fleet document's). None when there is nothing to
+        watch (no metrics hook, no candidate)."""
         from crossorigin.engine import Engine
 
+        candidates = self._candidates if report_only is None else _candidates(report_only)
+        if self.metrics is None and not candidates:
+            return None
         wanted = {
             (None if key is None else normalize(key)): policy
-            for key, policy in self._candidates.items()
+            for key, policy in candidates.items()
         }
         regions: dict[Engine, tuple[str, Engine | None]] = {}
         for stem, _directory, engine in routes:

@@ -134,12 +134,22 @@ class CORSMiddleware:
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
-        self.reconfigure(document.default, document.routes)
+        self.reconfigure(document.default, document.routes, report_only=dict(document.report_only))
 
-    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+    def reconfigure(
+        self,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        *,
+        report_only: ReportOnly | None = None,
+    ) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
-        off to the side and replace the old ones in one assignment."""
-        self._table = EngineTable(policy, routes, strict=self._strict, observer=self._observer)
+        off to the side and replace the old ones in one assignment.
+        `report_only`, when given, replaces the constructor's candidates while
+        this configuration is in force."""
+        self._table = EngineTable(
+            policy, routes, strict=self._strict, observer=self._observer, report_only=report_only
+        )
 
     @property
     def engines(self) -> EngineTable:
