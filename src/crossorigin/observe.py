@@ -17,7 +17,9 @@ is the candidate for the requests the live default policy decides;
 `report_only={"/api": Policy(...), None: Policy(...)}` names regions by the
 prefix of the live route that decides them (`None`: the default policy). A
 region without a candidate is not compared; a key that names no live route is
-logged once per configuration and compared with nothing. A request whose
+logged once per configuration and compared with nothing. A fleet document's
+`report_only` tables (sources/document.py) reach `bind` through the table and
+replace the adapter's candidates while that document is in force. A request whose
 verdict would change is one of three `ChangeKind`s: allowed to refused,
 refused to allowed, or allowed both ways with different CORS headers
 (credentials, exposed headers, allowed methods...). `Vary` is left out of the
@@ -269,8 +271,7 @@ class Observer:
         if self.metrics is None and not candidates:
             return None
         wanted = {
-            (None if key is None else normalize(key)): policy
-            for key, policy in candidates.items()
+            (None if key is None else normalize(key)): policy for key, policy in candidates.items()
         }
         regions: dict[Engine, tuple[str, Engine | None]] = {}
         for stem, _directory, engine in routes:
