@@ -299,8 +299,10 @@ class Observer:
         key = (decision.kind.value, decision.allowed, reason, route, change)
         event = self._events.get(key)
         if event is None:
+            # Bounded by the configurations seen, which a fleet may change
+            # without end: emptied like the memos (equal events stay equal).
             event = DecisionEvent(*key)
-            self._events[key] = event
+            _remember(self._events, key, event)
         return event
 
 
