@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import logging
 import re
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
+from crossorigin.observe import Counters
 from timing import interleaved, paired_difference
 
 ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
@@ -158,6 +160,19 @@ VARIANTS: dict[str, Any] = {
         ),
     ),
 }
+# The cost of watching (crossorigin.observe): a metrics hook alone, and a
+# report-only policy beside it (whose changed verdicts are logged, rate-limited:
+# the lines are dropped here). Without either the middleware is the one above.
+logging.getLogger("crossorigin").addHandler(logging.NullHandler())
+logging.getLogger("crossorigin").propagate = False
+_POLICY = VARIANTS["crossorigin"]._config.table.default.policy
+VARIANTS["crossorigin + metrics"] = CORSMiddleware(bare_app, policy=_POLICY, metrics=Counters())
+VARIANTS["crossorigin + metrics + report_only"] = CORSMiddleware(
+    bare_app,
+    policy=_POLICY,
+    metrics=Counters(),
+    report_only=Policy(origins=ORIGINS[:5], methods=METHODS, request_headers=HEADERS),
+)
 
 
 def baseline_variant(revision: str) -> Any:

@@ -29,6 +29,7 @@ from typing import Final, Literal
 
 from crossorigin import fetch_tables
 from crossorigin.engine import Decision, Engine
+from crossorigin.observe import BoundObserver, Observer, ReportOnly
 from crossorigin.policy import ConfigError, Issue, Policy
 
 __all__ = [
@@ -162,7 +163,7 @@ def _check_prefix(prefix: str) -> str:
 class EngineTable:
     """An immutable choice of engine per request path."""
 
-    __slots__ = ("default", "routes")
+    __slots__ = ("default", "observer", "routes")
 
     def __init__(
         self,
@@ -170,11 +171,24 @@ class EngineTable:
         routes: Iterable[Route] = (),
         *,
         strict: bool = False,
+        observer: Observer | None = None,
+        report_only: ReportOnly | None = None,
     ) -> None:
         self.default = Engine(default, strict=strict) if default is not None else None
         self.routes: tuple[tuple[str, str, Engine], ...] = tuple(
             (stem, stem + "/", Engine(policy, strict=strict))
             for stem, policy in ((_check_prefix(prefix), policy) for prefix, policy in routes)
+        )
+        # `report_only=` / `metrics=` (crossorigin.observe); None costs nothing.
+        # `report_only` here (a fleet document's candidates) replaces the
+        # observer's own for this table; empty means "none given".
+        report_only = report_only or None
+        if observer is None and report_only is not None:
+            observer = Observer()
+        self.observer: BoundObserver | None = (
+            observer.bind(self.default, self.routes, _check_prefix, strict, report_only)
+            if observer is not None
+            else None
         )
 
     def engine_for(self, path: str) -> Engine | None:

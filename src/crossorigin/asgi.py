@@ -48,6 +48,7 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.edge import host_of, origin_of, own_origin, read_lowercase
 from crossorigin.engine import Answer, Engine, Header
+from crossorigin.observe import MetricsHook, Observer, ReportOnly
 from crossorigin.policy import ConfigError, Policy
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
@@ -77,6 +78,8 @@ _ARGUMENTS = (
     "check_websockets",
     "debug",
     "handle",
+    "report_only",
+    "metrics",
 )
 _BROKEN_BODY = (
     b"Internal Server Error: the CORS middleware (crossorigin) was given an invalid "
@@ -138,6 +141,8 @@ class CORSMiddleware:
         check_websockets: bool = False,
         debug: bool = False,
         handle: MiddlewareHandle | None = None,
+        report_only: ReportOnly | None = None,
+        metrics: MetricsHook | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         self.app = app
@@ -146,8 +151,10 @@ class CORSMiddleware:
         self._debug = debug
         self._source = source
         self._broken_logged = False
+        self._observer: Observer | None = None
         try:
             refuse_unknown_arguments("asgi", unexpected, _ARGUMENTS)
+            self._observer = Observer.build(report_only, metrics)
             policy = resolve_policy(
                 policy,
                 allow_origins=allow_origins,
@@ -159,7 +166,9 @@ class CORSMiddleware:
                 max_age=max_age,
                 allow_private_network=allow_private_network,
             )
-            self._config = self._configuration(EngineTable(policy, routes, strict=strict))
+            self._config = self._configuration(
+                EngineTable(policy, routes, strict=strict, observer=self._observer)
+            )
             if source is not None:
                 if policy is not None or self._config.table.routes:
                     raise TypeError(
@@ -204,20 +213,37 @@ class CORSMiddleware:
             await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
     def _configuration(self, table: EngineTable) -> _Configuration:
-        fast = table.default if not table.routes and not self._debug else None
+        watched = table.observer is not None
+        fast = table.default if not table.routes and not self._debug and not watched else None
         return _Configuration(table, fast)
 
-    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+    def reconfigure(
+        self,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        *,
+        report_only: ReportOnly | None = None,
+    ) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
         off to the side and replace the old ones in one assignment, so a
         request sees either the old configuration or the new one, never a mix;
         requests in flight finish under the one they started with. An invalid
-        configuration raises ConfigError and leaves the running one in place."""
-        self._config = self._configuration(EngineTable(policy, routes, strict=self._strict))
+        configuration raises ConfigError and leaves the running one in place.
+        `report_only`, when given, replaces the constructor's candidates while
+        this configuration is in force."""
+        self._config = self._configuration(
+            EngineTable(
+                policy,
+                routes,
+                strict=self._strict,
+                observer=self._observer,
+                report_only=report_only,
+            )
+        )
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
-        self.reconfigure(document.default, document.routes)
+        self.reconfigure(document.default, document.routes, report_only=dict(document.report_only))
 
     @property
     def engines(self) -> EngineTable:
@@ -299,6 +325,8 @@ class CORSMiddleware:
             own_origin(scope.get("scheme", "http"), host_of(headers)) if engine.strict else None
         )
         decision = engine.decide_request(method, request, self_origin)
+        if table.observer is not None:
+            table.observer.after(engine, method, request, decision, self_origin, scope["path"])
         if self._debug and not decision.allowed:
             log_refusal(method, scope["path"], request[0], decision)
         if decision.answer is not None:

@@ -42,12 +42,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from crossorigin.adapter_config import EngineTable, log_refusal
 from crossorigin.edge import merge_vary, own_origin, read_environ
 from crossorigin.engine import Engine
+from crossorigin.observe import Observer
 from crossorigin.policy import ConfigError, Issue, Policy
 from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
-_OPTIONS = frozenset({"routes", "strict", "debug", "source"})
+_OPTIONS = frozenset({"routes", "strict", "debug", "source", "report_only", "metrics"})
 TextHeaders = tuple[tuple[str, str], ...]
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -75,8 +76,20 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
             )
     if issues:
         raise ConfigError(issues)
-    table = EngineTable(default, routes, strict=bool(config.get("strict", False)))
+    strict = bool(config.get("strict", False))
+    table = EngineTable(default, routes, strict=strict, observer=_observer(config))
     return table, bool(config.get("debug", False))
+
+
+def _observer(config: Mapping[str, Any]) -> Observer | None:
+    """`report_only` (a Policy, a dict of Policy fields, or what the other
+    adapters' `report_only=` takes) and `metrics` (a callable)."""
+    report_only = config.get("report_only")
+    if isinstance(report_only, Mapping) and not all(
+        key is None or (isinstance(key, str) and key.startswith("/")) for key in report_only
+    ):
+        report_only = Policy.from_mapping(report_only)
+    return Observer.build(report_only, config.get("metrics"))
 
 
 _ROUTES_FORMS = (
@@ -211,9 +224,17 @@ class CORSMiddleware:
                 )
             strict = bool(config.get("strict", False))
 
+            observer = _observer(config)
+
             def apply(document: PolicyDocument) -> None:
                 self._config = (
-                    EngineTable(document.default, document.routes, strict=strict),
+                    EngineTable(
+                        document.default,
+                        document.routes,
+                        strict=strict,
+                        observer=observer,
+                        report_only=dict(document.report_only),
+                    ),
                     debug,
                 )
 
@@ -260,6 +281,8 @@ class CORSMiddleware:
         # Django knows it best (SECURE_PROXY_SSL_HEADER, USE_X_FORWARDED_HOST).
         self_origin = own_origin(request.scheme, request.get_host()) if engine.strict else None
         decision = engine.decide_request(method, cors, self_origin)
+        if table.observer is not None:
+            table.observer.after(engine, method, cors, decision, self_origin, request.path_info)
         if debug and not decision.allowed:
             log_refusal(method, request.path_info, cors[0], decision)
         answer = decision.answer

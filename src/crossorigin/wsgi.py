@@ -37,6 +37,7 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.edge import own_origin, read_environ
 from crossorigin.engine import Answer
+from crossorigin.observe import MetricsHook, Observer, ReportOnly
 from crossorigin.policy import Policy
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
@@ -70,6 +71,8 @@ _ARGUMENTS = (
     "allow_private_network",
     "strict",
     "debug",
+    "report_only",
+    "metrics",
 )
 
 
@@ -99,6 +102,8 @@ class CORSMiddleware:
         allow_private_network: bool = False,
         strict: bool = False,
         debug: bool = False,
+        report_only: ReportOnly | None = None,
+        metrics: MetricsHook | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
@@ -117,7 +122,8 @@ class CORSMiddleware:
         )
         self._strict = strict
         self._debug = debug
-        self._table = EngineTable(policy, routes, strict=strict)
+        self._observer = Observer.build(report_only, metrics)
+        self._table = EngineTable(policy, routes, strict=strict, observer=self._observer)
         if source is not None:
             if policy is not None or self._table.routes:
                 raise TypeError(
@@ -128,12 +134,22 @@ class CORSMiddleware:
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
-        self.reconfigure(document.default, document.routes)
+        self.reconfigure(document.default, document.routes, report_only=dict(document.report_only))
 
-    def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
+    def reconfigure(
+        self,
+        policy: Policy | None = None,
+        routes: Iterable[Route] = (),
+        *,
+        report_only: ReportOnly | None = None,
+    ) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
-        off to the side and replace the old ones in one assignment."""
-        self._table = EngineTable(policy, routes, strict=self._strict)
+        off to the side and replace the old ones in one assignment.
+        `report_only`, when given, replaces the constructor's candidates while
+        this configuration is in force."""
+        self._table = EngineTable(
+            policy, routes, strict=self._strict, observer=self._observer, report_only=report_only
+        )
 
     @property
     def engines(self) -> EngineTable:
@@ -155,6 +171,9 @@ class CORSMiddleware:
             else None
         )
         decision = engine.decide_request(method, request, self_origin)
+        if table.observer is not None:
+            path = environ.get("PATH_INFO", "")
+            table.observer.after(engine, method, request, decision, self_origin, path)
         if not decision.allowed and self._debug:
             log_refusal(method, environ.get("PATH_INFO", ""), request[0], decision)
         if decision.answer is not None:

@@ -246,3 +246,19 @@ def test_django_cors_headers_settings_beside_crossorigin_are_refused() -> None:
         pytest.raises(ImproperlyConfigured, match=r"reads only settings.CROSSORIGIN"),
     ):
         client()
+
+
+def test_report_only_and_metrics_from_settings(caplog: pytest.LogCaptureFixture) -> None:
+    from crossorigin.observe import Counters
+
+    counters = Counters()
+    watched = client({**CONFIG, "report_only": {"origins": [EVIL]}, "metrics": counters})
+    plain = client()
+    with caplog.at_level(logging.WARNING, logger="crossorigin"):
+        for origin in (PAGE, EVIL):
+            ours, theirs = (c.get("/items", headers={"Origin": origin}) for c in (watched, plain))
+            assert sorted(ours.items()) == sorted(theirs.items())  # the answer is unchanged
+    assert counters.count(report_only_change="allowed-to-refused") == 1
+    assert counters.count(report_only_change="refused-to-allowed") == 1
+    lines = [r.getMessage() for r in caplog.records if "report-only" in r.getMessage()]
+    assert len(lines) == 2 and "GET /items from origin http" in lines[0]

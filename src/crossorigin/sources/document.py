@@ -14,6 +14,19 @@ format is today's policy file plus two keys:
     prefix = "/public"
     origins = "*"
 
+A `[report_only]` table (top level: for the default policy; inside a
+`[[routes]]` entry: for that route) holds a candidate policy that the
+adapters evaluate beside the live one and whose changed verdicts they log
+(`crossorigin.observe`); it never changes an answer.
+
+    [report_only]                     # candidate for the default policy
+    origins = ["https://app.example.com"]
+
+    [[routes]]
+    prefix = "/api"
+    origins = "*"
+    report_only = { origins = ["https://app.example.com"] }
+
 The default policy is optional when routes are given (requests outside every
 route are then left alone, as with `routes=` alone in the adapters). An empty
 document is refused: it would silently turn CORS off everywhere.
@@ -45,6 +58,7 @@ __all__ = [
     "DOCUMENT_EMPTY",
     "DOCUMENT_VERSION_INVALID",
     "MAX_DOCUMENT_BYTES",
+    "REPORT_ONLY_INVALID",
     "ROUTES_INVALID",
     "ROUTE_PREFIX_DUPLICATE",
     "PolicyDocument",
@@ -62,6 +76,7 @@ DOCUMENT_EMPTY: Final = "document-empty"
 DOCUMENT_VERSION_INVALID: Final = "document-version-invalid"
 ROUTES_INVALID: Final = "routes-invalid"
 ROUTE_PREFIX_DUPLICATE: Final = "route-prefix-duplicate"
+REPORT_ONLY_INVALID: Final = "report-only-invalid"
 
 Route = tuple[str, Policy]
 
@@ -75,12 +90,14 @@ def digest_of(data: bytes) -> str:
 class PolicyDocument:
     """A validated fleet policy: `default` (None when only routes decide),
     `routes` as `(prefix, Policy)` pairs in order, the author's `version`
-    label (None when the document has none) and the `digest` of its bytes."""
+    label (None when the document has none), the `digest` of its bytes, and
+    the report-only candidates by route prefix (None: the default policy)."""
 
     default: Policy | None
     routes: tuple[Route, ...]
     version: str | None
     digest: str
+    report_only: tuple[tuple[str | None, Policy], ...] = ()
 
     @classmethod
     def from_bytes(cls, data: bytes, *, name: str = "policy document") -> PolicyDocument:
@@ -133,13 +150,15 @@ class PolicyDocument:
         fields = dict(data)
         version = _check_version(fields.pop("version", None), issues)
         raw_routes = fields.pop("routes", [])
+        report_only: list[tuple[str | None, Policy]] = []
+        _check_report_only(None, fields.pop("report_only", None), report_only, issues)
         default: Policy | None = None
         if fields:
             try:
                 default = Policy.from_mapping(fields)
             except ConfigError as error:
                 issues.extend(error.issues)
-        routes = _check_routes(raw_routes, issues)
+        routes = _check_routes(raw_routes, issues, report_only)
         if default is None and not routes and not issues:
             issues.append(
                 Issue(
@@ -151,7 +170,13 @@ class PolicyDocument:
             )
         if issues:
             raise ConfigError(issues)
-        return cls(default=default, routes=tuple(routes), version=version, digest=digest)
+        return cls(
+            default=default,
+            routes=tuple(routes),
+            version=version,
+            digest=digest,
+            report_only=tuple(report_only),
+        )
 
     @property
     def notes(self) -> list[Issue]:
@@ -193,7 +218,27 @@ def _check_version(value: object, issues: list[Issue]) -> str | None:
     return value
 
 
-def _check_routes(value: object, issues: list[Issue]) -> list[Route]:
+def _check_report_only(
+    prefix: str | None,
+    value: object,
+    found: list[tuple[str | None, Policy]],
+    issues: list[Issue],
+) -> None:
+    where = "report_only" if prefix is None else f"route {prefix!r}: report_only"
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        issues.append(Issue(REPORT_ONLY_INVALID, value, f"{where} is a table of policy fields"))
+        return
+    try:
+        found.append((prefix, Policy.from_mapping(value)))
+    except ConfigError as error:
+        issues.extend(Issue(i.code, i.value, f"{where}: {i.message}") for i in error.issues)
+
+
+def _check_routes(
+    value: object, issues: list[Issue], report_only: list[tuple[str | None, Policy]]
+) -> list[Route]:
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         issues.append(
             Issue(
@@ -230,6 +275,7 @@ def _check_routes(value: object, issues: list[Issue]) -> list[Route]:
             )
             continue
         seen.add(stem)
+        _check_report_only(prefix, fields.pop("report_only", None), report_only, issues)
         try:
             routes.append((prefix, Policy.from_mapping(fields)))
         except ConfigError as error:
