@@ -590,6 +590,23 @@ class ExportPlan:
         return notes
 
 
+def heading_comment(plan: ExportPlan, marker: str, title: Sequence[str], use: str) -> list[str]:
+    """The opening comment of a program or configuration export: `title`,
+    where the policy came from, its summary, how to use the file (`use`) and
+    where the export differs from the engine; `marker` starts every line."""
+    return [
+        *(f"{marker} {line}" for line in title),
+        f"{marker} from: {plan.source_comment}",
+        f"{marker} policy:",
+        *(f"{marker}   {line}" for line in plan.summary_lines()),
+        marker,
+        *comment_block(
+            [use, "Differences from the crossorigin engine:"], f"{marker} ", f"{marker} "
+        ),
+        *comment_block(plan.known_differences(), f"{marker}   - ", f"{marker}     "),
+    ]
+
+
 def comment_block(notes: Sequence[str], first: str, rest: str, width: int = 88) -> list[str]:
     """Notes wrapped as comment lines: `first` before each note, `rest` before
     its continuation lines."""
