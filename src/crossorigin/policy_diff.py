@@ -275,6 +275,14 @@ def _change(region: str, name: str, widened: bool, subject: str | None, message:
     return Change(region, name, "narrowed", "info", subject, message)
 
 
+#: Widened (a pattern added) or not (removed) -> the words for: the other
+#: side still covers it, it changed, and the other side's patterns inside it.
+_PATTERN_WORDS: Final = {
+    True: ("added, already allowed by", "is now allowed", " (wider than {}, allowed before)"),
+    False: ("removed, still allowed by", "is no longer allowed", " (only {} of it remain)"),
+}
+
+
 def _diff_origins(
     region: str, before: _Access, after: _Access, changes: list[Change], notes: list[str]
 ) -> None:
@@ -289,34 +297,24 @@ def _diff_origins(
         return
     if before.any_origin:
         return
-    old_texts = {p.text for p in before.patterns}
-    new_texts = {p.text for p in after.patterns}
-    for pattern in after.patterns:
-        if pattern.text in old_texts:
-            continue
-        kind = "pattern" if pattern.is_wildcard else "origin"
-        wider = _covering(before, pattern)
-        if wider is not None:
-            notes.append(f"{region}: {kind} {pattern.text} added, already allowed by {wider}")
-            continue
-        message = f"{kind} {pattern.text} is now allowed"
-        narrower = [p.text for p in before.patterns if covers(pattern, p)]
-        if narrower:
-            message += f" (wider than {', '.join(narrower)}, allowed before)"
-        changes.append(_change(region, name, True, pattern.text, message))
-    for pattern in before.patterns:
-        if pattern.text in new_texts:
-            continue
-        kind = "pattern" if pattern.is_wildcard else "origin"
-        wider = _covering(after, pattern)
-        if wider is not None:
-            notes.append(f"{region}: {kind} {pattern.text} removed, still allowed by {wider}")
-            continue
-        message = f"{kind} {pattern.text} is no longer allowed"
-        still = [p.text for p in after.patterns if covers(pattern, p)]
-        if still:
-            message += f" (only {', '.join(still)} of it remain)"
-        changes.append(_change(region, name, False, pattern.text, message))
+    # Added patterns first (widened), then removed ones, each judged against
+    # the other side's patterns.
+    for widened, side, other in ((True, after, before), (False, before, after)):
+        covered_note, changed, inside = _PATTERN_WORDS[widened]
+        other_texts = {p.text for p in other.patterns}
+        for pattern in side.patterns:
+            if pattern.text in other_texts:
+                continue
+            kind = "pattern" if pattern.is_wildcard else "origin"
+            wider = _covering(other, pattern)
+            if wider is not None:
+                notes.append(f"{region}: {kind} {pattern.text} {covered_note} {wider}")
+                continue
+            message = f"{kind} {pattern.text} {changed}"
+            within = [p.text for p in other.patterns if covers(pattern, p)]
+            if within:
+                message += inside.format(", ".join(within))
+            changes.append(_change(region, name, widened, pattern.text, message))
     if before.origin_regex != after.origin_regex:
         _diff_regex(region, before, after, changes)
 

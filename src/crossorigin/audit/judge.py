@@ -154,32 +154,43 @@ def judge_probe(probe: Probe, actual: Exchange, preflight: Exchange | None = Non
         preflight is not None
         and combined_value(preflight.response_headers, "access-control-allow-origin") != "*"
     ):
-        for credentials, access in (
-            (True, Access.SEND_WITH_CREDENTIALS),
-            (False, Access.SEND),
-        ):
-            verdict = preflight_check(
-                status=preflight.status,
-                response_headers=preflight.response_headers,
+        passing = _passing_preflight(preflight, origin, PROBE_PREFLIGHT_METHOD)
+        if passing is not None:
+            access = Access.SEND_WITH_CREDENTIALS if passing else Access.SEND
+            refused = cors_check(
                 request_origin=origin,
-                credentials=credentials,
-                method=PROBE_PREFLIGHT_METHOD,
-                unsafe_header_names=[],
+                credentials=False,
+                response_headers=actual.response_headers,
             )
-            if verdict.ok:
-                refused = cors_check(
-                    request_origin=origin,
-                    credentials=False,
-                    response_headers=actual.response_headers,
-                )
-                return Judgement(
-                    probe,
-                    actual,
-                    preflight,
-                    access,
-                    f"The preflight passes; the GET itself is blocked: {refused.message}",
-                )
+            return Judgement(
+                probe,
+                actual,
+                preflight,
+                access,
+                f"The preflight passes; the GET itself is blocked: {refused.message}",
+            )
     return Judgement(probe, actual, preflight, None, "")
+
+
+def _passing_preflight(
+    exchange: Exchange, origin: str, method: str, header_names: Sequence[str] = ()
+) -> bool | None:
+    """Whether the preflight `exchange` passes the browser's check for a
+    page on `origin` asking for `method` and `header_names`: True when it
+    does with credentials (tried first, the worse case), False when only
+    without, None when it does not."""
+    for credentials in (True, False):
+        verdict = preflight_check(
+            status=exchange.status,
+            response_headers=exchange.response_headers,
+            request_origin=origin,
+            credentials=credentials,
+            method=method,
+            unsafe_header_names=list(header_names),
+        )
+        if verdict.ok:
+            return credentials
+    return None
 
 
 def trust_finding(judgement: Judgement) -> Finding | None:
@@ -222,26 +233,18 @@ def permissive_preflight_finding(
     server allows on purpose: a finding when it passes, with credentials
     tried first."""
     asked = f"method {method}" if not header_names else f"header {', '.join(header_names)}"
-    for credentials in (True, False):
-        verdict = preflight_check(
-            status=exchange.status,
-            response_headers=exchange.response_headers,
-            request_origin=origin,
-            credentials=credentials,
-            method=method,
-            unsafe_header_names=list(header_names),
-        )
-        if verdict.ok:
-            return Finding(
-                cls=CLASSES["preflight-permissive"],
-                severity=Severity.LOW,
-                probe_origin=origin,
-                credentials=credentials,
-                evidence=exchange,
-                detail=f"a preflight asking for the made-up {asked} passes"
-                + (" with credentials" if credentials else " without credentials"),
-            )
-    return None
+    credentials = _passing_preflight(exchange, origin, method, header_names)
+    if credentials is None:
+        return None
+    return Finding(
+        cls=CLASSES["preflight-permissive"],
+        severity=Severity.LOW,
+        probe_origin=origin,
+        credentials=credentials,
+        evidence=exchange,
+        detail=f"a preflight asking for the made-up {asked} passes"
+        + (" with credentials" if credentials else " without credentials"),
+    )
 
 
 def private_network_finding(exchange: Exchange, origin: str) -> Finding | None:
@@ -251,25 +254,17 @@ def private_network_finding(exchange: Exchange, origin: str) -> Finding | None:
     granted = combined_value(exchange.response_headers, "access-control-allow-private-network")
     if granted != "true":
         return None
-    for credentials in (True, False):
-        verdict = preflight_check(
-            status=exchange.status,
-            response_headers=exchange.response_headers,
-            request_origin=origin,
-            credentials=credentials,
-            method="GET",
-            unsafe_header_names=[],
-        )
-        if verdict.ok:
-            return Finding(
-                cls=CLASSES["private-network-allowed"],
-                severity=Severity.MEDIUM,
-                probe_origin=origin,
-                credentials=credentials,
-                evidence=exchange,
-                detail="a private network preflight from an arbitrary public origin passes",
-            )
-    return None
+    credentials = _passing_preflight(exchange, origin, "GET")
+    if credentials is None:
+        return None
+    return Finding(
+        cls=CLASSES["private-network-allowed"],
+        severity=Severity.MEDIUM,
+        probe_origin=origin,
+        credentials=credentials,
+        evidence=exchange,
+        detail="a private network preflight from an arbitrary public origin passes",
+    )
 
 
 # -- rule 3: analyses over every response ----------------------------------------------------

@@ -31,7 +31,13 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from crossorigin.export.declarative import Translation, Vocabulary, hash_comments, yaml_value
+from crossorigin.export.declarative import (
+    SettingNames,
+    Translation,
+    Vocabulary,
+    hash_comments,
+    yaml_value,
+)
 from crossorigin.export.plan import ExportError, ExportPlan, comment_text
 
 __all__ = [
@@ -72,6 +78,16 @@ APIGATEWAY_REST: Final = Vocabulary(
     header_wildcard="star",
     expose_wildcard=True,
 )
+#: S3 has no credentials member: it sends the header to every listed origin.
+_S3_SETTINGS: Final = SettingNames(
+    request_headers="AllowedHeaders", expose_headers="ExposeHeaders", max_age="MaxAgeSeconds"
+)
+_APIGATEWAY_HTTP_SETTINGS: Final = SettingNames(
+    request_headers="allowHeaders",
+    expose_headers="exposeHeaders",
+    max_age="maxAge",
+    credentials="allowCredentials",
+)
 S3_FILE: Final = "s3-cors.json"
 S3_NOTES_FILE: Final = "s3-cors-notes.txt"
 #: `CORSRule.ID`'s limit in the S3 API.
@@ -88,17 +104,8 @@ def s3_cors_configuration(plan: ExportPlan, translation: Translation) -> dict[st
         ],
         "AllowedOrigins": translation.origins(),
         "AllowedMethods": translation.methods(),
+        **translation.optional_settings(_S3_SETTINGS),
     }
-    headers = translation.request_headers()
-    if headers:
-        rule["AllowedHeaders"] = headers
-    expose = translation.expose_headers()
-    if expose:
-        rule["ExposeHeaders"] = expose
-    if plan.policy.max_age is not None:
-        rule["MaxAgeSeconds"] = plan.policy.max_age
-    translation.credentials()
-    translation.private_network()
     if not rule["AllowedMethods"]:
         raise ExportError("S3 needs at least one of GET, PUT, POST, DELETE, HEAD in methods")
     translation.note(
@@ -133,18 +140,8 @@ def apigateway_http_cors(plan: ExportPlan, translation: Translation) -> dict[str
     cors: dict[str, Any] = {
         "allowOrigins": translation.origins(),
         "allowMethods": translation.methods(),
+        **translation.optional_settings(_APIGATEWAY_HTTP_SETTINGS),
     }
-    headers = translation.request_headers()
-    if headers:
-        cors["allowHeaders"] = headers
-    expose = translation.expose_headers()
-    if expose:
-        cors["exposeHeaders"] = expose
-    if plan.policy.max_age is not None:
-        cors["maxAge"] = plan.policy.max_age
-    if translation.credentials():
-        cors["allowCredentials"] = True
-    translation.private_network()
     return cors
 
 

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 from crossorigin.export.plan import ExportError, ExportPlan, comment_text
 from crossorigin.patterns import ANY_PORT, PatternKind
 
-__all__ = ["Translation", "Vocabulary", "hash_comments", "yaml_value"]
+__all__ = ["SettingNames", "Translation", "Vocabulary", "hash_comments", "yaml_value"]
 
 #: How a target treats `*` in an allow list: not at all, as the literal
 #: header value `*` (which browsers ignore on credentialed requests, Fetch
@@ -72,6 +72,19 @@ class Vocabulary:
     #: `flag`: a setting; `with-listed-origins`: sent to every listed
     #: origin whatever the setting; `never`: the target has no such setting.
     credentials: Literal["flag", "with-listed-origins", "never"] = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingNames:
+    """What one target calls the settings a policy may leave out, for
+    `Translation.optional_settings`; None where it has no such member (the
+    setting is still translated, for its notes)."""
+
+    request_headers: str
+    expose_headers: str
+    max_age: str
+    credentials: str | None = None
+    private_network: str | None = None
 
 
 class Translation:
@@ -150,16 +163,12 @@ class Translation:
         """The methods to list (`["*"]` where the target's `*` means what the
         engine does)."""
         vocabulary = self.vocabulary
-        credentials = self.policy.credentials
         if self.plan.methods.any_token:
-            if vocabulary.method_wildcard == "star-or-echo" or (
-                vocabulary.method_wildcard == "star" and not credentials
-            ):
+            if self._star_answers_any(vocabulary.method_wildcard):
                 return ["*"]
             names = list(self.plan.methods.names)
             self.note(
-                f"methods = '*': {vocabulary.label} cannot answer any method"
-                + (" on a credentialed request" if vocabulary.method_wildcard == "star" else "")
+                self._no_star("methods", "method", vocabulary.method_wildcard)
                 + f"; listed instead: {', '.join(self._fit(names, vocabulary.methods))}."
             )
         else:
@@ -171,11 +180,7 @@ class Translation:
                 f"{vocabulary.label} accepts only {', '.join(sorted(vocabulary.methods or ()))}"
                 f"; left out (preflights asking for them fail): {', '.join(left_out)}."
             )
-        if vocabulary.max_methods is not None and len(fitted) > vocabulary.max_methods:
-            raise ExportError(
-                f"{vocabulary.label} takes at most {vocabulary.max_methods} methods; "
-                f"the policy has {len(fitted)}"
-            )
+        self._capped(fitted, "methods", vocabulary.max_methods)
         if not fitted:
             self.note(f"No method of the policy can be listed for {vocabulary.label}.")
         return fitted
@@ -187,11 +192,8 @@ class Translation:
         rule = self.plan.request_headers
         listed = [h for h in self.policy.request_headers if h != "*"]
         if rule.any_token:
-            credentials = self.policy.credentials
-            if vocabulary.header_wildcard == "star-or-echo" or (
-                vocabulary.header_wildcard == "star" and not credentials
-            ):
-                if credentials and rule.excluded:
+            if self._star_answers_any(vocabulary.header_wildcard):
+                if self.policy.credentials and rule.excluded:
                     # The engine's echo leaves these out (Fetch §3.3.5 keeps
                     # Authorization out of `*`); the target's echo would not.
                     self.refuse(
@@ -202,15 +204,14 @@ class Translation:
                     )
                 return ["*"]
             self.note(
-                f"request_headers = '*': {vocabulary.label} cannot answer any header"
-                + (" on a credentialed request" if vocabulary.header_wildcard == "star" else "")
+                self._no_star("request_headers", "header", vocabulary.header_wildcard)
                 + (
                     f"; only the listed ones are: {', '.join(listed)}."
                     if listed
                     else "; preflights asking for a non-safelisted header fail."
                 )
             )
-        return self._capped(listed, "request headers")
+        return self._capped(listed, "request headers", vocabulary.max_headers)
 
     def expose_headers(self) -> list[str]:
         names = list(self.policy.expose_headers)
@@ -220,7 +221,7 @@ class Translation:
                 "only the CORS-safelisted response headers are readable."
             )
             return []
-        return self._capped(names, "exposed headers")
+        return self._capped(names, "exposed headers", self.vocabulary.max_headers)
 
     def credentials(self) -> bool:
         """Whether to write the target's credentials setting."""
@@ -250,11 +251,47 @@ class Translation:
             return False
         return self.policy.private_network
 
+    def optional_settings(
+        self,
+        names: SettingNames,
+        names_value: Callable[[list[str]], object] = list,
+        seconds_value: Callable[[int], object] = int,
+    ) -> dict[str, object]:
+        """The request headers, exposed headers, max age, credentials and
+        private network settings, each under the target's name and only when
+        the policy has it, in that order; `names_value` and `seconds_value`
+        spell a list of names and the max age where the target wants text."""
+        settings: dict[str, object] = {}
+        request_headers = self.request_headers()
+        if request_headers:
+            settings[names.request_headers] = names_value(request_headers)
+        expose = self.expose_headers()
+        if expose:
+            settings[names.expose_headers] = names_value(expose)
+        if self.policy.max_age is not None:
+            settings[names.max_age] = seconds_value(self.policy.max_age)
+        if self.credentials() and names.credentials is not None:
+            settings[names.credentials] = True
+        if self.private_network() and names.private_network is not None:
+            settings[names.private_network] = True
+        return settings
+
+    def _star_answers_any(self, wildcard: Wildcard) -> bool:
+        """Whether the target's `*` answers any name as the engine does: a
+        literal `*` does not on a credentialed request (Fetch §3.3.5)."""
+        return wildcard == "star-or-echo" or (wildcard == "star" and not self.policy.credentials)
+
+    def _no_star(self, field: str, what: str, wildcard: Wildcard) -> str:
+        """The start of the note when `_star_answers_any` is false."""
+        return f"{field} = '*': {self.vocabulary.label} cannot answer any {what}" + (
+            " on a credentialed request" if wildcard == "star" else ""
+        )
+
     def _fit(self, names: Iterable[str], vocabulary: Collection[str] | None) -> list[str]:
         return [n for n in names if vocabulary is None or n in vocabulary]
 
-    def _capped(self, names: list[str], what: str) -> list[str]:
-        limit = self.vocabulary.max_headers
+    def _capped(self, names: list[str], what: str, limit: int | None) -> list[str]:
+        """`names`, refused when the target takes fewer than that (None: no limit)."""
         if limit is not None and len(names) > limit:
             raise ExportError(
                 f"{self.vocabulary.label} takes at most {limit} {what}; the policy has {len(names)}"

@@ -27,7 +27,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from crossorigin.export.declarative import Translation, Vocabulary, hash_comments, yaml_value
+from crossorigin.export.declarative import (
+    SettingNames,
+    Translation,
+    Vocabulary,
+    hash_comments,
+    yaml_value,
+)
 from crossorigin.export.plan import ExportPlan
 
 __all__ = ["ENVOY", "envoy_cors_policy", "istio_cors_policy", "render_envoy"]
@@ -42,6 +48,13 @@ ENVOY: Final = Vocabulary(
     private_network=True,
 )
 _CORS_POLICY_TYPE: Final = "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy"
+_SETTINGS: Final = SettingNames(
+    request_headers="allow_headers",
+    expose_headers="expose_headers",
+    max_age="max_age",
+    credentials="allow_credentials",
+    private_network="allow_private_network_access",
+)
 
 
 def _origin_regexes(plan: ExportPlan) -> tuple[list[str], list[str]]:
@@ -60,19 +73,8 @@ def envoy_cors_policy(plan: ExportPlan, translation: Translation) -> dict[str, A
             *({"safe_regex": {"regex": regex}} for regex in regexes),
         ],
         "allow_methods": ",".join(translation.methods()),
+        **translation.optional_settings(_SETTINGS, ",".join, str),
     }
-    headers = translation.request_headers()
-    if headers:
-        policy["allow_headers"] = ",".join(headers)
-    expose = translation.expose_headers()
-    if expose:
-        policy["expose_headers"] = ",".join(expose)
-    if plan.policy.max_age is not None:
-        policy["max_age"] = str(plan.policy.max_age)
-    if translation.credentials():
-        policy["allow_credentials"] = True
-    if translation.private_network():
-        policy["allow_private_network_access"] = True
     policy["forward_not_matching_preflights"] = False
     return policy
 

@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from crossorigin.export.declarative import Translation, Vocabulary, hash_comments, yaml_value
+from crossorigin.export.declarative import (
+    SettingNames,
+    Translation,
+    Vocabulary,
+    hash_comments,
+    yaml_value,
+)
 from crossorigin.export.plan import ExportPlan
 
 __all__ = ["TRAEFIK", "render_traefik", "traefik_headers"]
@@ -34,6 +40,12 @@ TRAEFIK: Final = Vocabulary(
     expose_wildcard=True,
 )
 MIDDLEWARE_NAME: Final = "crossorigin-cors"
+_SETTINGS: Final = SettingNames(
+    request_headers="accessControlAllowHeaders",
+    expose_headers="accessControlExposeHeaders",
+    max_age="accessControlMaxAge",
+    credentials="accessControlAllowCredentials",
+)
 
 
 def traefik_headers(plan: ExportPlan, translation: Translation) -> dict[str, object]:
@@ -46,18 +58,8 @@ def traefik_headers(plan: ExportPlan, translation: Translation) -> dict[str, obj
         if plan.origin_regexes:
             headers["accessControlAllowOriginListRegex"] = list(plan.origin_regexes)
     headers["accessControlAllowMethods"] = translation.methods()
-    request_headers = translation.request_headers()
-    if request_headers:
-        headers["accessControlAllowHeaders"] = request_headers
-    expose = translation.expose_headers()
-    if expose:
-        headers["accessControlExposeHeaders"] = expose
-    if plan.policy.max_age is not None:
-        headers["accessControlMaxAge"] = plan.policy.max_age
-    if translation.credentials():
-        headers["accessControlAllowCredentials"] = True
+    headers.update(translation.optional_settings(_SETTINGS))
     headers["addVaryHeader"] = True
-    translation.private_network()
     return headers
 
 

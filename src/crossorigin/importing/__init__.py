@@ -49,6 +49,7 @@ __all__ = [
     "finish",
     "policy_toml",
     "run",
+    "strings",
 ]
 
 #: Configuration files are small; a larger one is refused before parsing.
@@ -71,6 +72,18 @@ _ORDER: Final = (
 
 class ImportFailed(ValueError):
     """Nothing can be imported (the command prints the message, exit 2)."""
+
+
+def strings(value: Any, what: str, *, one_string_too: bool = False) -> list[str]:
+    """`value` when it is a list of strings (or, with `one_string_too`, a
+    string, as a list of one); else nothing can be imported, and the message
+    names the setting `what`."""
+    if one_string_too and isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    expected = "a string or a list of strings" if one_string_too else "a list of strings"
+    raise ImportFailed(f"{what}: expected {expected}")
 
 
 @dataclass

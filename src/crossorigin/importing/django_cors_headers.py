@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Final
 
-from crossorigin.importing import Draft, ImportFailed
+from crossorigin.importing import Draft, strings
 from crossorigin.importing.python_source import NotLiteral, literal, parse
 
 __all__ = ["read_django_settings"]
@@ -84,12 +84,6 @@ def _settings(tree: ast.Module, draft: Draft) -> dict[str, Any]:
     return values
 
 
-def _strings(value: Any, name: str) -> list[str]:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise ImportFailed(f"{name}: expected a list of strings")
-
-
 def read_django_settings(text: str) -> Draft:
     tree = parse(text)
     draft = Draft()
@@ -100,8 +94,8 @@ def read_django_settings(text: str) -> Draft:
     if settings.get("CORS_ALLOW_ALL_ORIGINS") is True:
         draft.origins = "*"
     else:
-        draft.origins = _strings(settings.get("CORS_ALLOWED_ORIGINS", []), "CORS_ALLOWED_ORIGINS")
-        for regex in _strings(
+        draft.origins = strings(settings.get("CORS_ALLOWED_ORIGINS", []), "CORS_ALLOWED_ORIGINS")
+        for regex in strings(
             settings.get("CORS_ALLOWED_ORIGIN_REGEXES", []), "CORS_ALLOWED_ORIGIN_REGEXES"
         ):
             if regex.endswith("$") or regex.endswith("\\Z"):
@@ -117,18 +111,18 @@ def read_django_settings(text: str) -> Draft:
             raise draft.fail("no origin allowed (CORS_ALLOWED_ORIGINS and the regexes are empty)")
     draft.methods = [
         m.upper()
-        for m in _strings(settings.get("CORS_ALLOW_METHODS", DEFAULT_METHODS), "CORS_ALLOW_METHODS")
+        for m in strings(settings.get("CORS_ALLOW_METHODS", DEFAULT_METHODS), "CORS_ALLOW_METHODS")
     ]
     headers = [
         h.lower()
-        for h in _strings(settings.get("CORS_ALLOW_HEADERS", DEFAULT_HEADERS), "CORS_ALLOW_HEADERS")
+        for h in strings(settings.get("CORS_ALLOW_HEADERS", DEFAULT_HEADERS), "CORS_ALLOW_HEADERS")
     ]
     if "*" in headers:
         draft.request_headers = "*"
         draft.wildcard_let_authorization_through = True
     else:
         draft.request_headers = headers
-    draft.expose_headers = _strings(settings.get("CORS_EXPOSE_HEADERS", []), "CORS_EXPOSE_HEADERS")
+    draft.expose_headers = strings(settings.get("CORS_EXPOSE_HEADERS", []), "CORS_EXPOSE_HEADERS")
     max_age = settings.get("CORS_PREFLIGHT_MAX_AGE", 86400)
     if isinstance(max_age, int) and not isinstance(max_age, bool):
         draft.max_age = max_age if max_age > 0 else None

@@ -25,7 +25,7 @@ import ast
 import re
 from typing import Any, Final
 
-from crossorigin.importing import Draft, ImportFailed
+from crossorigin.importing import Draft, strings
 from crossorigin.importing.python_source import NotLiteral, call_name, calls, literal, parse
 
 __all__ = ["read_flask_cors"]
@@ -94,14 +94,6 @@ def _config_options(tree: ast.Module, draft: Draft) -> dict[str, Any]:
     return options
 
 
-def _strings(value: Any, what: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise ImportFailed(f"{what}: expected a string or a list of strings")
-
-
 def read_flask_cors(text: str) -> Draft:
     tree = parse(text)
     draft = Draft()
@@ -134,7 +126,7 @@ def read_flask_cors(text: str) -> Draft:
             )
         else:
             draft.note(f"resources {patterns[0]!s}: apply the policy to that path prefix")
-    origins = _strings(options.get("origins", "*"), "origins")
+    origins = strings(options.get("origins", "*"), "origins", one_string_too=True)
     credentials = options.get("supports_credentials") is True
     draft.credentials = credentials
     plain: list[str] = []
@@ -157,15 +149,17 @@ def read_flask_cors(text: str) -> Draft:
     if options.get("send_wildcard") and credentials:
         draft.warn("send_wildcard with supports_credentials: browsers refused those answers")
     methods = options.get("methods", DEFAULT_METHODS)
-    draft.methods = [m.upper() for m in _strings(methods, "methods")]
-    headers = _strings(options.get("allow_headers", "*"), "allow_headers")
+    draft.methods = [m.upper() for m in strings(methods, "methods", one_string_too=True)]
+    headers = strings(options.get("allow_headers", "*"), "allow_headers", one_string_too=True)
     if "*" in headers or ".*" in headers:
         draft.request_headers = "*"
         draft.wildcard_let_authorization_through = True
     else:
         draft.request_headers = [h.lower() for h in headers]
     expose = options.get("expose_headers")
-    draft.expose_headers = [] if expose is None else _strings(expose, "expose_headers")
+    draft.expose_headers = (
+        [] if expose is None else strings(expose, "expose_headers", one_string_too=True)
+    )
     max_age = options.get("max_age")
     if isinstance(max_age, int) and not isinstance(max_age, bool):
         draft.max_age = max_age

@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from crossorigin.importing import Draft, ImportFailed
+from crossorigin.importing import Draft, ImportFailed, strings
 
 __all__ = ["read_s3"]
 
@@ -37,10 +37,7 @@ def _rules(data: Any) -> list[dict[str, Any]]:
 
 
 def _strings(rule: dict[str, Any], key: str) -> list[str]:
-    value = rule.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ImportFailed(f"{key}: expected a list of strings")
-    return value
+    return strings(rule.get(key, []), key)
 
 
 def _origin(origin: str, draft: Draft) -> str | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +31,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
+from crossorigin.playground.serving import BackgroundServer, LoopbackHTTPServer
 from crossorigin.policy import Policy
 from crossorigin.wsgi import CORSMiddleware
 
@@ -173,21 +173,13 @@ class _Handler(WSGIRequestHandler):
         """Quiet: the page shows every exchange."""
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _ThreadingWSGIServer(LoopbackHTTPServer, WSGIServer):
     def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host name (socket.getfqdn), which
-        # can wait on DNS; the playground knows its name.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
+        super().server_bind()  # LoopbackHTTPServer's: WSGIServer's would look the name up
         self.setup_environ()
 
 
-class ApiServer:
+class ApiServer(BackgroundServer):
     """The API origin on a loopback address; `port=0` picks a free port."""
 
     def __init__(self, policy: Policy, *, bind: str = "127.0.0.1", port: int = 8000) -> None:
@@ -197,13 +189,7 @@ class ApiServer:
         self._lock = threading.Lock()
         self.server = _ThreadingWSGIServer((bind, port), _Handler)
         self.server.set_app(self.recorder)
-        self.port: int = self.server.server_address[1]
-        self._thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="crossorigin-demo-api",
-            daemon=True,
-        )
+        super().__init__(self.server, "crossorigin-demo-api")
         # Nagle off on the listening socket too (inherited by accepted sockets on Linux).
         self.server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -215,11 +201,3 @@ class ApiServer:
         with self._lock:
             self.cors.reconfigure(policy)
             self._policy = policy
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)

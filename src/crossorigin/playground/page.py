@@ -22,15 +22,14 @@ page cannot drive the control API), and control POSTs must be JSON.
 from __future__ import annotations
 
 import json
-import socketserver
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from crossorigin.explain.fixes import SNIPPET_STACKS, fixes_for
 from crossorigin.playground.report import build_report
+from crossorigin.playground.serving import BackgroundServer, LoopbackHTTPServer
 from crossorigin.policy import ConfigError, Policy
 
 if TYPE_CHECKING:
@@ -217,44 +216,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, files[name], _CONTENT_TYPES[suffix], extra)
 
 
-class _PageHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _PageHTTPServer(LoopbackHTTPServer):
     playground: Playground
     files: dict[str, bytes]
 
-    def server_bind(self) -> None:
-        # Skip HTTPServer's socket.getfqdn(): it can wait on DNS.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
 
-
-class PageServer:
+class PageServer(BackgroundServer):
     """The page origin on a loopback address; `port=0` picks a free port."""
 
     def __init__(self, *, bind: str = "127.0.0.1", port: int = 3000) -> None:
         self.server = _PageHTTPServer((bind, port), _Handler)
         self.server.files = _static_files()
-        self.port: int = self.server.server_address[1]
-        self._thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="crossorigin-demo-page",
-            daemon=True,
-        )
+        super().__init__(self.server, "crossorigin-demo-page")
 
     def attach(self, playground: Playground) -> None:
         self.server.playground = playground
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
 
 
 def report_for(
