@@ -13,10 +13,11 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 
 from crossorigin import ConfigError
+from crossorigin.resolver import Grant, RequestInfo
 
 PAGE = "http://localhost:3000"
 EVIL = "https://evil.example"
@@ -246,3 +247,69 @@ def test_django_cors_headers_settings_beside_crossorigin_are_refused() -> None:
         pytest.raises(ImproperlyConfigured, match=r"reads only settings.CROSSORIGIN"),
     ):
         client()
+
+
+# -- the origin resolver: sync mode takes a plain function and refuses a
+# coroutine one when built; async mode awaits either ------------------------------
+
+RESOLVED = "https://acme.tenants.example"
+
+
+def resolve_tenants(origin: str, request: RequestInfo) -> bool | Grant:
+    return Grant(credentials=True) if origin == RESOLVED else False
+
+
+async def resolve_tenants_async(origin: str, request: RequestInfo) -> bool | Grant:
+    await asyncio.sleep(0)
+    return resolve_tenants(origin, request)
+
+
+def resolver_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+async def async_resolver_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+def test_sync_mode_calls_a_plain_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with override_settings(CROSSORIGIN={"resolver": resolve_tenants}):
+        middleware = CORSMiddleware(resolver_view)
+        allowed = middleware(RequestFactory().get("/x", HTTP_ORIGIN=RESOLVED))
+        refused = middleware(RequestFactory().get("/x", HTTP_ORIGIN="https://evil.example"))
+    assert allowed["Access-Control-Allow-Origin"] == RESOLVED
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+    assert not refused.has_header("Access-Control-Allow-Origin")
+    assert refused["Vary"] == "Origin"
+
+
+def test_sync_mode_refuses_a_coroutine_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with (
+        override_settings(CROSSORIGIN={"resolver": resolve_tenants_async}),
+        pytest.raises(ConfigError, match="sync mode"),
+    ):
+        CORSMiddleware(resolver_view)
+
+
+def test_async_mode_awaits_a_coroutine_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with override_settings(CROSSORIGIN={"resolver": resolve_tenants_async}):
+        middleware = CORSMiddleware(async_resolver_view)
+
+        async def run() -> tuple[HttpResponse, HttpResponse]:
+            factory = RequestFactory()
+            preflight = factory.options(
+                "/x", HTTP_ORIGIN=RESOLVED, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+            )
+            actual = factory.get("/x", HTTP_ORIGIN="https://evil.example")
+            return await middleware(preflight), await middleware(actual)
+
+        preflight, refused = asyncio.run(run())
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == RESOLVED
+    assert not refused.has_header("Access-Control-Allow-Origin")

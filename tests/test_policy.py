@@ -227,6 +227,32 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"origins": [APP], "max_age": 86401},
         {"origins": [APP], "max_age": 86400},
     ),
+    ("resolver-invalid", {"origins": [APP], "resolver": "tenants"}, {"origins": [APP]}),
+    (
+        "resolver-with-any-origin",
+        {"origins": "*", "resolver": lambda origin, request: True},
+        {"origins": [APP], "resolver": lambda origin, request: True},
+    ),
+    (
+        "resolver-seconds-invalid",
+        {"resolver": lambda origin, request: True, "resolver_timeout": 0},
+        {"resolver": lambda origin, request: True, "resolver_timeout": 0.2},
+    ),
+    (
+        "resolver-seconds-invalid",
+        {"resolver": lambda origin, request: True, "resolver_ttl": -1},
+        {"resolver": lambda origin, request: True, "resolver_ttl": 0},
+    ),
+    (
+        "preflight-status-invalid",
+        {"origins": [APP], "preflight_status": 201},
+        {"origins": [APP], "preflight_status": 200},
+    ),
+    (
+        "preflight-cache-control-invalid",
+        {"origins": [APP], "preflight_cache_control": "public; max-age=60"},
+        {"origins": [APP], "preflight_cache_control": "public, max-age=60"},
+    ),
 ]
 
 
@@ -595,6 +621,8 @@ def test_every_issue_code_has_a_refused_example() -> None:
         | {case[0] for case in FILE_CASES}
         # Tested by test_unreadable_policy_file_says_why and the test below.
         | {"policy-file-unreadable", "route-prefix-invalid"}
+        # Never raised: a resolver's refused answer (tests/test_resolver.py).
+        | {"grant-refused"}
     )
     assert exercised == {code.value for code in IssueCode}
 

@@ -49,6 +49,7 @@ from crossorigin.adapter_config import (
 from crossorigin.edge import host_of, origin_of, own_origin, read_lowercase
 from crossorigin.engine import Answer, Engine, Header
 from crossorigin.policy import ConfigError, Policy
+from crossorigin.resolver import RequestInfo, call_async
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
 
@@ -233,7 +234,7 @@ class CORSMiddleware:
         if engine is not None:
             if scope["method"] != "OPTIONS":
                 extra = engine.cached_headers(origin_of(scope["headers"]))
-            else:
+            elif engine.resolver is None:
                 # A preflight (or a plain OPTIONS): safe, so strict mode never
                 # needs the server's own origin here.
                 decision = engine.decide_request("OPTIONS", read_lowercase(scope["headers"]))
@@ -298,7 +299,17 @@ class CORSMiddleware:
         self_origin = (
             own_origin(scope.get("scheme", "http"), host_of(headers)) if engine.strict else None
         )
-        decision = engine.decide_request(method, request, self_origin)
+        resolution = None
+        origin = request[0]
+        if origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_pairs(method, scope["path"], headers)
+            outcome = await call_async(
+                resolver, origin.decode("latin-1"), info, engine.resolver_timeout
+            )
+            resolution = engine.settle(origin, outcome)
+        decision = engine.decide_request(method, request, self_origin, resolution)
         if self._debug and not decision.allowed:
             log_refusal(method, scope["path"], request[0], decision)
         if decision.answer is not None:

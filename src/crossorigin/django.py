@@ -41,8 +41,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from crossorigin.adapter_config import EngineTable, log_refusal
 from crossorigin.edge import merge_vary, own_origin, read_environ
-from crossorigin.engine import Engine
-from crossorigin.policy import ConfigError, Issue, Policy
+from crossorigin.engine import Engine, Resolution
+from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
+from crossorigin.resolver import RequestInfo, call_async, call_sync, is_async
 from crossorigin.sources.document import PolicyDocument
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
@@ -221,17 +222,35 @@ class CORSMiddleware:
         self._async = iscoroutinefunction(get_response)
         if self._async:
             markcoroutinefunction(self)
+        else:
+            _refuse_async_resolvers(self._config[0])
 
     def reconfigure(self, config: Mapping[str, Any]) -> None:
         """Swap the policies atomically (e.g. after reloading tenants): the new
         engines are built off to the side and replace the old ones, with the
         debug flag, in one assignment."""
-        self._config = engine_table_from_settings(config)
+        config_value = engine_table_from_settings(config)
+        if not self._async:
+            _refuse_async_resolvers(config_value[0])
+        self._config = config_value
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        extra, answer = self._decide(request)
+        engine, debug = self._select(request)
+        resolution = None
+        origin = _origin(request)
+        if engine is not None and origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            outcome = call_sync(
+                resolver,
+                origin.decode("latin-1"),
+                RequestInfo.from_environ(request.META),
+                engine.resolver_timeout,
+            )
+            resolution = engine.settle(origin, outcome)
+        extra, answer = self._decide(request, engine, debug, resolution)
         if answer is not None:
             return answer
         response = self.get_response(request)
@@ -239,19 +258,41 @@ class CORSMiddleware:
         return _with_headers(response, extra)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        extra, answer = self._decide(request)
+        engine, debug = self._select(request)
+        resolution = None
+        origin = _origin(request)
+        if engine is not None and origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            outcome = await call_async(
+                resolver,
+                origin.decode("latin-1"),
+                RequestInfo.from_environ(request.META),
+                engine.resolver_timeout,
+            )
+            resolution = engine.settle(origin, outcome)
+        extra, answer = self._decide(request, engine, debug, resolution)
         if answer is not None:
             return answer
         response = await self.get_response(request)
         return _with_headers(response, extra)
 
-    def _decide(self, request: HttpRequest) -> tuple[TextHeaders, HttpResponse | None]:
+    def _select(self, request: HttpRequest) -> tuple[Engine | None, bool]:
+        """The engine for this request and the debug flag, from one read of
+        the configuration."""
+        table, debug = self._config
+        engine = table.default if not table.routes else table.engine_for(request.path_info)
+        return engine, debug
+
+    def _decide(
+        self,
+        request: HttpRequest,
+        engine: Engine | None,
+        debug: bool,
+        resolution: Resolution | None = None,
+    ) -> tuple[TextHeaders, HttpResponse | None]:
         """The headers to add to the view's response, or the middleware's own
         response (then the view is not called)."""
-        table, debug = self._config
-        engine: Engine | None = (
-            table.default if not table.routes else table.engine_for(request.path_info)
-        )
         if engine is None:
             return (), None
         method = request.method or "GET"
@@ -259,7 +300,7 @@ class CORSMiddleware:
         # The server's own origin matters only to strict mode's refusals;
         # Django knows it best (SECURE_PROXY_SSL_HEADER, USE_X_FORWARDED_HOST).
         self_origin = own_origin(request.scheme, request.get_host()) if engine.strict else None
-        decision = engine.decide_request(method, cors, self_origin)
+        decision = engine.decide_request(method, cors, self_origin, resolution)
         if debug and not decision.allowed:
             log_refusal(method, request.path_info, cors[0], decision)
         answer = decision.answer
@@ -268,6 +309,30 @@ class CORSMiddleware:
         response = HttpResponse(status=answer.status)
         del response["Content-Type"]  # an empty body has no type
         return (), _with_headers(response, answer.text_headers)
+
+
+def _origin(request: HttpRequest) -> bytes | None:
+    value = request.META.get("HTTP_ORIGIN")
+    return value.encode("latin-1", "replace") if isinstance(value, str) else None
+
+
+def _refuse_async_resolvers(table: EngineTable) -> None:
+    """A coroutine resolver needs Django's async mode (an async middleware
+    chain under ASGI); in sync mode it could never be awaited."""
+    for engine in (table.default, *(engine for _, _, engine in table.routes)):
+        if engine is not None and engine.resolver is not None and is_async(engine.resolver):
+            raise ConfigError(
+                [
+                    Issue(
+                        IssueCode.RESOLVER_INVALID,
+                        engine.resolver,
+                        "crossorigin.django.CORSMiddleware runs in sync mode here (a WSGI "
+                        "server, or a sync middleware below it), where a coroutine resolver "
+                        "cannot be awaited; give it a plain function, or serve Django with "
+                        "ASGI and only async-capable middleware",
+                    )
+                ]
+            )
 
 
 def _with_headers(response: HttpResponseBase, headers: TextHeaders) -> HttpResponseBase:

@@ -58,8 +58,17 @@ from crossorigin.origin import (
 )
 from crossorigin.origin_regex import backtracking_problem, sample_origins
 from crossorigin.patterns import compile_matcher
+from crossorigin.resolver import Grant
 
-__all__ = ["ConfigError", "Issue", "IssueCode", "Policy", "PolicyFileError"]
+__all__ = [
+    "ConfigError",
+    "GrantedOptions",
+    "Issue",
+    "IssueCode",
+    "Policy",
+    "PolicyFileError",
+    "check_grant",
+]
 
 #: Access-Control-Max-Age above this is refused: no browser honours more
 #: (Firefox caps at 24 h, Chromium at 2 h, WebKit at 10 min).
@@ -248,6 +257,19 @@ class IssueCode(StrEnum):
     PRIVATE_NETWORK_LEGACY = "private-network-legacy"
     #: A route prefix that is not a path (the adapters' route tables).
     ROUTE_PREFIX_INVALID = "route-prefix-invalid"
+    # -- the resolver and the preflight knobs ------------------------------------------
+    #: resolver is not a callable (a policy file cannot name one).
+    RESOLVER_INVALID = "resolver-invalid"
+    #: A resolver beside `*` origins, which would never ask it.
+    RESOLVER_WITH_ANY_ORIGIN = "resolver-with-any-origin"
+    #: resolver_timeout, resolver_ttl or resolver_refusal_ttl out of range.
+    RESOLVER_SECONDS_INVALID = "resolver-seconds-invalid"
+    #: A resolver's answer that validation refuses (logged, never raised).
+    GRANT_REFUSED = "grant-refused"
+    #: preflight_status other than 200 or 204.
+    PREFLIGHT_STATUS_INVALID = "preflight-status-invalid"
+    #: preflight_cache_control that is not a list of Cache-Control directives.
+    PREFLIGHT_CACHE_CONTROL_INVALID = "preflight-cache-control-invalid"
 
 
 class Issue(NamedTuple):
@@ -767,6 +789,93 @@ def _check_max_age(value: object) -> _Checked[int | None]:
     return _Checked(value)
 
 
+#: Bounds of the resolver's seconds: a timeout long enough for a database
+#: round trip but never a stalled request; a cache no longer than a day.
+MAX_RESOLVER_TIMEOUT: Final = 30.0
+MAX_RESOLVER_TTL: Final = 86400.0
+#: What None means for the resolver's seconds and the preflight status.
+DEFAULT_RESOLVER_TIMEOUT: Final = 0.5
+DEFAULT_RESOLVER_TTL: Final = 60.0
+DEFAULT_RESOLVER_REFUSAL_TTL: Final = 10.0
+DEFAULT_PREFLIGHT_STATUS: Final = 204
+
+#: One Cache-Control directive (RFC 9111 §5.2): a token, optionally `=` and a
+#: token or a quoted string without escapes.
+_CACHE_DIRECTIVE: Final = re.compile(
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[ !#-\[\]-~]*\"))?"
+)
+
+
+def _check_resolver(value: object, origins: object) -> _Checked[Any]:
+    """A callable or None; pointless (so refused) beside `*`, which allows
+    every origin before the resolver is asked."""
+    if value is None:
+        return _Checked(None)
+    if not callable(value):
+        issue = Issue(
+            IssueCode.RESOLVER_INVALID,
+            value,
+            "resolver must be a function (origin, request) -> bool | Grant; a policy "
+            "file cannot name one (pass it in Python: Policy(..., resolver=fn))",
+        )
+        return _Checked(None, (issue,))
+    if "*" in _as_names(origins, "origins").value:
+        issue = Issue(
+            IssueCode.RESOLVER_WITH_ANY_ORIGIN,
+            "*",
+            "origins='*' allows every origin before the resolver is asked; list the "
+            "fixed origins (or none) and let the resolver decide the rest",
+        )
+        return _Checked(None, (issue,))
+    return _Checked(value)
+
+
+def _check_seconds(value: object, name: str, low: float, high: float) -> _Checked[float | None]:
+    """None (the default) or a number of seconds in [low, high]."""
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        issue = Issue(
+            IssueCode.RESOLVER_SECONDS_INVALID,
+            value,
+            f"{name} must be a number of seconds from {low:g} to {high:g}",
+        )
+        return _Checked(None, (issue,))
+    return _Checked(float(value))
+
+
+def _check_preflight_status(value: object) -> _Checked[int | None]:
+    """204 (None, the default) or 200, for clients that treat 204 as a failure."""
+    if value is None or (value in (200, 204) and not isinstance(value, bool)):
+        return _Checked(value if value is None else int(value))
+    issue = Issue(
+        IssueCode.PREFLIGHT_STATUS_INVALID,
+        value,
+        "preflight_status must be 204 or 200 (browsers accept any 2xx, but other "
+        "statuses mislead caches and clients)",
+    )
+    return _Checked(None, (issue,))
+
+
+def _check_preflight_cache_control(value: object) -> _Checked[str | None]:
+    """A Cache-Control value for allowed preflight answers (RFC 9111 §5.2), as
+    a CDN in front of the server reads it; `Vary` already names every request
+    header the answer depends on."""
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, str) and len(value) <= 256:
+        directives = [part.strip(" \t") for part in value.split(",")]
+        if all(_CACHE_DIRECTIVE.fullmatch(part) for part in directives):
+            return _Checked(", ".join(directives))
+    issue = Issue(
+        IssueCode.PREFLIGHT_CACHE_CONTROL_INVALID,
+        value,
+        "preflight_cache_control must be Cache-Control directives, e.g. "
+        "'public, max-age=600' (at most 256 characters)",
+    )
+    return _Checked(None, (issue,))
+
+
 class _Validated(NamedTuple):
     fields: dict[str, Any]
     patterns: tuple[OriginPattern, ...]
@@ -779,12 +888,24 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     opt_ins = _check_opt_ins({name: given[name] for name in _OPT_INS})
     credentials = opt_ins.value["credentials"]
     checked: dict[str, _Checked[Any]] = {
-        "origins": _check_origins(given["origins"], given["origin_regex"], opt_ins.value),
+        "origins": _check_origins(
+            given["origins"], given["origin_regex"] or given["resolver"], opt_ins.value
+        ),
         "origin_regex": _check_origin_regex(given["origin_regex"], opt_ins.value),
         "methods": _check_methods(given["methods"]),
         "request_headers": _check_request_headers(given["request_headers"]),
         "expose_headers": _check_expose_headers(given["expose_headers"], credentials=credentials),
         "max_age": _check_max_age(given["max_age"]),
+        "resolver": _check_resolver(given["resolver"], given["origins"]),
+        "resolver_timeout": _check_seconds(
+            given["resolver_timeout"], "resolver_timeout", 0.001, MAX_RESOLVER_TIMEOUT
+        ),
+        "resolver_ttl": _check_seconds(given["resolver_ttl"], "resolver_ttl", 0, MAX_RESOLVER_TTL),
+        "resolver_refusal_ttl": _check_seconds(
+            given["resolver_refusal_ttl"], "resolver_refusal_ttl", 0, MAX_RESOLVER_TTL
+        ),
+        "preflight_status": _check_preflight_status(given["preflight_status"]),
+        "preflight_cache_control": _check_preflight_cache_control(given["preflight_cache_control"]),
     }
     issues = [issue for check in (opt_ins, *checked.values()) for issue in check.issues]
     if issues:
@@ -794,6 +915,73 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     # Notes in field order, the opt-ins' (private_network) last, as lint prints them.
     notes = [note for check in (*checked.values(), opt_ins) for note in check.notes]
     return _Validated(values, patterns, tuple(notes))
+
+
+# -- the resolver's answers --------------------------------------------------------------
+
+
+class GrantedOptions(NamedTuple):
+    """The options one resolved origin is answered with."""
+
+    credentials: bool
+    expose_headers: tuple[str, ...]
+
+
+def check_grant(policy: Policy, origin: str, value: bool | Grant) -> GrantedOptions | Issue:
+    """A resolver's answer for `origin`, validated as if the origin were
+    written in the policy with the grant's options: the options to answer
+    with, or the Issue (code GRANT_REFUSED) that refuses the origin. The
+    same refusals as `origins`: `null` without dangerously_allow_null_origin,
+    a non-loopback `http://` origin with credentials without
+    dangerously_allow_insecure_origins, `*` or Set-Cookie exposed with
+    credentials; a resolver can set options, never get past these."""
+    if value is False:
+        raise ValueError("check_grant: a refusal needs no check")
+    grant = value if isinstance(value, Grant) else Grant()
+    credentials = policy.credentials if grant.credentials is None else grant.credentials
+    if not isinstance(credentials, bool):
+        return Issue(IssueCode.GRANT_REFUSED, origin, "Grant.credentials must be True or False")
+    if origin == "null":
+        if not policy.dangerously_allow_null_origin:
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                "the resolver allowed 'null', which any site can send; set "
+                "dangerously_allow_null_origin=True if it must",
+            )
+    else:
+        try:
+            parsed = Origin.parse_strict(origin)
+        except OriginSyntaxError as error:
+            return Issue(IssueCode.GRANT_REFUSED, origin, f"not an origin: {error}")
+        if (
+            credentials
+            and parsed.scheme in INSECURE_SCHEMES
+            and not is_loopback_host(parsed.host)
+            and not policy.dangerously_allow_insecure_origins
+        ):
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                f"credentials for a {parsed.scheme}:// origin, which anyone on the network "
+                "can impersonate; grant it without credentials, or set "
+                "dangerously_allow_insecure_origins=True",
+            )
+    if grant.expose_headers is None:
+        expose = tuple(policy.expose_headers)
+        if credentials and expose == ("*",):
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                "credentials granted, but the policy exposes '*', which browsers read "
+                "literally on credentialed requests; give the Grant its expose_headers",
+            )
+    else:
+        checked = _check_expose_headers(grant.expose_headers, credentials=credentials)
+        if checked.issues:
+            return Issue(IssueCode.GRANT_REFUSED, origin, f"Grant: {checked.issues[0]}")
+        expose = checked.value
+    return GrantedOptions(credentials, expose)
 
 
 # -- the policy -----------------------------------------------------------------------
@@ -873,6 +1061,47 @@ class Policy:
         "any site under a public suffix with credentials (as patterns are), and "
         "when its shape can make matching take exponential time (`(a+)+`, "
         "`(a|aa)*`). Prefer patterns.",
+    )
+    resolver: Callable[..., Any] | None = _field(  # noqa: RUF009 (its default is None)
+        None,
+        "a function deciding the origins `origins` does not cover, e.g. from a "
+        "database: `resolver(origin, request) -> bool | Grant` (a coroutine "
+        "function under ASGI). An exception, a timeout or a Grant that fails "
+        "validation refuses the origin; answers are cached. See "
+        "docs/dynamic-policies.md.",
+    )
+    resolver_timeout: float | None = _field(
+        None,
+        "seconds the resolver may take before the origin is refused (None: 0.5).",
+    )
+    resolver_ttl: float | None = _field(
+        None, "seconds an allowed answer of the resolver is reused (None: 60)."
+    )
+    resolver_refusal_ttl: float | None = _field(
+        None,
+        "seconds a refusal of the resolver is reused (None: 10); failures are "
+        "reused for at most 1 s.",
+    )
+    preflight_status: int | None = _field(
+        None,
+        "the status of an allowed preflight answer: 204 (None) or 200, for old "
+        "clients and proxies that mishandle 204.",
+    )
+    preflight_continue: bool = _field(
+        False,
+        "pass allowed preflights on to the application, with the CORS headers "
+        "added, instead of answering them (refused ones are still answered 403).",
+    )
+    preflight_cache_control: str | None = _field(
+        None,
+        "a `Cache-Control` value for allowed preflight answers, e.g. "
+        "`public, max-age=600`, so a CDN can keep them (it must honour `Vary`).",
+    )
+    timing_allow_origin: bool = _field(
+        False,
+        "send `Timing-Allow-Origin` with the same value as "
+        "`Access-Control-Allow-Origin` on allowed responses, so the page can "
+        "read detailed Resource Timing for them.",
     )
     dangerously_allow_insecure_origins: bool = _field(
         False,

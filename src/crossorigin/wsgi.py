@@ -37,7 +37,8 @@ from crossorigin.adapter_config import (
 )
 from crossorigin.edge import own_origin, read_environ
 from crossorigin.engine import Answer
-from crossorigin.policy import Policy
+from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
+from crossorigin.resolver import RequestInfo, call_sync, is_async
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
 
@@ -117,7 +118,7 @@ class CORSMiddleware:
         )
         self._strict = strict
         self._debug = debug
-        self._table = EngineTable(policy, routes, strict=strict)
+        self._table = _sync_only(EngineTable(policy, routes, strict=strict))
         if source is not None:
             if policy is not None or self._table.routes:
                 raise TypeError(
@@ -133,7 +134,7 @@ class CORSMiddleware:
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
         off to the side and replace the old ones in one assignment."""
-        self._table = EngineTable(policy, routes, strict=self._strict)
+        self._table = _sync_only(EngineTable(policy, routes, strict=self._strict))
 
     @property
     def engines(self) -> EngineTable:
@@ -154,7 +155,15 @@ class CORSMiddleware:
             if engine.strict
             else None
         )
-        decision = engine.decide_request(method, request, self_origin)
+        resolution = None
+        origin = request[0]
+        if origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_environ(environ)
+            outcome = call_sync(resolver, origin.decode("latin-1"), info, engine.resolver_timeout)
+            resolution = engine.settle(origin, outcome)
+        decision = engine.decide_request(method, request, self_origin, resolution)
         if not decision.allowed and self._debug:
             log_refusal(method, environ.get("PATH_INFO", ""), request[0], decision)
         if decision.answer is not None:
@@ -200,6 +209,27 @@ class CORSMiddleware:
             _close(body)
             return answer_error()
         return _Prepended(first, chunks, body)
+
+
+def _sync_only(table: EngineTable) -> EngineTable:
+    """A WSGI server calls the application in a thread with no event loop,
+    so a coroutine resolver could never be awaited here: refused when the
+    middleware is built, not on the first request."""
+    engines = [table.default, *(engine for _, _, engine in table.routes)]
+    for engine in engines:
+        if engine is not None and engine.resolver is not None and is_async(engine.resolver):
+            raise ConfigError(
+                [
+                    Issue(
+                        IssueCode.RESOLVER_INVALID,
+                        engine.resolver,
+                        "crossorigin.wsgi.CORSMiddleware: the resolver is a coroutine "
+                        "function, which WSGI cannot await; give it a plain (sync) function, "
+                        "or serve the application with ASGI",
+                    )
+                ]
+            )
+    return table
 
 
 def _answer(answer: Answer, start_response: StartResponse) -> Iterable[bytes]:
