@@ -229,6 +229,54 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     ("resolver-invalid", {"origins": [APP], "resolver": "tenants"}, {"origins": [APP]}),
     (
+        "public-suffix-glob",
+        {"origins": ["https://myapp-*-team.vercel.app"]},
+        {
+            "origins": ["https://myapp-*-team.vercel.app"],
+            "dangerously_allow_public_suffix_subdomains": True,
+        },
+    ),
+    (
+        "public-suffix-glob",
+        {"origins": ["https://pr-*.vercel.app"], "credentials": True},
+        {"origins": ["https://pr-*.preview.example.com"], "credentials": True},
+    ),
+    (
+        "origin-app-scheme",
+        {"origins": ["capacitor://localhost"]},
+        {"origins": ["capacitor://localhost"], "app_schemes": ["capacitor"]},
+    ),
+    (
+        "app-scheme-invalid",
+        {"origins": [APP], "app_schemes": ["https"]},
+        {"origins": [APP], "app_schemes": ["ionic"]},
+    ),
+    (
+        "origin-invalid-port",
+        {"origins": ["http://localhost:[3000,3000]"]},
+        {"origins": ["http://localhost:[3000,5173]"]},
+    ),
+    (
+        "origin-invalid-port",
+        {"origins": ["http://localhost:[]"]},
+        {"origins": ["http://localhost:[3000]"]},
+    ),
+    (
+        "origin-default-port",
+        {"origins": ["http://localhost:[80,3000]"]},
+        {"origins": ["http://localhost:[8080,3000]"]},
+    ),
+    (
+        "origin-invalid-wildcard",
+        {"origins": ["https://a-*-*.example.com"]},
+        {"origins": ["https://a-*.example.com"]},
+    ),
+    (
+        "origin-invalid-wildcard",
+        {"origins": ["https://app.pr-*.example.com"]},
+        {"origins": ["https://pr-*.app.example.com"]},
+    ),
+    (
         "resolver-with-any-origin",
         {"origins": "*", "resolver": lambda origin, request: True},
         {"origins": [APP], "resolver": lambda origin, request: True},

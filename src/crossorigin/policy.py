@@ -54,6 +54,7 @@ from crossorigin.origin import (
     OriginPattern,
     OriginSyntaxError,
     PatternKind,
+    expand_port_list,
     is_loopback_host,
 )
 from crossorigin.origin_regex import backtracking_problem, sample_origins
@@ -212,6 +213,13 @@ class IssueCode(StrEnum):
     PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS = "public-suffix-wildcard-with-credentials"
     #: Note: a wildcard over a public suffix without credentials.
     PUBLIC_SUFFIX_WILDCARD = "public-suffix-wildcard"
+    #: An in-label glob right under a public suffix (`https://app-*.vercel.app`),
+    #: with or without credentials, without dangerously_allow_public_suffix_subdomains.
+    PUBLIC_SUFFIX_GLOB = "public-suffix-glob"
+    #: An origin whose scheme is not http or https, not listed in app_schemes.
+    ORIGIN_APP_SCHEME = "origin-app-scheme"
+    #: An app_schemes entry that is not a scheme, or is http, https or file.
+    APP_SCHEME_INVALID = "app-scheme-invalid"
     #: Note: an origin already covered by a pattern or `*`.
     ORIGIN_REDUNDANT = "origin-redundant"
     # -- origin_regex -------------------------------------------------------------
@@ -403,8 +411,35 @@ def _check_opt_ins(given: Mapping[str, object]) -> _Checked[dict[str, bool]]:
     return _Checked(flags, tuple(issues), tuple(notes))
 
 
+#: The schemes of web pages; any other origin (`capacitor://localhost`) is a
+#: native app's web view or an extension, allowed only by naming its scheme.
+WEB_SCHEMES: Final = frozenset({"http", "https"})
+
+
+def _check_app_schemes(value: object) -> _Checked[tuple[str, ...]]:
+    """Schemes beyond http and https whose origins `origins` may name
+    (`capacitor`, `ionic`, `chrome-extension`), lower case."""
+    names = _as_names(value, "app_schemes")
+    if names.issues:
+        return names
+    issues = []
+    for name in names.value:
+        valid = bool(name) and name[0].isascii() and name[0].isalpha()
+        valid = valid and all(c.isascii() and (c.isalnum() or c in "+-.") for c in name)
+        if not valid or name != name.lower() or name in {*WEB_SCHEMES, "file"}:
+            issues.append(
+                Issue(
+                    IssueCode.APP_SCHEME_INVALID,
+                    name,
+                    "app_schemes lists lower-case schemes other than http, https and file, "
+                    "e.g. ['capacitor', 'ionic']",
+                )
+            )
+    return _Checked(_dedupe(names.value), tuple(issues))
+
+
 def _check_origins(
-    value: object, origin_regex: object, opt_ins: Mapping[str, bool]
+    value: object, origin_regex: object, opt_ins: Mapping[str, bool], app_schemes: object = ()
 ) -> _Checked[tuple[tuple[str, ...], tuple[OriginPattern, ...]]]:
     """The origins as written (deduplicated) and parsed, against the
     credentials and the opt-ins."""
@@ -422,16 +457,11 @@ def _check_origins(
         )
         return _Checked(((), ()), (missing,))
     credentials = opt_ins["credentials"]
+    schemes = _as_names(app_schemes, "app_schemes").value
     issues: list[Issue] = []
     notes: list[Issue] = []
     patterns: list[OriginPattern] = []
-    for text in texts:
-        try:
-            pattern = OriginPattern.parse(text)
-        except OriginSyntaxError as error:
-            message = f"{error} ({error.hint})" if error.hint else str(error)
-            issues.append(Issue(IssueCode(error.code), text, message))
-            continue
+    for text, pattern in _parse_origins(texts, issues):
         patterns.append(pattern)
         if pattern.kind is PatternKind.ANY:
             if credentials:
@@ -476,10 +506,56 @@ def _check_origins(
                     "dangerously_allow_insecure_origins=True",
                 )
             )
+        if pattern.scheme not in WEB_SCHEMES and pattern.scheme not in schemes:
+            issues.append(
+                Issue(
+                    IssueCode.ORIGIN_APP_SCHEME,
+                    text,
+                    f"{pattern.scheme}:// is not a web page's scheme; if a native app or an "
+                    f"extension sends it, list it: app_schemes=[{pattern.scheme!r}]",
+                )
+            )
         if pattern.kind is PatternKind.SUBDOMAINS:
             _check_public_suffix(pattern, opt_ins, issues, notes)
+        if pattern.kind is PatternKind.LABEL_GLOB:
+            _check_glob_public_suffix(pattern, opt_ins, issues)
     notes.extend(_redundant_origins(patterns))
     return _Checked((texts, tuple(patterns)), tuple(issues), tuple(notes))
+
+
+def _parse_origins(
+    texts: Iterable[str], issues: list[Issue]
+) -> Iterable[tuple[str, OriginPattern]]:
+    """(text as written, pattern) for each origin, a port list giving one
+    exact pattern per port; syntax errors go to `issues`."""
+    for text in texts:
+        try:
+            for expanded in expand_port_list(text):
+                yield text, OriginPattern.parse(expanded)
+        except OriginSyntaxError as error:
+            message = f"{error} ({error.hint})" if error.hint else str(error)
+            issues.append(Issue(IssueCode(error.code), text, message))
+
+
+def _check_glob_public_suffix(
+    pattern: OriginPattern, opt_ins: Mapping[str, bool], issues: list[Issue]
+) -> None:
+    """`https://myapp-*-team.vercel.app` matches whatever label anyone can
+    register under vercel.app that fits, credentials or not (someone's
+    project `myapp-x` in a team `y-team` fits), so it needs the opt-in."""
+    from crossorigin.public_suffix import is_public_suffix
+
+    if opt_ins["dangerously_allow_public_suffix_subdomains"] or not is_public_suffix(pattern.host):
+        return
+    issues.append(
+        Issue(
+            IssueCode.PUBLIC_SUFFIX_GLOB,
+            pattern.text,
+            f"anyone can register a site under {pattern.host!r}, and some of their names fit "
+            f"{pattern.label!r}; list your deployments, use a domain of your own, or set "
+            "dangerously_allow_public_suffix_subdomains=True",
+        )
+    )
 
 
 def _check_public_suffix(
@@ -889,8 +965,12 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     credentials = opt_ins.value["credentials"]
     checked: dict[str, _Checked[Any]] = {
         "origins": _check_origins(
-            given["origins"], given["origin_regex"] or given["resolver"], opt_ins.value
+            given["origins"],
+            given["origin_regex"] or given["resolver"],
+            opt_ins.value,
+            given["app_schemes"],
         ),
+        "app_schemes": _check_app_schemes(given["app_schemes"]),
         "origin_regex": _check_origin_regex(given["origin_regex"], opt_ins.value),
         "methods": _check_methods(given["methods"]),
         "request_headers": _check_request_headers(given["request_headers"]),
@@ -954,6 +1034,12 @@ def check_grant(policy: Policy, origin: str, value: bool | Grant) -> GrantedOpti
             parsed = Origin.parse_strict(origin)
         except OriginSyntaxError as error:
             return Issue(IssueCode.GRANT_REFUSED, origin, f"not an origin: {error}")
+        if parsed.scheme not in WEB_SCHEMES and parsed.scheme not in policy.app_schemes:
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                f"{parsed.scheme}:// is not a web page's scheme; list it in app_schemes",
+            )
         if (
             credentials
             and parsed.scheme in INSECURE_SCHEMES
@@ -1061,6 +1147,12 @@ class Policy:
         "any site under a public suffix with credentials (as patterns are), and "
         "when its shape can make matching take exponential time (`(a+)+`, "
         "`(a|aa)*`). Prefer patterns.",
+    )
+    app_schemes: Collection[str] = _field(
+        (),
+        "schemes other than http and https that `origins` may name, e.g. "
+        "`['capacitor', 'ionic']` for `capacitor://localhost` (Capacitor and Ionic "
+        "apps' web views) or `chrome-extension`. Empty: only web pages.",
     )
     resolver: Callable[..., Any] | None = _field(  # noqa: RUF009 (its default is None)
         None,

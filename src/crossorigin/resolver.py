@@ -33,7 +33,6 @@ policy's `resolver_ttl` / `resolver_refusal_ttl`, failures for at most
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import inspect
 import logging
@@ -42,7 +41,12 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
+
+if TYPE_CHECKING:
+    # Imported where a coroutine is awaited: the core (and tools such as the
+    # audit's judge) import this module without starting any I/O machinery.
+    import asyncio
 
 __all__ = [
     "Grant",
@@ -249,6 +253,8 @@ async def call_async(
     """Await a coroutine resolver under `timeout`, or run a sync one on the
     pool without blocking the event loop. Concurrent calls for one origin
     share one run."""
+    import asyncio
+
     if is_async(resolver):
         loop = asyncio.get_running_loop()
         key = (id(loop), id(resolver), origin)
