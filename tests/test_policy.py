@@ -228,6 +228,12 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"origins": [APP], "max_age": 86400},
     ),
     ("resolver-invalid", {"origins": [APP], "resolver": "tenants"}, {"origins": [APP]}),
+    ("group-invalid", {"groups": [{"origin": [APP]}]}, {"groups": [{"origins": [APP]}]}),
+    (
+        "groups-with-any-origin",
+        {"origins": "*", "groups": [{"origins": [APP]}]},
+        {"groups": [{"origins": [APP], "credentials": True}, {"origins": "*"}]},
+    ),
     (
         "public-suffix-glob",
         {"origins": ["https://myapp-*-team.vercel.app"]},

@@ -471,3 +471,74 @@ def test_timing_allow_origin_follows_the_same_decision() -> None:
     resolved = Engine(Policy(origins=[APP], timing_allow_origin=True, resolver=lambda o, r: True))
     assert dict(decide(resolved, TENANT).headers)[b"timing-allow-origin"] == TENANT.encode()
     assert b"timing-allow-origin" not in dict(Engine(Policy(origins=[APP])).actual(b"x").headers)
+
+
+# -- option groups ------------------------------------------------------------------------
+
+
+def test_groups_first_party_with_credentials_and_a_public_group() -> None:
+    from crossorigin.policy import Group
+
+    engine = Engine(
+        Policy(
+            methods=["GET", "PUT"],
+            groups=[
+                Group(origins=[APP], credentials=True, expose_headers=["X-Total"]),
+                {"origins": "*", "expose_headers": ["X-Public"]},
+            ],
+        )
+    )
+    first = dict(decide(engine, APP).headers)
+    assert first[b"access-control-allow-origin"] == APP.encode()
+    assert first[b"access-control-allow-credentials"] == b"true"
+    assert first[b"access-control-expose-headers"] == b"X-Total"
+    public = dict(decide(engine, "https://anyone.example").headers)
+    assert public[b"access-control-allow-origin"] == b"*"
+    assert b"access-control-allow-credentials" not in public
+    assert public[b"vary"] == b"Origin"  # the answer depends on the origin
+    preflight = dict(decide(engine, "https://anyone.example", "OPTIONS", "PUT").headers)
+    assert preflight[b"access-control-allow-origin"] == b"*"
+    assert b"access-control-allow-credentials" not in preflight
+    preflight = dict(decide(engine, APP, "OPTIONS", "PUT").headers)
+    assert preflight[b"access-control-allow-credentials"] == b"true"
+    # The fast path serves what the decision says.
+    assert engine.cached_headers(APP.encode()) == decide(engine, APP).headers
+
+
+@pytest.mark.parametrize(
+    ("groups", "code"),
+    [
+        ([{"origins": "*", "credentials": True}], "wildcard-with-credentials"),
+        (
+            [{"origins": ["http://a.example"], "credentials": True}],
+            "insecure-origin-with-credentials",
+        ),
+        (
+            [{"origins": ["https://*.github.io"], "credentials": True}],
+            "public-suffix-wildcard-with-credentials",
+        ),
+        (
+            [{"origins": [APP], "credentials": True, "expose_headers": "*"}],
+            "expose-wildcard-with-credentials",
+        ),
+        ([{"origins": [APP], "methods": ["PUT"]}], "group-invalid"),
+        ("https://a.example", "group-invalid"),
+    ],
+)
+def test_groups_are_validated_like_policies(groups: Any, code: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(groups=groups)
+    assert code in [issue.code for issue in error.value.issues]
+
+
+def test_groups_beside_any_origin_are_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        Policy(origins="*", groups=[{"origins": [APP], "credentials": True}])
+    assert "groups-with-any-origin" in [issue.code for issue in error.value.issues]
+
+
+def test_groups_come_before_the_resolver() -> None:
+    resolve, calls = counting(lambda origin: True)
+    engine = Engine(Policy(groups=[{"origins": [APP], "credentials": True}], resolver=resolve))
+    assert decide(engine, APP).allowed and calls == []
+    assert decide(engine, TENANT).allowed and calls == [TENANT]

@@ -48,17 +48,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from http import HTTPStatus
-from typing import Final, NamedTuple, TypeVar
+from typing import Final, NamedTuple, TypeVar, cast
 
 from crossorigin import fetch_tables
 from crossorigin.edge import MAX_REQUEST_HEADERS_LENGTH, CORSRequest, read_lines
 from crossorigin.origin import MAX_ORIGIN_LENGTH
-from crossorigin.patterns import compile_matcher
+from crossorigin.patterns import OriginMatcher, compile_matcher
 from crossorigin.policy import (
     DEFAULT_PREFLIGHT_STATUS,
     DEFAULT_RESOLVER_REFUSAL_TTL,
     DEFAULT_RESOLVER_TIMEOUT,
     DEFAULT_RESOLVER_TTL,
+    GrantedOptions,
+    Group,
     Issue,
     Policy,
     check_grant,
@@ -232,6 +234,7 @@ class Engine:
         "_allowed_headers",
         "_allowed_methods",
         "_fast_headers",
+        "_groups",
         "_headers_wildcard",
         "_invalid_actual",
         "_matcher",
@@ -264,6 +267,16 @@ class Engine:
         credentials = policy.credentials
         any_origin = policy.allows_any_origin
         self._timing = policy.timing_allow_origin
+        # Option groups, read in order after `origins`: each a matcher, its
+        # options, and whether it answers `*` (any origin, no credentials).
+        self._groups: tuple[tuple[OriginMatcher, GrantedOptions, bool], ...] = tuple(
+            (
+                OriginMatcher(group.patterns),
+                GrantedOptions(group.credentials, tuple(group.expose_headers)),
+                "*" in group.origins and not group.credentials,
+            )
+            for group in cast("tuple[Group, ...]", policy.groups)  # normalized by Policy
+        )
         # The resolver's answers, by raw Origin (bounded, with expiry). Only
         # origins the matcher does not cover are ever asked about.
         self._resolver: Resolver | None = policy.resolver
@@ -429,7 +442,7 @@ class Engine:
         `Resolution` to `decide_request`; without one the origin is refused."""
         if self._resolver is None or origin is None or origin in self._actual_cache:
             return False
-        if not _is_plausible_origin(origin) or self._matcher.match(origin):
+        if not _is_plausible_origin(origin) or self._statically_allowed(origin):
             return False
         kept = self._resolutions.get(origin)
         return kept is None or kept.expires <= time.monotonic()
@@ -465,19 +478,37 @@ class Engine:
                 )
                 resolution = Resolution(now + self._refusal_ttl, refusal, False)
             else:
-                tail: list[Header] = [(b"access-control-allow-origin", origin)]
-                if self._timing:
-                    tail.append((b"timing-allow-origin", origin))
-                if checked.credentials:
-                    tail.append((b"access-control-allow-credentials", b"true"))
-                if checked.expose_headers:
-                    value = _header_list(checked.expose_headers)
-                    tail.append((b"access-control-expose-headers", value))
-                allowed = Decision(RequestKind.ACTUAL, True, (*tail, *self._vary))
+                allowed = self._option_actual(origin, checked)
                 resolution = Resolution(now + self._resolver_ttl, allowed, checked.credentials)
         if resolution.expires > now and len(origin) <= MAX_CACHED_KEY_LENGTH:
             _remember(self._resolutions, origin, resolution)
         return resolution
+
+    def _option_actual(
+        self, origin: bytes, options: GrantedOptions, answer_any: bool = False
+    ) -> Decision:
+        """An allowed actual request answered with a group's or a grant's
+        options (`answer_any`: a `*` group's, which answers `*`)."""
+        allow = b"*" if answer_any else origin
+        headers: list[Header] = [(b"access-control-allow-origin", allow)]
+        if self._timing:
+            headers.append((b"timing-allow-origin", allow))
+        if options.credentials:
+            headers.append((b"access-control-allow-credentials", b"true"))
+        if options.expose_headers:
+            value = _header_list(options.expose_headers)
+            headers.append((b"access-control-expose-headers", value))
+        # Vary even for `*`: other origins get other answers from this policy.
+        return Decision(RequestKind.ACTUAL, True, (*headers, *self._vary))
+
+    def _group_for(self, origin: bytes) -> tuple[OriginMatcher, GrantedOptions, bool] | None:
+        for group in self._groups:
+            if group[0].match(origin):
+                return group
+        return None
+
+    def _statically_allowed(self, origin: bytes) -> bool:
+        return self._matcher.match(origin) or self._group_for(origin) is not None
 
     def _resolved(self, origin: bytes, given: Resolution | None) -> Resolution | None:
         if given is not None:
@@ -547,6 +578,8 @@ class Engine:
             decision = self._invalid_actual
         elif self._matcher.match(origin):
             decision = self._allowed_actual(origin)
+        elif (group := self._group_for(origin)) is not None:
+            decision = self._option_actual(origin, group[1], group[2])
         elif self._resolver is not None:
             # The resolver's answer expires: it never enters the tables above.
             resolved = self._resolved(origin, resolution)
@@ -588,7 +621,7 @@ class Engine:
             if (
                 self._resolver is not None
                 and _is_plausible_origin(origin)
-                and not self._matcher.match(origin)
+                and not self._statically_allowed(origin)
             ):
                 # Decided by the resolver's answer, which expires: not cached.
                 resolved = self._resolved(origin, resolution)
@@ -656,11 +689,15 @@ class Engine:
         """`resolved_credentials` is given for an origin the resolver allowed
         (the matcher is then not asked): the credentials it was granted."""
         policy = self._policy
+        answer_any = policy.allows_any_origin
         if resolved_credentials is None:
             if not _is_plausible_origin(origin):
                 return self._refuse_preflight(Reason.ORIGIN_INVALID)
             if not self._matcher.match(origin):
-                return self._refuse_preflight(Reason.ORIGIN_NOT_ALLOWED)
+                group = self._group_for(origin)
+                if group is None:
+                    return self._refuse_preflight(Reason.ORIGIN_NOT_ALLOWED)
+                resolved_credentials, answer_any = group[1].credentials, group[2]
 
         try:
             method = request_method.decode("ascii")
@@ -683,7 +720,7 @@ class Engine:
             return self._refuse_preflight(Reason.PRIVATE_NETWORK_NOT_ALLOWED)
 
         credentials = policy.credentials if resolved_credentials is None else resolved_credentials
-        allow_origin = b"*" if policy.allows_any_origin and not credentials else origin
+        allow_origin = b"*" if answer_any and not credentials else origin
         headers: list[Header] = [(b"access-control-allow-origin", allow_origin)]
         if self._methods_wildcard and credentials:
             headers.append((b"access-control-allow-methods", request_method))

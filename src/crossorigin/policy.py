@@ -64,6 +64,7 @@ from crossorigin.resolver import Grant
 __all__ = [
     "ConfigError",
     "GrantedOptions",
+    "Group",
     "Issue",
     "IssueCode",
     "Policy",
@@ -220,6 +221,10 @@ class IssueCode(StrEnum):
     ORIGIN_APP_SCHEME = "origin-app-scheme"
     #: An app_schemes entry that is not a scheme, or is http, https or file.
     APP_SCHEME_INVALID = "app-scheme-invalid"
+    #: A group that is not a Group or a table of origins/credentials/expose_headers.
+    GROUP_INVALID = "group-invalid"
+    #: groups beside origins='*', which answers every origin before any group.
+    GROUPS_WITH_ANY_ORIGIN = "groups-with-any-origin"
     #: Note: an origin already covered by a pattern or `*`.
     ORIGIN_REDUNDANT = "origin-redundant"
     # -- origin_regex -------------------------------------------------------------
@@ -966,11 +971,14 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     checked: dict[str, _Checked[Any]] = {
         "origins": _check_origins(
             given["origins"],
-            given["origin_regex"] or given["resolver"],
+            given["origin_regex"] or given["resolver"] or given["groups"] or None,
             opt_ins.value,
             given["app_schemes"],
         ),
         "app_schemes": _check_app_schemes(given["app_schemes"]),
+        "groups": _check_groups(
+            given["groups"], opt_ins.value, given["app_schemes"], given["origins"]
+        ),
         "origin_regex": _check_origin_regex(given["origin_regex"], opt_ins.value),
         "methods": _check_methods(given["methods"]),
         "request_headers": _check_request_headers(given["request_headers"]),
@@ -995,6 +1003,106 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     # Notes in field order, the opt-ins' (private_network) last, as lint prints them.
     notes = [note for check in (*checked.values(), opt_ins) for note in check.notes]
     return _Validated(values, patterns, tuple(notes))
+
+
+# -- per-origin option groups ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """Origins answered with their own options: `credentials` and
+    `expose_headers` replace the policy's for them (methods, request headers
+    and max-age stay the policy's). Validated with the policy as if each
+    group were a policy of its own: `*` or a public-suffix wildcard with
+    credentials, `http://` with credentials, ... are refused the same way.
+    In a policy file: `[[groups]]` tables with the same keys."""
+
+    origins: Collection[str]
+    credentials: bool = False
+    expose_headers: Collection[str] = ()
+    #: The origins parsed (derived).
+    patterns: tuple[OriginPattern, ...] = field(default=(), compare=False, repr=False)
+
+
+_GROUP_KEYS: Final = ("origins", "credentials", "expose_headers")
+
+
+def _check_groups(
+    value: object, opt_ins: Mapping[str, bool], app_schemes: object, origins: object
+) -> _Checked[tuple[Group, ...]]:
+    """Each group checked as a policy of its own would be, its issues
+    prefixed with the group's position."""
+    if value is None or value == ():
+        return _Checked(())
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        issue = Issue(IssueCode.GROUP_INVALID, value, "groups must be a list of groups")
+        return _Checked((), (issue,))
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    groups: list[Group] = []
+    for index, item in enumerate(value):
+        fields_given: Mapping[str, object]
+        if isinstance(item, Group):
+            fields_given = {
+                "origins": item.origins,
+                "credentials": item.credentials,
+                "expose_headers": item.expose_headers,
+            }
+        elif isinstance(item, Mapping) and set(item) <= set(_GROUP_KEYS) and "origins" in item:
+            fields_given = item
+        else:
+            issues.append(
+                Issue(
+                    IssueCode.GROUP_INVALID,
+                    item,
+                    f"groups[{index}]: a group is Group(origins=[...], credentials=..., "
+                    "expose_headers=[...]) or a table with those keys",
+                )
+            )
+            continue
+        credentials = fields_given.get("credentials", False)
+        if not isinstance(credentials, bool):
+            issues.append(
+                Issue(
+                    IssueCode.TYPE_INVALID,
+                    credentials,
+                    f"groups[{index}]: credentials must be true or false",
+                )
+            )
+            continue
+        group_opt_ins = {**opt_ins, "credentials": credentials}
+        checked_origins = _check_origins(fields_given["origins"], None, group_opt_ins, app_schemes)
+        checked_expose = _check_expose_headers(
+            fields_given.get("expose_headers", ()), credentials=credentials
+        )
+        for check in (checked_origins, checked_expose):
+            issues.extend(
+                Issue(i.code, i.value, f"groups[{index}]: {i.message}") for i in check.issues
+            )
+            notes.extend(
+                Issue(i.code, i.value, f"groups[{index}]: {i.message}") for i in check.notes
+            )
+        if checked_origins.issues or checked_expose.issues:
+            continue
+        texts, patterns = checked_origins.value
+        groups.append(
+            Group(
+                origins=texts,
+                credentials=credentials,
+                expose_headers=checked_expose.value,
+                patterns=patterns,
+            )
+        )
+    if groups and "*" in _as_names(origins, "origins").value:
+        issues.append(
+            Issue(
+                IssueCode.GROUPS_WITH_ANY_ORIGIN,
+                "*",
+                "origins='*' answers every origin before any group is read; move '*' into "
+                "a group of its own, last",
+            )
+        )
+    return _Checked(tuple(groups), tuple(issues), tuple(notes))
 
 
 # -- the resolver's answers --------------------------------------------------------------
@@ -1147,6 +1255,14 @@ class Policy:
         "any site under a public suffix with credentials (as patterns are), and "
         "when its shape can make matching take exponential time (`(a+)+`, "
         "`(a|aa)*`). Prefer patterns.",
+    )
+    groups: Collection[Group | Mapping[str, Any]] = _field(
+        (),
+        "origins answered with their own credentials and expose_headers, e.g. "
+        "first-party apps with credentials beside a public `*` group without: "
+        "`[Group(origins=[...], credentials=True), Group(origins='*')]`. Read in "
+        "order after `origins`, before the resolver; each validated as a policy "
+        "of its own would be.",
     )
     app_schemes: Collection[str] = _field(
         (),
@@ -1327,7 +1443,11 @@ _OPT_INS: Final = tuple(name for name, value in _DEFAULTS.items() if isinstance(
 
 
 def _plain(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Group):
+        return {name: _plain(getattr(value, name)) for name in _GROUP_KEYS}
+    return value
 
 
 def _document_fields(cls: type) -> None:
