@@ -16,8 +16,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 
-from crossorigin import ConfigError
+from crossorigin import ConfigError, Policy
 from crossorigin.resolver import Grant, RequestInfo
+from crossorigin.views import cors
 
 PAGE = "http://localhost:3000"
 EVIL = "https://evil.example"
@@ -41,7 +42,13 @@ def form(request: HttpRequest) -> HttpResponse:
     return HttpResponse("posted")
 
 
+@cors(Policy(origins=["https://partner.example"], credentials=True))
+def partner(request: HttpRequest, item: int) -> HttpResponse:
+    return HttpResponse("partner")
+
+
 urlpatterns = [
+    path("partner/<int:item>", partner),
     path("items", items),
     path("boom", boom),
     path("form", form),
@@ -313,3 +320,20 @@ def test_async_mode_awaits_a_coroutine_resolver() -> None:
     assert preflight.status_code == 204
     assert preflight["Access-Control-Allow-Origin"] == RESOLVED
     assert not refused.has_header("Access-Control-Allow-Origin")
+
+
+def test_view_policy_wins_over_the_default() -> None:
+    client = Client()
+    answer = client.get("/partner/3", headers={"Origin": "https://partner.example"})
+    assert answer["Access-Control-Allow-Origin"] == "https://partner.example"
+    assert answer["Access-Control-Allow-Credentials"] == "true"
+    preflight = client.options(
+        "/partner/3",
+        headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    # The default policy's origin is not the view's.
+    assert not client.get("/partner/3", headers={"Origin": PAGE}).has_header(
+        "Access-Control-Allow-Origin"
+    )
+    assert client.get("/items", headers={"Origin": PAGE})["Access-Control-Allow-Origin"] == PAGE

@@ -162,7 +162,7 @@ def _check_prefix(prefix: str) -> str:
 class EngineTable:
     """An immutable choice of engine per request path."""
 
-    __slots__ = ("default", "routes")
+    __slots__ = ("_view_engines", "default", "routes", "strict")
 
     def __init__(
         self,
@@ -171,17 +171,34 @@ class EngineTable:
         *,
         strict: bool = False,
     ) -> None:
+        self.strict = strict
+        self._view_engines: dict[int, tuple[Policy, Engine]] = {}
         self.default = Engine(default, strict=strict) if default is not None else None
         self.routes: tuple[tuple[str, str, Engine], ...] = tuple(
             (stem, stem + "/", Engine(policy, strict=strict))
             for stem, policy in ((_check_prefix(prefix), policy) for prefix, policy in routes)
         )
 
-    def engine_for(self, path: str) -> Engine | None:
+    def engine_for(self, path: str, view_policy: Policy | None = None) -> Engine | None:
+        """The engine for a request: the view's policy (`crossorigin.views`)
+        when it has one, else the first route whose prefix matches, else
+        the default."""
+        if view_policy is not None:
+            return self._view_engine(view_policy)
         for stem, directory, engine in self.routes:
             if path == stem or path.startswith(directory):
                 return engine
         return self.default
+
+    def _view_engine(self, policy: Policy) -> Engine:
+        # One engine per decorated view's policy, built on first use; bounded
+        # by the number of policies in the code. A race builds two equal
+        # engines, one of which is kept.
+        kept = self._view_engines.get(id(policy))
+        if kept is None or kept[0] is not policy:
+            kept = (policy, Engine(policy, strict=self.strict))
+            self._view_engines[id(policy)] = kept
+        return kept[1]
 
 
 def log_refusal(method: str, path: str, origin: bytes | None, decision: Decision) -> None:

@@ -52,6 +52,7 @@ from crossorigin.policy import ConfigError, Policy
 from crossorigin.resolver import RequestInfo, call_async
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import policy_of, starlette_view, views_marked
 
 __all__ = ["CORSMiddleware", "MiddlewareHandle"]
 
@@ -100,6 +101,8 @@ class _Configuration:
     #: Why the middleware serves nothing (an invalid configuration), or None.
     broken: str | None = None
     error: Exception | None = None
+    #: Whether some endpoint has a policy of its own (crossorigin.views).
+    views: bool = False
 
 
 class CORSMiddleware:
@@ -205,8 +208,9 @@ class CORSMiddleware:
             await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
     def _configuration(self, table: EngineTable) -> _Configuration:
-        fast = table.default if not table.routes and not self._debug else None
-        return _Configuration(table, fast)
+        views = views_marked()
+        fast = table.default if not table.routes and not self._debug and not views else None
+        return _Configuration(table, fast, views=views)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
@@ -288,7 +292,11 @@ class CORSMiddleware:
             await self._serve_nothing(config.broken, send)
             return None
         table = config.table
-        engine = table.default if not table.routes else table.engine_for(_route_path(scope))
+        if config.views:
+            view_policy = policy_of(starlette_view(scope, self.app))
+            engine = table.engine_for(_route_path(scope), view_policy)
+        else:
+            engine = table.default if not table.routes else table.engine_for(_route_path(scope))
         if engine is None:
             await self.app(scope, receive, send)
             return None

@@ -45,6 +45,7 @@ from crossorigin.engine import Engine, Resolution
 from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
 from crossorigin.resolver import RequestInfo, call_async, call_sync, is_async
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import django_view, policy_of, views_marked
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
@@ -281,6 +282,9 @@ class CORSMiddleware:
         """The engine for this request and the debug flag, from one read of
         the configuration."""
         table, debug = self._config
+        if views_marked():
+            view_policy = policy_of(django_view(request.path_info))
+            return table.engine_for(request.path_info, view_policy), debug
         engine = table.default if not table.routes else table.engine_for(request.path_info)
         return engine, debug
 

@@ -41,6 +41,7 @@ from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
 from crossorigin.resolver import RequestInfo, call_sync, is_async
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import flask_view, policy_of
 
 __all__ = ["CORSMiddleware"]
 
@@ -71,6 +72,7 @@ _ARGUMENTS = (
     "allow_private_network",
     "strict",
     "debug",
+    "views",
 )
 
 
@@ -79,7 +81,8 @@ class CORSMiddleware:
     `policy=` (and `routes=`), `source=` (a `crossorigin.sources` source), or
     the `allow_*` arguments (`allow_origins`,
     `allow_origin_regex`, `allow_methods`, `allow_headers`, `allow_credentials`,
-    `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`.
+    `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`;
+    `views=flask_app` reads `@crossorigin.views.cors(policy)` on its views.
     flask-cors' argument names (`origins=`, `supports_credentials=`,
     `resources=`, ...) raise a TypeError naming the argument to write."""
 
@@ -100,10 +103,13 @@ class CORSMiddleware:
         allow_private_network: bool = False,
         strict: bool = False,
         debug: bool = False,
+        views: Any = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
         self.app = app
+        # The Flask application whose views may carry @cors(policy).
+        self._views = views
         policy = resolve_policy(
             policy,
             adapter="wsgi",
@@ -142,9 +148,15 @@ class CORSMiddleware:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         table = self._table
-        engine = (
-            table.default if not table.routes else table.engine_for(environ.get("PATH_INFO", ""))
-        )
+        if self._views is not None:
+            view_policy = policy_of(flask_view(self._views, environ))
+            engine = table.engine_for(environ.get("PATH_INFO", ""), view_policy)
+        else:
+            engine = (
+                table.default
+                if not table.routes
+                else table.engine_for(environ.get("PATH_INFO", ""))
+            )
         if engine is None:
             return self.app(environ, start_response)
         method: str = environ["REQUEST_METHOD"]
