@@ -52,7 +52,7 @@ from crossorigin.policy import ConfigError, Policy
 from crossorigin.resolver import RequestInfo, call_async
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
-from crossorigin.views import policy_of, starlette_view, views_marked
+from crossorigin.views import policy_of, starlette_router, starlette_view
 
 __all__ = ["CORSMiddleware", "MiddlewareHandle"]
 
@@ -101,8 +101,9 @@ class _Configuration:
     #: Why the middleware serves nothing (an invalid configuration), or None.
     broken: str | None = None
     error: Exception | None = None
-    #: Whether some endpoint has a policy of its own (crossorigin.views).
-    views: bool = False
+    #: The application's router when some endpoint under it has a policy of
+    #: its own (crossorigin.views); else None.
+    views: object | None = None
 
 
 class CORSMiddleware:
@@ -208,8 +209,8 @@ class CORSMiddleware:
             await send({"type": "http.response.body", "body": _BROKEN_BODY})
 
     def _configuration(self, table: EngineTable) -> _Configuration:
-        views = views_marked()
-        fast = table.default if not table.routes and not self._debug and not views else None
+        views = starlette_router(self.app)
+        fast = table.default if not table.routes and not self._debug and views is None else None
         return _Configuration(table, fast, views=views)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
@@ -292,8 +293,8 @@ class CORSMiddleware:
             await self._serve_nothing(config.broken, send)
             return None
         table = config.table
-        if config.views:
-            view_policy = policy_of(starlette_view(scope, self.app))
+        if config.views is not None:
+            view_policy = policy_of(starlette_view(scope, config.views))
             engine = table.engine_for(_route_path(scope), view_policy)
         else:
             engine = table.default if not table.routes else table.engine_for(_route_path(scope))

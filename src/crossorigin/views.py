@@ -12,10 +12,11 @@ preflight is answered before the view runs, as for every other policy.
 Precedence, one rule for every adapter: the view's policy, else the first
 matching `routes=` prefix, else the middleware's `policy=`, else nothing.
 
-The lookup is skipped entirely until some view is decorated, so
-applications that do not use this pay nothing. Decorate views before the
-server starts serving (at import, as routes are declared): the ASGI adapter
-notes whether any view has a policy when its configuration is built.
+Applications that mark no view pay nothing: the ASGI adapter looks for
+marked endpoints in the application's routes once, when its configuration is
+built (so declare routes before the server starts, as usual), and the Django
+adapter resolves the path only once some view in the process is marked; the
+WSGI adapter reads Flask's views only when given `views=app`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from typing import Any, Final, TypeVar
 
 from crossorigin.policy import Policy
 
-__all__ = ["cors", "django_view", "flask_view", "policy_of", "starlette_view", "views_marked"]
+__all__ = [
+    "cors",
+    "django_view",
+    "flask_view",
+    "policy_of",
+    "starlette_router",
+    "starlette_view",
+    "views_marked",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,12 +96,33 @@ def flask_view(app: Any, environ: Mapping[str, Any]) -> object | None:
     return view
 
 
-def starlette_view(scope: Mapping[str, Any], app: object = None) -> object | None:
-    """The endpoint a Starlette or FastAPI application will route this
-    request to, following `Mount`s, or None. The application is
-    `scope["app"]` inside it (`add_middleware`), else `app` (the middleware
-    wrapping it directly)."""
-    router = getattr(scope.get("app", app), "router", None)
+def starlette_router(app: object) -> object | None:
+    """The router inside an ASGI application (following each middleware's
+    `.app`), when some endpoint under it has a policy; else None. Read once,
+    when the middleware's configuration is built."""
+    for _ in range(64):
+        if app is None:
+            return None
+        routes = getattr(app, "routes", None)
+        if isinstance(routes, list | tuple):
+            return app if _any_marked(routes, 0) else None
+        app = getattr(app, "app", None)
+    return None
+
+
+def _any_marked(routes: Iterable[Any], depth: int) -> bool:
+    for route in routes:
+        if policy_of(getattr(route, "endpoint", None)) is not None:
+            return True
+        inner = getattr(route, "routes", None)
+        if depth < 16 and isinstance(inner, list | tuple) and _any_marked(inner, depth + 1):
+            return True
+    return False
+
+
+def starlette_view(scope: Mapping[str, Any], router: object) -> object | None:
+    """The endpoint the router (`starlette_router`) will route this request
+    to, following `Mount`s, as Starlette does; or None."""
     routes = getattr(router, "routes", None)
     if routes is None:
         return None
