@@ -230,6 +230,16 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("resolver-invalid", {"origins": [APP], "resolver": "tenants"}, {"origins": [APP]}),
     ("group-invalid", {"groups": [{"origin": [APP]}]}, {"groups": [{"origins": [APP]}]}),
     (
+        "isolation-invalid",
+        {"origins": [APP], "cross_origin_isolation": "same-origin"},
+        {"origins": [APP], "cross_origin_isolation": "require-corp"},
+    ),
+    (
+        "isolation-invalid",
+        {"origins": [APP], "resource_policy": "same_site"},
+        {"origins": [APP], "resource_policy": "same-site"},
+    ),
+    (
         "groups-with-any-origin",
         {"origins": "*", "groups": [{"origins": [APP]}]},
         {"groups": [{"origins": [APP], "credentials": True}, {"origins": "*"}]},

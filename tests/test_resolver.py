@@ -542,3 +542,29 @@ def test_groups_come_before_the_resolver() -> None:
     engine = Engine(Policy(groups=[{"origins": [APP], "credentials": True}], resolver=resolve))
     assert decide(engine, APP).allowed and calls == []
     assert decide(engine, TENANT).allowed and calls == [TENANT]
+
+
+def test_isolation_presets_ride_on_every_application_response() -> None:
+    engine = Engine(
+        Policy(origins=[APP], cross_origin_isolation="require-corp", resource_policy="cross-origin")
+    )
+    expected = {
+        b"cross-origin-opener-policy": b"same-origin",
+        b"cross-origin-embedder-policy": b"require-corp",
+        b"cross-origin-resource-policy": b"cross-origin",
+    }
+    for decision in (
+        decide(engine, APP),
+        decide(engine, "https://evil.example"),
+        engine.not_cors(),
+    ):
+        headers = dict(decision.headers)
+        assert {name: headers.get(name) for name in expected} == expected
+        assert headers[b"vary"] == b"Origin"
+    # Not on preflight answers, which no page reads as a document or resource.
+    assert b"cross-origin-opener-policy" not in dict(decide(engine, APP, "OPTIONS", "GET").headers)
+    anyone = Engine(Policy(origins="*", cross_origin_isolation="credentialless"))
+    assert dict(anyone.not_cors().headers)[b"cross-origin-embedder-policy"] == b"credentialless"
+    assert b"cross-origin-opener-policy" not in dict(
+        Engine(Policy(origins=[APP])).not_cors().headers
+    )

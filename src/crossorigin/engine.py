@@ -64,6 +64,7 @@ from crossorigin.policy import (
     Issue,
     Policy,
     check_grant,
+    isolation_headers,
 )
 from crossorigin.resolver import FAILURE_TTL, Outcome, Resolver, log_failure
 
@@ -291,7 +292,14 @@ class Engine:
             else policy.resolver_refusal_ttl
         )
 
-        vary_origin: tuple[Header, ...] = ((b"vary", b"Origin"),)
+        # What every response the application sends carries after the CORS
+        # headers: Vary: Origin, then the policy's isolation headers (the
+        # same for every origin, so they ride on every decision).
+        companions = tuple(
+            (name.encode("ascii"), value.encode("ascii"))
+            for name, value in isolation_headers(policy)
+        )
+        vary_origin: tuple[Header, ...] = ((b"vary", b"Origin"), *companions)
         self._vary = vary_origin
         tail: list[Header] = []
         if credentials:
@@ -304,7 +312,7 @@ class Engine:
         self._wildcard_actual: Decision | None = None
         if any_origin and not credentials:
             timing = ((b"timing-allow-origin", b"*"),) if self._timing else ()
-            constant = ((b"access-control-allow-origin", b"*"), *tail, *timing)
+            constant = ((b"access-control-allow-origin", b"*"), *tail, *timing, *companions)
             self._not_cors = Decision(RequestKind.NOT_CORS, True, constant)
             self._wildcard_actual = Decision(RequestKind.ACTUAL, True, constant)
         else:

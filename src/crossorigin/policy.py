@@ -70,6 +70,7 @@ __all__ = [
     "Policy",
     "PolicyFileError",
     "check_grant",
+    "isolation_headers",
 ]
 
 #: Access-Control-Max-Age above this is refused: no browser honours more
@@ -225,6 +226,8 @@ class IssueCode(StrEnum):
     GROUP_INVALID = "group-invalid"
     #: groups beside origins='*', which answers every origin before any group.
     GROUPS_WITH_ANY_ORIGIN = "groups-with-any-origin"
+    #: cross_origin_isolation or resource_policy not one of the presets.
+    ISOLATION_INVALID = "isolation-invalid"
     #: Note: an origin already covered by a pattern or `*`.
     ORIGIN_REDUNDANT = "origin-redundant"
     # -- origin_regex -------------------------------------------------------------
@@ -993,6 +996,12 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
             given["resolver_refusal_ttl"], "resolver_refusal_ttl", 0, MAX_RESOLVER_TTL
         ),
         "preflight_status": _check_preflight_status(given["preflight_status"]),
+        "cross_origin_isolation": _check_choice(
+            given["cross_origin_isolation"], "cross_origin_isolation", ISOLATION_PRESETS
+        ),
+        "resource_policy": _check_choice(
+            given["resource_policy"], "resource_policy", RESOURCE_POLICIES
+        ),
         "preflight_cache_control": _check_preflight_cache_control(given["preflight_cache_control"]),
     }
     issues = [issue for check in (opt_ins, *checked.values()) for issue in check.issues]
@@ -1003,6 +1012,46 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     # Notes in field order, the opt-ins' (private_network) last, as lint prints them.
     notes = [note for check in (*checked.values(), opt_ins) for note in check.notes]
     return _Validated(values, patterns, tuple(notes))
+
+
+# -- cross-origin isolation presets ----------------------------------------------------
+
+#: cross_origin_isolation presets -> (Cross-Origin-Opener-Policy,
+#: Cross-Origin-Embedder-Policy) (HTML §7.1.3, §7.1.4).
+ISOLATION_PRESETS: Final = {
+    "require-corp": ("same-origin", "require-corp"),
+    "credentialless": ("same-origin", "credentialless"),
+}
+#: resource_policy values, sent as Cross-Origin-Resource-Policy (Fetch §3.7).
+RESOURCE_POLICIES: Final = ("same-origin", "same-site", "cross-origin")
+
+
+def _check_choice(value: object, name: str, choices: Collection[str]) -> _Checked[str | None]:
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, str) and value in choices:
+        return _Checked(value)
+    issue = Issue(
+        IssueCode.ISOLATION_INVALID,
+        value,
+        f"{name} is one of {', '.join(map(repr, choices))}, or None",
+    )
+    return _Checked(None, (issue,))
+
+
+def isolation_headers(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs the isolation presets add to every response
+    the application sends (never to preflight answers)."""
+    headers: list[tuple[str, str]] = []
+    if policy.cross_origin_isolation is not None:
+        opener, embedder = ISOLATION_PRESETS[policy.cross_origin_isolation]
+        headers += [
+            ("cross-origin-opener-policy", opener),
+            ("cross-origin-embedder-policy", embedder),
+        ]
+    if policy.resource_policy is not None:
+        headers.append(("cross-origin-resource-policy", policy.resource_policy))
+    return tuple(headers)
 
 
 # -- per-origin option groups ------------------------------------------------------------
@@ -1310,6 +1359,23 @@ class Policy:
         "send `Timing-Allow-Origin` with the same value as "
         "`Access-Control-Allow-Origin` on allowed responses, so the page can "
         "read detailed Resource Timing for them.",
+    )
+    cross_origin_isolation: str | None = _field(
+        None,
+        "make pages served by this application cross-origin isolated (needed for "
+        "SharedArrayBuffer and precise timers): `require-corp` sends "
+        "`Cross-Origin-Opener-Policy: same-origin` and "
+        "`Cross-Origin-Embedder-Policy: require-corp`; `credentialless` the same "
+        "with `credentialless`. Breaks: popups to and from other origins lose "
+        "`window.opener` (OAuth and payment popups), and with `require-corp` "
+        "every cross-origin image, script or frame must send CORP or pass CORS.",
+    )
+    resource_policy: str | None = _field(
+        None,
+        "`Cross-Origin-Resource-Policy` on every response: `same-origin` or "
+        "`same-site` stop other sites embedding them with no-cors requests "
+        "(`<img>`, `<script>`; CORS requests are unaffected); `cross-origin` lets "
+        "isolated (COEP) pages of other sites embed them.",
     )
     dangerously_allow_insecure_origins: bool = _field(
         False,
