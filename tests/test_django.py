@@ -337,3 +337,21 @@ def test_view_policy_wins_over_the_default() -> None:
         "Access-Control-Allow-Origin"
     )
     assert client.get("/items", headers={"Origin": PAGE})["Access-Control-Allow-Origin"] == PAGE
+
+
+def test_hosts_choose_the_policy() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    config = {
+        "origins": [PAGE],
+        "hosts": {"api.a.example": {"origins": ["https://a.example"], "credentials": True}},
+    }
+    with override_settings(CROSSORIGIN=config):
+        middleware = CORSMiddleware(resolver_view)
+        factory = RequestFactory()
+        site_a = middleware(
+            factory.get("/x", HTTP_HOST="api.a.example:8000", HTTP_ORIGIN="https://a.example")
+        )
+        default = middleware(factory.get("/x", HTTP_HOST="other.example", HTTP_ORIGIN=PAGE))
+    assert site_a["Access-Control-Allow-Credentials"] == "true"
+    assert default["Access-Control-Allow-Origin"] == PAGE

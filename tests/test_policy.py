@@ -685,8 +685,9 @@ def test_every_issue_code_has_a_refused_example() -> None:
         | {case[0] for case in FILE_CASES}
         # Tested by test_unreadable_policy_file_says_why and the test below.
         | {"policy-file-unreadable", "route-prefix-invalid"}
-        # Never raised: a resolver's refused answer (tests/test_resolver.py).
-        | {"grant-refused"}
+        # Never raised: a resolver's refused answer (tests/test_resolver.py);
+        # raised by the adapters' hosts= (tests/test_views.py).
+        | {"grant-refused", "host-invalid"}
     )
     assert exercised == {code.value for code in IssueCode}
 

@@ -120,3 +120,46 @@ def test_flask_view_decorator() -> None:
 def test_cors_takes_a_policy() -> None:
     with pytest.raises(TypeError, match="takes a Policy"):
         cors({"origins": [APP]})  # type: ignore[arg-type]
+
+
+# -- selection by Host ----------------------------------------------------------------------
+
+SITE_A = Policy(origins=["https://a.example"], credentials=True)
+SITE_B = Policy(origins=["https://b.example"])
+
+
+def test_asgi_hosts_choose_the_policy() -> None:
+    app = Starlette(routes=[Route("/x", lambda request: PlainTextResponse("ok"))])
+    client = TestClient(
+        ASGICORS(app, policy=DEFAULT, hosts={"api.a.example": SITE_A, "api.b.example": SITE_B})
+    )
+
+    def allow(host: str, origin: str) -> str | None:
+        headers = {"Host": host, "Origin": origin}
+        return client.get("/x", headers=headers).headers.get("access-control-allow-origin")
+
+    assert allow("api.a.example", "https://a.example") == "https://a.example"
+    assert allow("API.A.example:8443", "https://a.example") == "https://a.example"
+    assert allow("api.a.example", "https://b.example") is None
+    assert allow("api.b.example", "https://b.example") == "https://b.example"
+    assert allow("other.example", APP) == APP  # no host entry: the default
+
+
+def test_wsgi_hosts_choose_the_policy() -> None:
+    app = flask.Flask(__name__)
+    app.route("/x")(lambda: "ok")
+    app.wsgi_app = WSGICORS(app.wsgi_app, hosts={"api.a.example": SITE_A})  # type: ignore[method-assign]
+    client = app.test_client()
+    answer = client.get("/x", headers={"Host": "api.a.example", "Origin": "https://a.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    # No default policy: other hosts are left alone.
+    other = client.get("/x", headers={"Host": "b.example", "Origin": "https://a.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.parametrize("name", ["API.example.com", "api.example.com:443", "", 7])
+def test_host_keys_are_bare_lower_case_names(name: object) -> None:
+    from crossorigin import ConfigError
+
+    with pytest.raises(ConfigError, match="host-invalid"):
+        ASGICORS(lambda s, r, c: None, hosts={name: SITE_A})  # type: ignore[dict-item]

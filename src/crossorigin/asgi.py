@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Never
 
@@ -79,6 +79,7 @@ _ARGUMENTS = (
     "check_websockets",
     "debug",
     "handle",
+    "hosts",
 )
 _BROKEN_BODY = (
     b"Internal Server Error: the CORS middleware (crossorigin) was given an invalid "
@@ -118,6 +119,10 @@ class CORSMiddleware:
     `source=` (a `crossorigin.sources` source) instead: the middleware follows
     its documents and unsubscribes at lifespan shutdown.
 
+    `hosts={"api.example.com": Policy(...)}` gives each site of a multi-site
+    deployment its own policy, chosen by the request's `Host` (after a
+    view's own policy, before `routes`).
+
     `strict=True` answers 403 to state-changing requests (POST, PUT, ...) from
     origins the policy refuses, which CORS alone lets through to the handler.
     `check_websockets=True` refuses WebSocket handshakes from such origins.
@@ -143,6 +148,7 @@ class CORSMiddleware:
         check_websockets: bool = False,
         debug: bool = False,
         handle: MiddlewareHandle | None = None,
+        hosts: Mapping[str, Policy] | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         self.app = app
@@ -150,6 +156,7 @@ class CORSMiddleware:
         self._check_websockets = check_websockets
         self._debug = debug
         self._source = source
+        self._hosts = dict(hosts or {})
         self._broken_logged = False
         try:
             refuse_unknown_arguments("asgi", unexpected, _ARGUMENTS)
@@ -164,9 +171,11 @@ class CORSMiddleware:
                 max_age=max_age,
                 allow_private_network=allow_private_network,
             )
-            self._config = self._configuration(EngineTable(policy, routes, strict=strict))
+            self._config = self._configuration(
+                EngineTable(policy, routes, strict=strict, hosts=self._hosts)
+            )
             if source is not None:
-                if policy is not None or self._config.table.routes:
+                if policy is not None or self._config.table.routes or self._hosts:
                     raise TypeError(
                         "crossorigin.asgi.CORSMiddleware: pass either source= or policy=/"
                         "routes=/allow_* arguments, not both"
@@ -210,7 +219,11 @@ class CORSMiddleware:
 
     def _configuration(self, table: EngineTable) -> _Configuration:
         views = starlette_router(self.app)
-        fast = table.default if not table.routes and not self._debug and views is None else None
+        fast = (
+            table.default
+            if not table.routes and not table.hosts and not self._debug and views is None
+            else None
+        )
         return _Configuration(table, fast, views=views)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
@@ -219,7 +232,9 @@ class CORSMiddleware:
         request sees either the old configuration or the new one, never a mix;
         requests in flight finish under the one they started with. An invalid
         configuration raises ConfigError and leaves the running one in place."""
-        self._config = self._configuration(EngineTable(policy, routes, strict=self._strict))
+        self._config = self._configuration(
+            EngineTable(policy, routes, strict=self._strict, hosts=self._hosts)
+        )
 
     def _apply_document(self, document: PolicyDocument) -> None:
         """A new document from `source=` (called from the source's thread)."""
@@ -293,9 +308,11 @@ class CORSMiddleware:
             await self._serve_nothing(config.broken, send)
             return None
         table = config.table
-        if config.views is not None:
-            view_policy = policy_of(starlette_view(scope, config.views))
-            engine = table.engine_for(_route_path(scope), view_policy)
+        if config.views is not None or table.hosts:
+            view_policy = (
+                policy_of(starlette_view(scope, config.views)) if config.views is not None else None
+            )
+            engine = table.engine_for(_route_path(scope), view_policy, host_of(scope["headers"]))
         else:
             engine = table.default if not table.routes else table.engine_for(_route_path(scope))
         if engine is None:
@@ -367,7 +384,7 @@ class CORSMiddleware:
     async def _websocket(
         self, config: _Configuration, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        engine = config.table.engine_for(_route_path(scope))
+        engine = config.table.engine_for(_route_path(scope), None, host_of(scope["headers"]))
         if engine is None:
             await self.app(scope, receive, send)
             return

@@ -49,7 +49,7 @@ from crossorigin.views import django_view, policy_of, views_marked
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
-_OPTIONS = frozenset({"routes", "strict", "debug", "source"})
+_OPTIONS = frozenset({"routes", "strict", "debug", "source", "hosts"})
 TextHeaders = tuple[tuple[str, str], ...]
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -75,9 +75,23 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
             issues.extend(
                 Issue(i.code, i.value, f"route {prefix!r}: {i.message}") for i in error.issues
             )
+    hosts: dict[str, Policy] = {}
+    host_entries = config.get("hosts", {})
+    if not isinstance(host_entries, Mapping):
+        raise ImproperlyConfigured(
+            "CROSSORIGIN['hosts'] maps host names to dicts of policy fields, e.g. "
+            "{'api.example.com': {'origins': [...]}}"
+        )
+    for name, host_fields in host_entries.items():
+        try:
+            hosts[name] = Policy.from_mapping(host_fields)
+        except ConfigError as error:
+            issues.extend(
+                Issue(i.code, i.value, f"host {name!r}: {i.message}") for i in error.issues
+            )
     if issues:
         raise ConfigError(issues)
-    table = EngineTable(default, routes, strict=bool(config.get("strict", False)))
+    table = EngineTable(default, routes, strict=bool(config.get("strict", False)), hosts=hosts)
     return table, bool(config.get("debug", False))
 
 
@@ -282,9 +296,10 @@ class CORSMiddleware:
         """The engine for this request and the debug flag, from one read of
         the configuration."""
         table, debug = self._config
-        if views_marked():
-            view_policy = policy_of(django_view(request.path_info))
-            return table.engine_for(request.path_info, view_policy), debug
+        if views_marked() or table.hosts:
+            view_policy = policy_of(django_view(request.path_info)) if views_marked() else None
+            host = request.META.get("HTTP_HOST")
+            return table.engine_for(request.path_info, view_policy, host), debug
         engine = table.default if not table.routes else table.engine_for(request.path_info)
         return engine, debug
 

@@ -226,6 +226,8 @@ class IssueCode(StrEnum):
     GROUP_INVALID = "group-invalid"
     #: groups beside origins='*', which answers every origin before any group.
     GROUPS_WITH_ANY_ORIGIN = "groups-with-any-origin"
+    #: A hosts= key that is not a lower-case host name without a port.
+    HOST_INVALID = "host-invalid"
     #: cross_origin_isolation or resource_policy not one of the presets.
     ISOLATION_INVALID = "isolation-invalid"
     #: Note: an origin already covered by a pattern or `*`.

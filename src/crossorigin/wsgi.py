@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Never
 
@@ -73,6 +73,7 @@ _ARGUMENTS = (
     "strict",
     "debug",
     "views",
+    "hosts",
 )
 
 
@@ -82,7 +83,8 @@ class CORSMiddleware:
     the `allow_*` arguments (`allow_origins`,
     `allow_origin_regex`, `allow_methods`, `allow_headers`, `allow_credentials`,
     `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`;
-    `views=flask_app` reads `@crossorigin.views.cors(policy)` on its views.
+    `views=flask_app` reads `@crossorigin.views.cors(policy)` on its views;
+    `hosts={"api.example.com": Policy(...)}` chooses a policy by `Host`.
     flask-cors' argument names (`origins=`, `supports_credentials=`,
     `resources=`, ...) raise a TypeError naming the argument to write."""
 
@@ -104,12 +106,14 @@ class CORSMiddleware:
         strict: bool = False,
         debug: bool = False,
         views: Any = None,
+        hosts: Mapping[str, Policy] | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
         self.app = app
         # The Flask application whose views may carry @cors(policy).
         self._views = views
+        self._hosts = dict(hosts or {})
         policy = resolve_policy(
             policy,
             adapter="wsgi",
@@ -124,9 +128,9 @@ class CORSMiddleware:
         )
         self._strict = strict
         self._debug = debug
-        self._table = _sync_only(EngineTable(policy, routes, strict=strict))
+        self._table = _sync_only(EngineTable(policy, routes, strict=strict, hosts=self._hosts))
         if source is not None:
-            if policy is not None or self._table.routes:
+            if policy is not None or self._table.routes or self._hosts:
                 raise TypeError(
                     "crossorigin.wsgi.CORSMiddleware: pass either source= or policy=/routes=/"
                     "allow_* arguments, not both"
@@ -140,7 +144,9 @@ class CORSMiddleware:
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
         off to the side and replace the old ones in one assignment."""
-        self._table = _sync_only(EngineTable(policy, routes, strict=self._strict))
+        self._table = _sync_only(
+            EngineTable(policy, routes, strict=self._strict, hosts=self._hosts)
+        )
 
     @property
     def engines(self) -> EngineTable:
@@ -148,9 +154,11 @@ class CORSMiddleware:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         table = self._table
-        if self._views is not None:
-            view_policy = policy_of(flask_view(self._views, environ))
-            engine = table.engine_for(environ.get("PATH_INFO", ""), view_policy)
+        if self._views is not None or table.hosts:
+            view = flask_view(self._views, environ) if self._views is not None else None
+            engine = table.engine_for(
+                environ.get("PATH_INFO", ""), policy_of(view), environ.get("HTTP_HOST")
+            )
         else:
             engine = (
                 table.default
