@@ -163,3 +163,25 @@ def test_host_keys_are_bare_lower_case_names(name: object) -> None:
 
     with pytest.raises(ConfigError, match="host-invalid"):
         ASGICORS(lambda s, r, c: None, hosts={name: SITE_A})  # type: ignore[dict-item]
+
+
+# -- the preflight knobs through the ASGI fast path ---------------------------------------
+
+
+def test_asgi_preflight_continue_and_status() -> None:
+    seen: list[str] = []
+
+    async def options(request: Request) -> PlainTextResponse:
+        seen.append(request.method)
+        return PlainTextResponse("app options", headers={"Allow": "GET, OPTIONS"})
+
+    app = Starlette(routes=[Route("/x", options, methods=["GET", "OPTIONS"])])
+    continuing = TestClient(ASGICORS(app, policy=Policy(origins=[APP], preflight_continue=True)))
+    answer = continuing.options("/x", headers=preflight(APP, "GET"))
+    assert answer.text == "app options" and seen == ["OPTIONS"]
+    assert answer.headers["access-control-allow-origin"] == APP
+    assert continuing.options("/x", headers=preflight(PARTNER, "GET")).status_code == 403
+    assert seen == ["OPTIONS"]
+    legacy = TestClient(ASGICORS(app, policy=Policy(origins=[APP], preflight_status=200)))
+    answer = legacy.options("/x", headers=preflight(APP, "GET"))
+    assert answer.status_code == 200 and answer.headers["content-length"] == "0"
