@@ -99,6 +99,9 @@ class _Configuration:
     #: The engine, when one engine answers every path and no refusal needs
     #: logging; otherwise None, and every request takes the general path.
     fast: Engine | None = None
+    #: The same for OPTIONS, unless the engine has a resolver (whose answer
+    #: a preflight may have to await first: the general path).
+    fast_preflight: Engine | None = None
     #: Why the middleware serves nothing (an invalid configuration), or None.
     broken: str | None = None
     error: Exception | None = None
@@ -224,7 +227,8 @@ class CORSMiddleware:
             if not table.routes and not table.hosts and not self._debug and views is None
             else None
         )
-        return _Configuration(table, fast, views=views)
+        fast_preflight = fast if fast is not None and fast.resolver is None else None
+        return _Configuration(table, fast, fast_preflight, views=views)
 
     def reconfigure(self, policy: Policy | None = None, routes: Iterable[Route] = ()) -> None:
         """Swap the policy (and routes) atomically: the new engines are built
@@ -250,11 +254,13 @@ class CORSMiddleware:
             return
         config = self._config
         extra: tuple[Header, ...] | None = None
-        engine = config.fast
-        if engine is not None:
-            if scope["method"] != "OPTIONS":
+        if scope["method"] != "OPTIONS":
+            engine = config.fast
+            if engine is not None:
                 extra = engine.cached_headers(origin_of(scope["headers"]))
-            elif engine.resolver is None:
+        else:
+            engine = config.fast_preflight
+            if engine is not None:
                 # A preflight (or a plain OPTIONS): safe, so strict mode never
                 # needs the server's own origin here.
                 decision = engine.decide_request("OPTIONS", read_lowercase(scope["headers"]))
