@@ -568,3 +568,26 @@ def test_isolation_presets_ride_on_every_application_response() -> None:
     assert b"cross-origin-opener-policy" not in dict(
         Engine(Policy(origins=[APP])).not_cors().headers
     )
+
+
+def test_an_async_resolver_that_cancels_itself_is_a_failure() -> None:
+    import asyncio
+
+    from crossorigin.resolver import call_async
+
+    async def cancels(origin: str, request: RequestInfo) -> bool:
+        raise asyncio.CancelledError
+
+    async def slow_async(origin: str, request: RequestInfo) -> bool:
+        await asyncio.sleep(5)
+        return True
+
+    async def run() -> tuple[Outcome, Outcome, Outcome]:
+        return (
+            await call_async(cancels, TENANT, INFO, 0.5),
+            await call_async(slow_async, TENANT, INFO, 0.05),
+            await call_async(raising, TENANT, INFO, 0.5),
+        )
+
+    for outcome in asyncio.run(run()):
+        assert outcome.value is False and outcome.failed

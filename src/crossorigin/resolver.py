@@ -269,6 +269,12 @@ async def call_async(
             task.add_done_callback(lambda done: _tasks.pop(key, None))
         try:
             value = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this request is being cancelled (the client left)
+            # The resolver cancelled itself: a failure like any other.
+            return _failure("error", origin, "the resolver was cancelled")
         except TimeoutError:
             return _failure("timeout", origin, f"no answer within {timeout} s")
         except Exception as error:
