@@ -591,3 +591,18 @@ def test_an_async_resolver_that_cancels_itself_is_a_failure() -> None:
 
     for outcome in asyncio.run(run()):
         assert outcome.value is False and outcome.failed
+
+
+def test_websocket_checks_follow_groups_and_the_resolver() -> None:
+    engine = Engine(
+        Policy(
+            groups=[{"origins": [APP], "credentials": True}],
+            resolver=lambda origin, request: origin == TENANT,
+        )
+    )
+    assert engine.websocket(APP.encode()).allowed
+    assert not engine.websocket(TENANT.encode()).allowed  # nothing kept yet: refused
+    resolution = engine.settle(TENANT.encode(), Outcome(True))
+    assert engine.websocket(TENANT.encode(), None, resolution).allowed
+    assert engine.websocket(TENANT.encode()).allowed  # kept
+    assert not engine.websocket(b"https://evil.example").allowed

@@ -396,7 +396,16 @@ class CORSMiddleware:
             return
         origin = origin_of(scope["headers"])
         self_origin = own_origin(scope.get("scheme", "ws"), host_of(scope["headers"]))
-        decision = engine.websocket(origin, self_origin)
+        resolution = None
+        if origin is not None and origin != self_origin and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_pairs("GET", scope["path"], scope["headers"])
+            outcome = await call_async(
+                resolver, origin.decode("latin-1"), info, engine.resolver_timeout
+            )
+            resolution = engine.settle(origin, outcome)
+        decision = engine.websocket(origin, self_origin, resolution)
         if decision.allowed:
             await self.app(scope, receive, send)
             return

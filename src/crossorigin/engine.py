@@ -650,15 +650,24 @@ class Engine:
                 _remember(self._preflight_cache, key, decision)
         return decision
 
-    def websocket(self, origin: bytes | None, self_origin: bytes | None = None) -> Decision:
+    def websocket(
+        self,
+        origin: bytes | None,
+        self_origin: bytes | None = None,
+        resolution: Resolution | None = None,
+    ) -> Decision:
         """A WebSocket handshake: browsers send `Origin` but no CORS applies,
         so a cross-site page could open a socket with the user's cookies
         (cross-site WebSocket hijacking). Allowed: no `Origin` (not a browser),
         the server's own origin, or an origin the policy allows."""
         if origin is not None and not isinstance(origin, bytes):
             raise _not_bytes("origin", origin)
-        if origin is None or origin == self_origin or self._matcher.match(origin):
+        if origin is None or origin == self_origin or self._statically_allowed(origin):
             return Decision(RequestKind.WEBSOCKET, True, ())
+        if self._resolver is not None and _is_plausible_origin(origin):
+            resolved = self._resolved(origin, resolution)
+            if resolved is not None and resolved.actual.allowed:
+                return Decision(RequestKind.WEBSOCKET, True, ())
         reason = (
             Reason.ORIGIN_NOT_ALLOWED if _is_plausible_origin(origin) else Reason.ORIGIN_INVALID
         )
