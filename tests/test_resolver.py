@@ -606,3 +606,8 @@ def test_websocket_checks_follow_groups_and_the_resolver() -> None:
     assert engine.websocket(TENANT.encode(), None, resolution).allowed
     assert engine.websocket(TENANT.encode()).allowed  # kept
     assert not engine.websocket(b"https://evil.example").allowed
+
+
+def test_allows_origin_reads_groups_for_the_tools() -> None:
+    policy = Policy(groups=[{"origins": [APP], "credentials": True}])
+    assert policy.allows_origin(APP) and not policy.allows_origin(TENANT)

@@ -58,7 +58,7 @@ from crossorigin.origin import (
     is_loopback_host,
 )
 from crossorigin.origin_regex import backtracking_problem, sample_origins
-from crossorigin.patterns import compile_matcher
+from crossorigin.patterns import OriginMatcher, compile_matcher
 from crossorigin.resolver import Grant
 
 __all__ = [
@@ -1412,11 +1412,15 @@ class Policy:
         return "*" in self.origins
 
     def allows_origin(self, origin: str | bytes) -> bool:
-        """Whether a serialized origin (as a browser sends it) is allowed. For
-        tools and tests: this compiles the matcher on each call, where the
-        engine compiles it once."""
+        """Whether a serialized origin (as a browser sends it) is allowed by
+        `origins`, `origin_regex` or a group (never the resolver). For tools
+        and tests: this compiles the matcher on each call, where the engine
+        compiles it once."""
         raw = origin if isinstance(origin, bytes) else origin.encode("utf-8", "surrogateescape")
-        return compile_matcher(self).match(raw)
+        if compile_matcher(self).match(raw):
+            return True
+        # Option groups too; the resolver is not asked (tools never call it).
+        return any(OriginMatcher(group.patterns).match(raw) for group in self.groups)  # type: ignore[union-attr]
 
     # -- conversions -------------------------------------------------------------------
 
