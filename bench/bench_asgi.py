@@ -7,6 +7,11 @@ in a freshly shuffled order; GC is off during a sample. Overheads are the
 median of per-round differences against the bare app (and against the no-op
 send-wrapping middleware, the floor for any middleware that adds headers).
 
+Kinds f and g: an Origin matched by a subdomain pattern, and one allowed by
+the policy's resolver (variant "crossorigin + resolver", its answer already
+kept: the warm path). The resolver's cold path needs an event loop, so it is
+measured apart, after the table (`cold_path`).
+
 Run: `make bench` (or `python bench/bench_asgi.py --rounds 25`). Before/after
 a change, in one run: `python bench/bench_asgi.py --baseline main` adds the
 package as it is at that git revision (imported as `crossorigin_baseline`) as
@@ -16,6 +21,7 @@ one more variant, interleaved with the others.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import io
 import logging
@@ -25,6 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,7 @@ from crossorigin.observe import Counters
 from timing import interleaved, paired_difference
 
 ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
+PATTERNS = [*ORIGINS, "https://*.tenants.example"]
 METHODS = ["GET", "POST", "PUT", "DELETE"]
 HEADERS = ["content-type", "authorization"]
 
@@ -96,7 +104,31 @@ KINDS = {
         ],
     ),
     "e allowed + 20 hdrs": scope("GET", [*BASE[:2], *CHROME_LIKE]),
+    "f pattern": scope("GET", [*BASE, (b"origin", b"https://x.tenants.example")]),
+    "g resolved": scope("GET", [*BASE, (b"origin", b"https://r.resolved.example")]),
 }
+
+
+def resolve_everyone(origin: str, request: Any) -> bool:
+    return origin.endswith(".resolved.example")
+
+
+async def resolve_everyone_async(origin: str, request: Any) -> bool:
+    return origin.endswith(".resolved.example")
+
+
+def crossorigin_app(**extra: Any) -> CORSMiddleware:
+    return CORSMiddleware(
+        bare_app,
+        policy=Policy(
+            origins=PATTERNS,
+            methods=METHODS,
+            request_headers=HEADERS,
+            credentials=True,
+            max_age=600,
+            **extra,
+        ),
+    )
 
 
 async def bare_app(scope: Any, receive: Any, send: Any) -> None:
@@ -149,16 +181,6 @@ VARIANTS: dict[str, Any] = {
         allow_credentials=True,
         max_age=600,
     ),
-    "crossorigin": CORSMiddleware(
-        bare_app,
-        policy=Policy(
-            origins=ORIGINS,
-            methods=METHODS,
-            request_headers=HEADERS,
-            credentials=True,
-            max_age=600,
-        ),
-    ),
 }
 # The cost of watching (crossorigin.observe): a metrics hook alone, and a
 # report-only policy beside it (whose changed verdicts are logged, rate-limited:
@@ -173,6 +195,12 @@ VARIANTS["crossorigin + metrics + report_only"] = CORSMiddleware(
     metrics=Counters(),
     report_only=Policy(origins=ORIGINS[:5], methods=METHODS, request_headers=HEADERS),
 )
+
+
+def warm(app: Any) -> Any:
+    """The app after one request from the resolved origin, in an event loop."""
+    asyncio.run(app(dict(KINDS["g resolved"]), receive, send))
+    return app
 
 
 def baseline_variant(revision: str) -> Any:
@@ -199,7 +227,11 @@ def baseline_variant(revision: str) -> Any:
     return old_asgi.CORSMiddleware(
         bare_app,
         policy=old.Policy(
-            origins=ORIGINS, methods=METHODS, request_headers=HEADERS, credentials=True, max_age=600
+            origins=PATTERNS,
+            methods=METHODS,
+            request_headers=HEADERS,
+            credentials=True,
+            max_age=600,
         ),
     )
 
@@ -221,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     variants = dict(VARIANTS)
+    variants["crossorigin"] = crossorigin_app()
+    variants["crossorigin + resolver"] = warm(
+        crossorigin_app(resolver=resolve_everyone, resolver_ttl=86400, resolver_refusal_ttl=86400)
+    )
     if arguments.baseline:
         variants[f"crossorigin at {arguments.baseline}"] = baseline_variant(arguments.baseline)
 
@@ -265,7 +301,49 @@ def main(argv: list[str] | None = None) -> int:
         "Starlette's overhead over ours (both over the floor): "
         + ", ".join(f"{kind}: {ratio}" for kind, ratio in zip(kinds, ratios, strict=True))
     )
+    static = statistics.median(results[("crossorigin", "b allowed")])
+    resolved = statistics.median(results[("crossorigin + resolver", "g resolved")])
+    print(
+        f"Resolver, warm (kind g) over the static path (kind b), whole request: "
+        f"{resolved / static:.2f}x (the issue's bound: 2x)"
+    )
+    print()
+    cold_path()
     return 0
+
+
+def cold_path(requests: int = 2000) -> None:
+    """Microseconds per request in a running event loop: the static path, the
+    resolver's warm path, and its cold path (nothing kept: resolver_ttl=0)
+    with a coroutine resolver and with a sync one (a trip to the pool)."""
+    apps = {
+        "static origin": (crossorigin_app(), "b allowed"),
+        "resolver, warm": (
+            warm(crossorigin_app(resolver=resolve_everyone, resolver_ttl=86400)),
+            "g resolved",
+        ),
+        "resolver, cold, async": (
+            crossorigin_app(resolver=resolve_everyone_async, resolver_ttl=0),
+            "g resolved",
+        ),
+        "resolver, cold, sync (pool)": (
+            crossorigin_app(resolver=resolve_everyone, resolver_ttl=0),
+            "g resolved",
+        ),
+    }
+
+    async def measure(app: Any, kind: str) -> float:
+        request_scope = KINDS[kind]
+        for _ in range(50):
+            await app(dict(request_scope), receive, send)
+        start = time.perf_counter()
+        for _ in range(requests):
+            await app(dict(request_scope), receive, send)
+        return (time.perf_counter() - start) / requests * 1e6
+
+    print(f"in an event loop, {requests} sequential requests each, us per request:")
+    for name, (app, kind) in apps.items():
+        print(f"  {name}: {asyncio.run(measure(app, kind)):.1f}")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,29 @@ def resolve_policy(
     )
 
 
+def host_name(host: str | bytes) -> str:
+    """A `Host` value's name: lower case, without the port (RFC 9110 §7.2)."""
+    text = host.decode("latin-1") if isinstance(host, bytes) else host
+    if text.startswith("["):
+        return text[: text.find("]") + 1].lower()
+    return text.partition(":")[0].lower()
+
+
+def _check_host(name: object) -> str:
+    if not isinstance(name, str) or not name or name != host_name(name):
+        raise ConfigError(
+            [
+                Issue(
+                    "host-invalid",
+                    name,
+                    "a hosts= key is a host name in lower case without a port, "
+                    "e.g. 'api.example.com'",
+                )
+            ]
+        )
+    return name
+
+
 def _check_prefix(prefix: str) -> str:
     if not isinstance(prefix, str) or not prefix.startswith("/"):
         raise ConfigError(
@@ -163,7 +186,7 @@ def _check_prefix(prefix: str) -> str:
 class EngineTable:
     """An immutable choice of engine per request path."""
 
-    __slots__ = ("default", "observer", "routes")
+    __slots__ = ("_view_engines", "default", "hosts", "observer", "routes", "strict")
 
     def __init__(
         self,
@@ -171,10 +194,18 @@ class EngineTable:
         routes: Iterable[Route] = (),
         *,
         strict: bool = False,
+        hosts: Mapping[str, Policy] | None = None,
         observer: Observer | None = None,
         report_only: ReportOnly | None = None,
     ) -> None:
+        self.strict = strict
+        self._view_engines: dict[int, tuple[Policy, Engine]] = {}
         self.default = Engine(default, strict=strict) if default is not None else None
+        #: Host name (lower case, no port) -> its engine, for multi-site deployments.
+        self.hosts: dict[str, Engine] = {
+            _check_host(name): Engine(policy, strict=strict)
+            for name, policy in (hosts or {}).items()
+        }
         self.routes: tuple[tuple[str, str, Engine], ...] = tuple(
             (stem, stem + "/", Engine(policy, strict=strict))
             for stem, policy in ((_check_prefix(prefix), policy) for prefix, policy in routes)
@@ -191,11 +222,33 @@ class EngineTable:
             else None
         )
 
-    def engine_for(self, path: str) -> Engine | None:
+    def engine_for(
+        self, path: str, view_policy: Policy | None = None, host: str | bytes | None = None
+    ) -> Engine | None:
+        """The engine for a request: the view's policy (`crossorigin.views`)
+        when it has one, else the policy for the request's `Host` (name
+        compared without case and port), else the first route whose prefix
+        matches, else the default."""
+        if view_policy is not None:
+            return self._view_engine(view_policy)
+        if self.hosts and host is not None:
+            engine = self.hosts.get(host_name(host))
+            if engine is not None:
+                return engine
         for stem, directory, engine in self.routes:
             if path == stem or path.startswith(directory):
                 return engine
         return self.default
+
+    def _view_engine(self, policy: Policy) -> Engine:
+        # One engine per decorated view's policy, built on first use; bounded
+        # by the number of policies in the code. A race builds two equal
+        # engines, one of which is kept.
+        kept = self._view_engines.get(id(policy))
+        if kept is None or kept[0] is not policy:
+            kept = (policy, Engine(policy, strict=self.strict))
+            self._view_engines[id(policy)] = kept
+        return kept[1]
 
 
 def log_refusal(method: str, path: str, origin: bytes | None, decision: Decision) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Never
 
@@ -50,8 +50,10 @@ from crossorigin.edge import host_of, origin_of, own_origin, read_lowercase
 from crossorigin.engine import Answer, Engine, Header
 from crossorigin.observe import MetricsHook, Observer, ReportOnly
 from crossorigin.policy import ConfigError, Policy
+from crossorigin.resolver import RequestInfo, call_async
 from crossorigin.sources.base import PolicySource, SourceUnavailable
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import policy_of, starlette_router, starlette_view
 
 __all__ = ["CORSMiddleware", "MiddlewareHandle"]
 
@@ -80,6 +82,7 @@ _ARGUMENTS = (
     "handle",
     "report_only",
     "metrics",
+    "hosts",
 )
 _BROKEN_BODY = (
     b"Internal Server Error: the CORS middleware (crossorigin) was given an invalid "
@@ -99,9 +102,15 @@ class _Configuration:
     #: The engine, when one engine answers every path and no refusal needs
     #: logging; otherwise None, and every request takes the general path.
     fast: Engine | None = None
+    #: The same for OPTIONS, unless the engine has a resolver (whose answer
+    #: a preflight may have to await first: the general path).
+    fast_preflight: Engine | None = None
     #: Why the middleware serves nothing (an invalid configuration), or None.
     broken: str | None = None
     error: Exception | None = None
+    #: The application's router when some endpoint under it has a policy of
+    #: its own (crossorigin.views); else None.
+    views: object | None = None
 
 
 class CORSMiddleware:
@@ -115,6 +124,10 @@ class CORSMiddleware:
 
     `source=` (a `crossorigin.sources` source) instead: the middleware follows
     its documents and unsubscribes at lifespan shutdown.
+
+    `hosts={"api.example.com": Policy(...)}` gives each site of a multi-site
+    deployment its own policy, chosen by the request's `Host` (after a
+    view's own policy, before `routes`).
 
     `strict=True` answers 403 to state-changing requests (POST, PUT, ...) from
     origins the policy refuses, which CORS alone lets through to the handler.
@@ -143,6 +156,7 @@ class CORSMiddleware:
         handle: MiddlewareHandle | None = None,
         report_only: ReportOnly | None = None,
         metrics: MetricsHook | None = None,
+        hosts: Mapping[str, Policy] | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         self.app = app
@@ -150,6 +164,7 @@ class CORSMiddleware:
         self._check_websockets = check_websockets
         self._debug = debug
         self._source = source
+        self._hosts = dict(hosts or {})
         self._broken_logged = False
         self._observer: Observer | None = None
         try:
@@ -167,10 +182,12 @@ class CORSMiddleware:
                 allow_private_network=allow_private_network,
             )
             self._config = self._configuration(
-                EngineTable(policy, routes, strict=strict, observer=self._observer)
+                EngineTable(
+                    policy, routes, strict=strict, hosts=self._hosts, observer=self._observer
+                )
             )
             if source is not None:
-                if policy is not None or self._config.table.routes:
+                if policy is not None or self._config.table.routes or self._hosts:
                     raise TypeError(
                         "crossorigin.asgi.CORSMiddleware: pass either source= or policy=/"
                         "routes=/allow_* arguments, not both"
@@ -214,8 +231,18 @@ class CORSMiddleware:
 
     def _configuration(self, table: EngineTable) -> _Configuration:
         watched = table.observer is not None
-        fast = table.default if not table.routes and not self._debug and not watched else None
-        return _Configuration(table, fast)
+        views = starlette_router(self.app)
+        fast = (
+            table.default
+            if not table.routes
+            and not table.hosts
+            and not self._debug
+            and not watched
+            and views is None
+            else None
+        )
+        fast_preflight = fast if fast is not None and fast.resolver is None else None
+        return _Configuration(table, fast, fast_preflight, views=views)
 
     def reconfigure(
         self,
@@ -236,6 +263,7 @@ class CORSMiddleware:
                 policy,
                 routes,
                 strict=self._strict,
+                hosts=self._hosts,
                 observer=self._observer,
                 report_only=report_only,
             )
@@ -255,11 +283,13 @@ class CORSMiddleware:
             return
         config = self._config
         extra: tuple[Header, ...] | None = None
-        engine = config.fast
-        if engine is not None:
-            if scope["method"] != "OPTIONS":
+        if scope["method"] != "OPTIONS":
+            engine = config.fast
+            if engine is not None:
                 extra = engine.cached_headers(origin_of(scope["headers"]))
-            else:
+        else:
+            engine = config.fast_preflight
+            if engine is not None:
                 # A preflight (or a plain OPTIONS): safe, so strict mode never
                 # needs the server's own origin here.
                 decision = engine.decide_request("OPTIONS", read_lowercase(scope["headers"]))
@@ -313,7 +343,13 @@ class CORSMiddleware:
             await self._serve_nothing(config.broken, send)
             return None
         table = config.table
-        engine = table.default if not table.routes else table.engine_for(_route_path(scope))
+        if config.views is not None or table.hosts:
+            view_policy = (
+                policy_of(starlette_view(scope, config.views)) if config.views is not None else None
+            )
+            engine = table.engine_for(_route_path(scope), view_policy, host_of(scope["headers"]))
+        else:
+            engine = table.default if not table.routes else table.engine_for(_route_path(scope))
         if engine is None:
             await self.app(scope, receive, send)
             return None
@@ -324,7 +360,17 @@ class CORSMiddleware:
         self_origin = (
             own_origin(scope.get("scheme", "http"), host_of(headers)) if engine.strict else None
         )
-        decision = engine.decide_request(method, request, self_origin)
+        resolution = None
+        origin = request[0]
+        if origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_pairs(method, scope["path"], headers)
+            outcome = await call_async(
+                resolver, origin.decode("latin-1"), info, engine.resolver_timeout
+            )
+            resolution = engine.settle(origin, outcome)
+        decision = engine.decide_request(method, request, self_origin, resolution)
         if table.observer is not None:
             table.observer.after(engine, method, request, decision, self_origin, scope["path"])
         if self._debug and not decision.allowed:
@@ -375,13 +421,22 @@ class CORSMiddleware:
     async def _websocket(
         self, config: _Configuration, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        engine = config.table.engine_for(_route_path(scope))
+        engine = config.table.engine_for(_route_path(scope), None, host_of(scope["headers"]))
         if engine is None:
             await self.app(scope, receive, send)
             return
         origin = origin_of(scope["headers"])
         self_origin = own_origin(scope.get("scheme", "ws"), host_of(scope["headers"]))
-        decision = engine.websocket(origin, self_origin)
+        resolution = None
+        if origin is not None and origin != self_origin and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_pairs("GET", scope["path"], scope["headers"])
+            outcome = await call_async(
+                resolver, origin.decode("latin-1"), info, engine.resolver_timeout
+            )
+            resolution = engine.settle(origin, outcome)
+        decision = engine.websocket(origin, self_origin, resolution)
         if decision.allowed:
             await self.app(scope, receive, send)
             return

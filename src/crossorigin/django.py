@@ -41,14 +41,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from crossorigin.adapter_config import EngineTable, log_refusal
 from crossorigin.edge import merge_vary, own_origin, read_environ
-from crossorigin.engine import Engine
-from crossorigin.observe import Observer
-from crossorigin.policy import ConfigError, Issue, Policy
+from crossorigin.engine import Engine, Resolution
+from crossorigin.observe import BoundObserver, Observer
+from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
+from crossorigin.resolver import RequestInfo, call_async, call_sync, is_async
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import django_view, policy_of, views_marked
 
 __all__ = ["CORSMiddleware", "engine_table_from_settings"]
 
-_OPTIONS = frozenset({"routes", "strict", "debug", "source", "report_only", "metrics"})
+_OPTIONS = frozenset({"routes", "strict", "debug", "source", "report_only", "metrics", "hosts"})
 TextHeaders = tuple[tuple[str, str], ...]
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -74,10 +76,24 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
             issues.extend(
                 Issue(i.code, i.value, f"route {prefix!r}: {i.message}") for i in error.issues
             )
+    hosts: dict[str, Policy] = {}
+    host_entries = config.get("hosts", {})
+    if not isinstance(host_entries, Mapping):
+        raise ImproperlyConfigured(
+            "CROSSORIGIN['hosts'] maps host names to dicts of policy fields, e.g. "
+            "{'api.example.com': {'origins': [...]}}"
+        )
+    for name, host_fields in host_entries.items():
+        try:
+            hosts[name] = Policy.from_mapping(host_fields)
+        except ConfigError as error:
+            issues.extend(
+                Issue(i.code, i.value, f"host {name!r}: {i.message}") for i in error.issues
+            )
     if issues:
         raise ConfigError(issues)
     strict = bool(config.get("strict", False))
-    table = EngineTable(default, routes, strict=strict, observer=_observer(config))
+    table = EngineTable(default, routes, strict=strict, hosts=hosts, observer=_observer(config))
     return table, bool(config.get("debug", False))
 
 
@@ -242,17 +258,35 @@ class CORSMiddleware:
         self._async = iscoroutinefunction(get_response)
         if self._async:
             markcoroutinefunction(self)
+        else:
+            _refuse_async_resolvers(self._config[0])
 
     def reconfigure(self, config: Mapping[str, Any]) -> None:
         """Swap the policies atomically (e.g. after reloading tenants): the new
         engines are built off to the side and replace the old ones, with the
         debug flag, in one assignment."""
-        self._config = engine_table_from_settings(config)
+        config_value = engine_table_from_settings(config)
+        if not self._async:
+            _refuse_async_resolvers(config_value[0])
+        self._config = config_value
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        extra, answer = self._decide(request)
+        engine, debug, observer = self._select(request)
+        resolution = None
+        origin = _origin(request)
+        if engine is not None and origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            outcome = call_sync(
+                resolver,
+                origin.decode("latin-1"),
+                RequestInfo.from_environ(request.META),
+                engine.resolver_timeout,
+            )
+            resolution = engine.settle(origin, outcome)
+        extra, answer = self._decide(request, engine, debug, observer, resolution)
         if answer is not None:
             return answer
         response = self.get_response(request)
@@ -260,19 +294,46 @@ class CORSMiddleware:
         return _with_headers(response, extra)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        extra, answer = self._decide(request)
+        engine, debug, observer = self._select(request)
+        resolution = None
+        origin = _origin(request)
+        if engine is not None and origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            outcome = await call_async(
+                resolver,
+                origin.decode("latin-1"),
+                RequestInfo.from_environ(request.META),
+                engine.resolver_timeout,
+            )
+            resolution = engine.settle(origin, outcome)
+        extra, answer = self._decide(request, engine, debug, observer, resolution)
         if answer is not None:
             return answer
         response = await self.get_response(request)
         return _with_headers(response, extra)
 
-    def _decide(self, request: HttpRequest) -> tuple[TextHeaders, HttpResponse | None]:
+    def _select(self, request: HttpRequest) -> tuple[Engine | None, bool, BoundObserver | None]:
+        """The engine for this request, the debug flag and the report-only /
+        metrics observer, from one read of the configuration."""
+        table, debug = self._config
+        if views_marked() or table.hosts:
+            view_policy = policy_of(django_view(request.path_info)) if views_marked() else None
+            host = request.META.get("HTTP_HOST")
+            return table.engine_for(request.path_info, view_policy, host), debug, table.observer
+        engine = table.default if not table.routes else table.engine_for(request.path_info)
+        return engine, debug, table.observer
+
+    def _decide(
+        self,
+        request: HttpRequest,
+        engine: Engine | None,
+        debug: bool,
+        observer: BoundObserver | None,
+        resolution: Resolution | None = None,
+    ) -> tuple[TextHeaders, HttpResponse | None]:
         """The headers to add to the view's response, or the middleware's own
         response (then the view is not called)."""
-        table, debug = self._config
-        engine: Engine | None = (
-            table.default if not table.routes else table.engine_for(request.path_info)
-        )
         if engine is None:
             return (), None
         method = request.method or "GET"
@@ -280,9 +341,9 @@ class CORSMiddleware:
         # The server's own origin matters only to strict mode's refusals;
         # Django knows it best (SECURE_PROXY_SSL_HEADER, USE_X_FORWARDED_HOST).
         self_origin = own_origin(request.scheme, request.get_host()) if engine.strict else None
-        decision = engine.decide_request(method, cors, self_origin)
-        if table.observer is not None:
-            table.observer.after(engine, method, cors, decision, self_origin, request.path_info)
+        decision = engine.decide_request(method, cors, self_origin, resolution)
+        if observer is not None:
+            observer.after(engine, method, cors, decision, self_origin, request.path_info)
         if debug and not decision.allowed:
             log_refusal(method, request.path_info, cors[0], decision)
         answer = decision.answer
@@ -291,6 +352,30 @@ class CORSMiddleware:
         response = HttpResponse(status=answer.status)
         del response["Content-Type"]  # an empty body has no type
         return (), _with_headers(response, answer.text_headers)
+
+
+def _origin(request: HttpRequest) -> bytes | None:
+    value = request.META.get("HTTP_ORIGIN")
+    return value.encode("latin-1", "replace") if isinstance(value, str) else None
+
+
+def _refuse_async_resolvers(table: EngineTable) -> None:
+    """A coroutine resolver needs Django's async mode (an async middleware
+    chain under ASGI); in sync mode it could never be awaited."""
+    for engine in (table.default, *(engine for _, _, engine in table.routes)):
+        if engine is not None and engine.resolver is not None and is_async(engine.resolver):
+            raise ConfigError(
+                [
+                    Issue(
+                        IssueCode.RESOLVER_INVALID,
+                        engine.resolver,
+                        "crossorigin.django.CORSMiddleware runs in sync mode here (a WSGI "
+                        "server, or a sync middleware below it), where a coroutine resolver "
+                        "cannot be awaited; give it a plain function, or serve Django with "
+                        "ASGI and only async-capable middleware",
+                    )
+                ]
+            )
 
 
 def _with_headers(response: HttpResponseBase, headers: TextHeaders) -> HttpResponseBase:

@@ -43,22 +43,36 @@ Rules (Fetch standard §3.2 "CORS protocol", §4.8 "CORS-preflight fetch",
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from http import HTTPStatus
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar, cast
 
 from crossorigin import fetch_tables
 from crossorigin.edge import MAX_REQUEST_HEADERS_LENGTH, CORSRequest, read_lines
 from crossorigin.origin import MAX_ORIGIN_LENGTH
-from crossorigin.patterns import compile_matcher
-from crossorigin.policy import Policy
+from crossorigin.patterns import OriginMatcher, compile_matcher
+from crossorigin.policy import (
+    DEFAULT_PREFLIGHT_STATUS,
+    DEFAULT_RESOLVER_REFUSAL_TTL,
+    DEFAULT_RESOLVER_TIMEOUT,
+    DEFAULT_RESOLVER_TTL,
+    GrantedOptions,
+    Group,
+    Issue,
+    Policy,
+    check_grant,
+    isolation_headers,
+)
+from crossorigin.resolver import FAILURE_TTL, Outcome, Resolver, log_failure
 
 __all__ = ["MAX_REQUEST_HEADERS_LENGTH", "Answer", "Decision", "Engine", "Reason", "RequestKind"]
 
 Header = tuple[bytes, bytes]
 K = TypeVar("K")
+V = TypeVar("V")
 
 #: Entries kept per cache before it is emptied (bounded memory under a flood of
 #: distinct origins or header lists).
@@ -97,6 +111,8 @@ class Reason(Enum):
     HEADERS_INVALID = "headers-invalid"
     PRIVATE_NETWORK_NOT_ALLOWED = "private-network-not-allowed"
     UNSAFE_METHOD_FROM_REFUSED_ORIGIN = "unsafe-method-from-refused-origin"
+    RESOLVER_FAILED = "resolver-failed"
+    GRANT_REFUSED = "grant-refused"
 
     @property
     def explanation(self) -> str:
@@ -118,6 +134,14 @@ _EXPLANATIONS: Final = {
     ),
     Reason.UNSAFE_METHOD_FROM_REFUSED_ORIGIN: (
         "strict mode: a state-changing request from an origin the policy does not allow"
+    ),
+    Reason.RESOLVER_FAILED: (
+        "the policy's resolver raised, timed out or returned something other than "
+        "bool or Grant, so the origin was refused"
+    ),
+    Reason.GRANT_REFUSED: (
+        "the policy's resolver allowed the origin with options validation refuses "
+        "(e.g. credentials for an http:// origin)"
     ),
 }
 
@@ -181,6 +205,16 @@ class Decision:
         return self.answer is not None
 
 
+class Resolution(NamedTuple):
+    """A resolver's answer for one origin as the engine keeps it: the actual
+    request's decision, the credentials its preflights are answered with, and
+    until when (time.monotonic()) it may be reused."""
+
+    expires: float
+    actual: Decision
+    credentials: bool
+
+
 def _text(headers: tuple[Header, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers)
 
@@ -201,6 +235,7 @@ class Engine:
         "_allowed_headers",
         "_allowed_methods",
         "_fast_headers",
+        "_groups",
         "_headers_wildcard",
         "_invalid_actual",
         "_matcher",
@@ -208,12 +243,20 @@ class Engine:
         "_not_cors",
         "_policy",
         "_preflight_cache",
+        "_preflight_continue",
+        "_preflight_status",
         "_preflight_tail",
+        "_refusal_ttl",
         "_refused_actual",
         "_refused_preflight",
+        "_resolutions",
+        "_resolver",
+        "_resolver_timeout",
+        "_resolver_ttl",
         "_static_actual",
         "_strict",
         "_strict_refusal",
+        "_timing",
         "_vary",
         "_wildcard_actual",
     )
@@ -224,8 +267,39 @@ class Engine:
         self._matcher = compile_matcher(policy)
         credentials = policy.credentials
         any_origin = policy.allows_any_origin
+        self._timing = policy.timing_allow_origin
+        # Option groups, read in order after `origins`: each a matcher, its
+        # options, and whether it answers `*` (any origin, no credentials).
+        self._groups: tuple[tuple[OriginMatcher, GrantedOptions, bool], ...] = tuple(
+            (
+                OriginMatcher(group.patterns),
+                GrantedOptions(group.credentials, tuple(group.expose_headers)),
+                "*" in group.origins and not group.credentials,
+            )
+            for group in cast("tuple[Group, ...]", policy.groups)  # normalized by Policy
+        )
+        # The resolver's answers, by raw Origin (bounded, with expiry). Only
+        # origins the matcher does not cover are ever asked about.
+        self._resolver: Resolver | None = policy.resolver
+        self._resolutions: dict[bytes, Resolution] = {}
+        self._resolver_timeout = policy.resolver_timeout or DEFAULT_RESOLVER_TIMEOUT
+        self._resolver_ttl = (
+            DEFAULT_RESOLVER_TTL if policy.resolver_ttl is None else policy.resolver_ttl
+        )
+        self._refusal_ttl = (
+            DEFAULT_RESOLVER_REFUSAL_TTL
+            if policy.resolver_refusal_ttl is None
+            else policy.resolver_refusal_ttl
+        )
 
-        vary_origin: tuple[Header, ...] = ((b"vary", b"Origin"),)
+        # What every response the application sends carries after the CORS
+        # headers: Vary: Origin, then the policy's isolation headers (the
+        # same for every origin, so they ride on every decision).
+        companions = tuple(
+            (name.encode("ascii"), value.encode("ascii"))
+            for name, value in isolation_headers(policy)
+        )
+        vary_origin: tuple[Header, ...] = ((b"vary", b"Origin"), *companions)
         self._vary = vary_origin
         tail: list[Header] = []
         if credentials:
@@ -237,7 +311,8 @@ class Engine:
         # response is then the same whatever the Origin, and needs no Vary.
         self._wildcard_actual: Decision | None = None
         if any_origin and not credentials:
-            constant = ((b"access-control-allow-origin", b"*"), *tail)
+            timing = ((b"timing-allow-origin", b"*"),) if self._timing else ()
+            constant = ((b"access-control-allow-origin", b"*"), *tail, *timing, *companions)
             self._not_cors = Decision(RequestKind.NOT_CORS, True, constant)
             self._wildcard_actual = Decision(RequestKind.ACTUAL, True, constant)
         else:
@@ -281,12 +356,15 @@ class Engine:
         self._allow_headers_value = (
             _header_list(policy.request_headers) if policy.request_headers else b""
         )
+        # Allow-Credentials is added per preflight: a resolver's Grant may set it.
         preflight_tail: list[Header] = []
-        if credentials:
-            preflight_tail.append((b"access-control-allow-credentials", b"true"))
         if policy.max_age is not None:
             preflight_tail.append((b"access-control-max-age", str(policy.max_age).encode()))
+        if policy.preflight_cache_control is not None:
+            preflight_tail.append((b"cache-control", policy.preflight_cache_control.encode()))
         self._preflight_tail = tuple(preflight_tail)
+        self._preflight_status = policy.preflight_status or DEFAULT_PREFLIGHT_STATUS
+        self._preflight_continue = policy.preflight_continue
         # Every request header the preflight's answer depends on (RFC 9110
         # §12.5.5). Access-Control-Request-Private-Network is listed whatever
         # the policy: when the policy refuses private network access, the same
@@ -297,7 +375,12 @@ class Engine:
     def _allowed_actual(self, raw_origin: bytes) -> Decision:
         if self._wildcard_actual is not None:
             return self._wildcard_actual
-        headers = ((b"access-control-allow-origin", raw_origin), *self._actual_allowed_tail)
+        timing = ((b"timing-allow-origin", raw_origin),) if self._timing else ()
+        headers = (
+            (b"access-control-allow-origin", raw_origin),
+            *timing,
+            *self._actual_allowed_tail,
+        )
         return Decision(RequestKind.ACTUAL, True, headers)
 
     def __repr__(self) -> str:
@@ -323,12 +406,18 @@ class Engine:
         return self._not_cors
 
     def decide_request(
-        self, method: str, request: CORSRequest, self_origin: bytes | None = None
+        self,
+        method: str,
+        request: CORSRequest,
+        self_origin: bytes | None = None,
+        resolution: Resolution | None = None,
     ) -> Decision:
         """The entry point: classify one request (Fetch §3.2.2, see
         `RequestKind`) and decide it. `request` is what `crossorigin.edge`
         read from the request head; `self_origin` the server's own origin
-        (`edge.own_origin`), which only strict mode reads."""
+        (`edge.own_origin`), which only strict mode reads; `resolution` the
+        resolver's answer for this Origin when `needs_resolver` said to get
+        one (see `settle`)."""
         origin, request_method, request_headers, private_network = request
         if origin is None:
             return self._not_cors
@@ -337,8 +426,105 @@ class Engine:
             cached = self._preflight_cache.get(request)
             if cached is not None:
                 return cached
-            return self.preflight(origin, request_method, request_headers, private_network)
-        return self.actual(origin, method, self_origin)
+            return self.preflight(
+                origin, request_method, request_headers, private_network, resolution
+            )
+        return self.actual(origin, method, self_origin, resolution)
+
+    # -- the resolver (see crossorigin.resolver) ------------------------------------------
+
+    @property
+    def resolver(self) -> Resolver | None:
+        return self._resolver
+
+    @property
+    def resolver_timeout(self) -> float:
+        return self._resolver_timeout
+
+    def needs_resolver(self, origin: bytes | None) -> bool:
+        """Whether a request with this `Origin` needs the resolver's answer
+        before `decide_request`: the policy has a resolver, the origin could
+        be a browser's, `origins` does not cover it, and no answer for it is
+        kept. The edge then calls the resolver (`resolver.call_sync` or
+        `call_async`), hands the outcome to `settle`, and passes the
+        `Resolution` to `decide_request`; without one the origin is refused."""
+        if self._resolver is None or origin is None or origin in self._actual_cache:
+            return False
+        if not _is_plausible_origin(origin) or self._statically_allowed(origin):
+            return False
+        kept = self._resolutions.get(origin)
+        return kept is None or kept.expires <= time.monotonic()
+
+    def settle(self, origin: bytes, outcome: Outcome) -> Resolution:
+        """Turn a resolver's outcome for `origin` into the decision it means,
+        validated by `policy.check_grant`, and keep it for the policy's TTL
+        (failures for at most resolver.FAILURE_TTL; bounded like every cache
+        here)."""
+        now = time.monotonic()
+        if outcome.failed is not None:
+            refusal = Decision(
+                RequestKind.ACTUAL,
+                False,
+                self._vary,
+                reason=Reason.RESOLVER_FAILED,
+                detail=outcome.failed,
+            )
+            resolution = Resolution(now + min(FAILURE_TTL, self._refusal_ttl), refusal, False)
+        elif outcome.value is False:
+            resolution = Resolution(now + self._refusal_ttl, self._refused_actual, False)
+        else:
+            text = origin.decode("latin-1")
+            checked = check_grant(self._policy, text, outcome.value)
+            if isinstance(checked, Issue):
+                log_failure("grant-refused", text, checked.message)
+                refusal = Decision(
+                    RequestKind.ACTUAL,
+                    False,
+                    self._vary,
+                    reason=Reason.GRANT_REFUSED,
+                    detail=checked.message,
+                )
+                resolution = Resolution(now + self._refusal_ttl, refusal, False)
+            else:
+                allowed = self._option_actual(origin, checked)
+                resolution = Resolution(now + self._resolver_ttl, allowed, checked.credentials)
+        if resolution.expires > now and len(origin) <= MAX_CACHED_KEY_LENGTH:
+            _remember(self._resolutions, origin, resolution)
+        return resolution
+
+    def _option_actual(
+        self, origin: bytes, options: GrantedOptions, answer_any: bool = False
+    ) -> Decision:
+        """An allowed actual request answered with a group's or a grant's
+        options (`answer_any`: a `*` group's, which answers `*`)."""
+        allow = b"*" if answer_any else origin
+        headers: list[Header] = [(b"access-control-allow-origin", allow)]
+        if self._timing:
+            headers.append((b"timing-allow-origin", allow))
+        if options.credentials:
+            headers.append((b"access-control-allow-credentials", b"true"))
+        if options.expose_headers:
+            value = _header_list(options.expose_headers)
+            headers.append((b"access-control-expose-headers", value))
+        # Vary even for `*`: other origins get other answers from this policy.
+        return Decision(RequestKind.ACTUAL, True, (*headers, *self._vary))
+
+    def _group_for(self, origin: bytes) -> tuple[OriginMatcher, GrantedOptions, bool] | None:
+        for group in self._groups:
+            if group[0].match(origin):
+                return group
+        return None
+
+    def _statically_allowed(self, origin: bytes) -> bool:
+        return self._matcher.match(origin) or self._group_for(origin) is not None
+
+    def _resolved(self, origin: bytes, given: Resolution | None) -> Resolution | None:
+        if given is not None:
+            return given
+        kept = self._resolutions.get(origin)
+        if kept is None or kept.expires <= time.monotonic():
+            return None
+        return kept
 
     def cached_headers(self, origin: bytes | None) -> tuple[Header, ...] | None:
         """The fast path for a request that is not `OPTIONS`: the headers to
@@ -353,14 +539,26 @@ class Engine:
         refusal (strict mode answers 403 to an unsafe method from a refused
         origin; those origins are never in this table), never a preflight,
         and never from another policy: the table belongs to this engine,
-        whose policy cannot change (`reconfigure` builds new engines)."""
-        return self._fast_headers.get(origin)
+        whose policy cannot change (`reconfigure` builds new engines). The
+        resolver's answers are kept apart, with their expiry, and consulted
+        only when the table misses."""
+        headers = self._fast_headers.get(origin)
+        if headers is None and self._resolutions:
+            kept = self._resolutions.get(origin)  # type: ignore[arg-type]
+            if (
+                kept is not None
+                and kept.expires > time.monotonic()
+                and (kept.actual.allowed or not self._strict)
+            ):
+                return kept.actual.headers
+        return headers
 
     def actual(
         self,
         origin: bytes | None,
         method: str = "GET",
         self_origin: bytes | None = None,
+        resolution: Resolution | None = None,
     ) -> Decision:
         """An actual (non-preflight) request. `self_origin` is the server's own
         origin as the request addressed it (used only by strict mode, so that
@@ -371,7 +569,7 @@ class Engine:
             # str never hits the cache (its keys are bytes) and lands here.
             if not isinstance(origin, bytes):
                 raise _not_bytes("origin", origin)
-            decision = self._decide_actual(origin)
+            decision = self._decide_actual(origin, resolution)
         if (
             self._strict
             and not decision.allowed
@@ -381,13 +579,19 @@ class Engine:
             return self._strict_refusal
         return decision
 
-    def _decide_actual(self, origin: bytes) -> Decision:
+    def _decide_actual(self, origin: bytes, resolution: Resolution | None = None) -> Decision:
         if self._wildcard_actual is not None:
             decision = self._wildcard_actual
         elif not _is_plausible_origin(origin):
             decision = self._invalid_actual
         elif self._matcher.match(origin):
             decision = self._allowed_actual(origin)
+        elif (group := self._group_for(origin)) is not None:
+            decision = self._option_actual(origin, group[1], group[2])
+        elif self._resolver is not None:
+            # The resolver's answer expires: it never enters the tables above.
+            resolved = self._resolved(origin, resolution)
+            return self._refused_actual if resolved is None else resolved.actual
         else:
             decision = self._refused_actual
         if len(origin) > MAX_CACHED_KEY_LENGTH:
@@ -415,12 +619,29 @@ class Engine:
         request_method: bytes,
         request_headers: bytes | None = None,
         private_network: bytes | None = None,
+        resolution: Resolution | None = None,
     ) -> Decision:
         """A CORS preflight (§4.8): answer it entirely."""
         key = (origin, request_method, request_headers, private_network)
         decision = self._preflight_cache.get(key)
         if decision is None:
             _check_bytes(origin, request_method, request_headers, private_network)
+            if (
+                self._resolver is not None
+                and _is_plausible_origin(origin)
+                and not self._statically_allowed(origin)
+            ):
+                # Decided by the resolver's answer, which expires: not cached.
+                resolved = self._resolved(origin, resolution)
+                if resolved is None or not resolved.actual.allowed:
+                    reason = Reason.ORIGIN_NOT_ALLOWED
+                    if resolved is not None and resolved.actual.reason is not None:
+                        reason = resolved.actual.reason
+                    detail = resolved.actual.detail if resolved is not None else ""
+                    return self._refuse_preflight(reason, detail)
+                return self._decide_preflight(
+                    origin, request_method, request_headers, private_network, resolved.credentials
+                )
             decision = self._decide_preflight(
                 origin, request_method, request_headers, private_network
             )
@@ -429,15 +650,24 @@ class Engine:
                 _remember(self._preflight_cache, key, decision)
         return decision
 
-    def websocket(self, origin: bytes | None, self_origin: bytes | None = None) -> Decision:
+    def websocket(
+        self,
+        origin: bytes | None,
+        self_origin: bytes | None = None,
+        resolution: Resolution | None = None,
+    ) -> Decision:
         """A WebSocket handshake: browsers send `Origin` but no CORS applies,
         so a cross-site page could open a socket with the user's cookies
         (cross-site WebSocket hijacking). Allowed: no `Origin` (not a browser),
         the server's own origin, or an origin the policy allows."""
         if origin is not None and not isinstance(origin, bytes):
             raise _not_bytes("origin", origin)
-        if origin is None or origin == self_origin or self._matcher.match(origin):
+        if origin is None or origin == self_origin or self._statically_allowed(origin):
             return Decision(RequestKind.WEBSOCKET, True, ())
+        if self._resolver is not None and _is_plausible_origin(origin):
+            resolved = self._resolved(origin, resolution)
+            if resolved is not None and resolved.actual.allowed:
+                return Decision(RequestKind.WEBSOCKET, True, ())
         reason = (
             Reason.ORIGIN_NOT_ALLOWED if _is_plausible_origin(origin) else Reason.ORIGIN_INVALID
         )
@@ -471,12 +701,20 @@ class Engine:
         request_method: bytes,
         request_headers: bytes | None,
         private_network: bytes | None,
+        resolved_credentials: bool | None = None,
     ) -> Decision:
+        """`resolved_credentials` is given for an origin the resolver allowed
+        (the matcher is then not asked): the credentials it was granted."""
         policy = self._policy
-        if not _is_plausible_origin(origin):
-            return self._refuse_preflight(Reason.ORIGIN_INVALID)
-        if not self._matcher.match(origin):
-            return self._refuse_preflight(Reason.ORIGIN_NOT_ALLOWED)
+        answer_any = policy.allows_any_origin
+        if resolved_credentials is None:
+            if not _is_plausible_origin(origin):
+                return self._refuse_preflight(Reason.ORIGIN_INVALID)
+            if not self._matcher.match(origin):
+                group = self._group_for(origin)
+                if group is None:
+                    return self._refuse_preflight(Reason.ORIGIN_NOT_ALLOWED)
+                resolved_credentials, answer_any = group[1].credentials, group[2]
 
         try:
             method = request_method.decode("ascii")
@@ -498,8 +736,8 @@ class Engine:
         if wants_private_network and not policy.private_network:
             return self._refuse_preflight(Reason.PRIVATE_NETWORK_NOT_ALLOWED)
 
-        credentials = policy.credentials
-        allow_origin = b"*" if policy.allows_any_origin and not credentials else origin
+        credentials = policy.credentials if resolved_credentials is None else resolved_credentials
+        allow_origin = b"*" if answer_any and not credentials else origin
         headers: list[Header] = [(b"access-control-allow-origin", allow_origin)]
         if self._methods_wildcard and credentials:
             headers.append((b"access-control-allow-methods", request_method))
@@ -510,11 +748,15 @@ class Engine:
                 headers.append((b"access-control-allow-headers", ",".join(names).encode()))
         elif self._allow_headers_value:
             headers.append((b"access-control-allow-headers", self._allow_headers_value))
+        if credentials:
+            headers.append((b"access-control-allow-credentials", b"true"))
         headers.extend(self._preflight_tail)
         if wants_private_network:
             headers.append((b"access-control-allow-private-network", b"true"))
         headers.extend(self._refused_preflight)
-        return Decision(RequestKind.PREFLIGHT, True, tuple(headers), status=204)
+        # preflight_continue: the application answers, with these headers added.
+        status = None if self._preflight_continue else self._preflight_status
+        return Decision(RequestKind.PREFLIGHT, True, tuple(headers), status=status)
 
     def _header_allowed(self, name: str) -> bool:
         if name in self._allowed_headers:
@@ -546,10 +788,10 @@ def _check_bytes(
         raise _not_bytes("private_network", private_network)
 
 
-def _remember(cache: dict[K, Decision], key: K, decision: Decision) -> None:
+def _remember(cache: dict[K, V], key: K, value: V) -> None:
     if len(cache) >= CACHE_SIZE:
         cache.clear()
-    cache[key] = decision
+    cache[key] = value
 
 
 def _is_plausible_origin(raw: bytes) -> bool:

@@ -15,9 +15,14 @@ policy validator, accepts only the byte-exact serialized form a browser sends
 in the `Origin` header and says precisely what is wrong otherwise.
 
 `OriginPattern.parse` reads one entry of a policy's `origins` with the same
-strict grammar plus two wildcards: `*.` as the first label
+strict grammar plus three wildcards: `*.` as the first label
 (`https://*.example.com`: one or more labels before `example.com`, not the
-apex) and `:*` as the port (`http://localhost:*`: any port, or none). Every
+apex), one `*` inside the first label (`https://myapp-*-team.vercel.app`:
+one or more characters, never a dot, so exactly one label, LABEL_GLOB), and
+`:*` as the port (`http://localhost:*`: any port, or none). A port list
+(`http://localhost:[3000,5173]`) is not a pattern but shorthand:
+`expand_port_list` turns it into one origin per port, so it costs the
+request path nothing beyond exact origins. Every
 error names the text the user wrote and, when it can, the text to write
 instead, wildcards included (`https://*.Example.com` -> `https://*.example.com`).
 `split_serialized_origin` is the same grammar on the request path: the raw
@@ -43,12 +48,15 @@ __all__ = [
     "HOST_CHARACTERS",
     "IPV6_CHARACTERS",
     "MAX_ORIGIN_LENGTH",
+    "MAX_PORT_LIST",
     "Origin",
     "OriginPattern",
     "OriginSyntaxError",
     "PatternKind",
+    "expand_port_list",
     "is_ip_host",
     "is_loopback_host",
+    "label_glob_matches",
     "same_origin",
     "same_site",
     "split_serialized_origin",
@@ -195,6 +203,7 @@ class PatternKind(Enum):
     EXACT = "exact"
     SUBDOMAINS = "subdomains"
     ANY_PORT = "any-port"
+    LABEL_GLOB = "label-glob"
 
 
 #: The port value of a pattern that accepts every port.
@@ -205,8 +214,10 @@ ANY_PORT: Final = -1
 class OriginPattern:
     """One parsed entry of a policy's `origins`: `*`, `null`, an exact origin,
     `https://*.example.com` (SUBDOMAINS; `host` is the base domain
-    `example.com`) or `http://localhost:*` (ANY_PORT). `port` is None (the
-    scheme's default), a number, or ANY_PORT. `text` is what the user wrote.
+    `example.com`), `https://pr-*.example.com` (LABEL_GLOB; `host` is the
+    rest, `example.com`, and `label` the first label with its `*`) or
+    `http://localhost:*` (ANY_PORT). `port` is None (the scheme's default), a
+    number, or ANY_PORT. `text` is what the user wrote.
     """
 
     kind: PatternKind
@@ -214,6 +225,13 @@ class OriginPattern:
     scheme: str = ""
     host: str = ""
     port: int | None = None
+    label: str = ""
+
+    @property
+    def label_affixes(self) -> tuple[str, str]:
+        """A LABEL_GLOB's fixed text before and after its `*`."""
+        before, _, after = self.label.partition("*")
+        return before, after
 
     @classmethod
     def parse(cls, text: str) -> OriginPattern:
@@ -225,6 +243,8 @@ class OriginPattern:
             return cls(PatternKind.EXACT, text)
         parts = _parse_serialized(text, wildcards=True)
         port = ANY_PORT if parts.any_port else parts.port
+        if parts.glob:
+            return cls(PatternKind.LABEL_GLOB, text, parts.scheme, parts.host, port, parts.glob)
         if parts.subdomains:
             return cls(PatternKind.SUBDOMAINS, text, parts.scheme, parts.host, port)
         if parts.any_port:
@@ -244,11 +264,51 @@ class OriginPattern:
             return False
         if self.kind is PatternKind.SUBDOMAINS:
             return origin.host.endswith("." + self.host)
+        if self.kind is PatternKind.LABEL_GLOB:
+            label, _, rest = origin.host.partition(".")
+            return rest == self.host and label_glob_matches(label, *self.label_affixes)
         return origin.host == self.host
 
     @property
     def is_wildcard(self) -> bool:
         return self.kind is not PatternKind.EXACT
+
+
+def label_glob_matches(label: str, before: str, after: str) -> bool:
+    """Whether one host label fits `before*after`, `*` standing for at least
+    one character (the label comes from splitting at dots, so `*` never
+    spans one)."""
+    return (
+        len(label) > len(before) + len(after) and label.startswith(before) and label.endswith(after)
+    )
+
+
+#: At most this many ports in one port list.
+MAX_PORT_LIST: Final = 32
+
+
+def expand_port_list(text: str) -> tuple[str, ...]:
+    """`scheme://host:[p1,p2,...]` as one origin text per port, in order;
+    any other text as itself. The items are checked as ports when each
+    expanded origin is parsed; here only the list's own shape."""
+    if not text.endswith("]") or ":[" not in text:
+        return (text,)
+    stem, _, listed = text[:-1].rpartition(":[")
+    items = listed.split(",")
+    if not listed or any(not item for item in items):
+        raise OriginSyntaxError(
+            "origin-invalid-port",
+            f"{text!r}: a port list is ports between commas, e.g. 'http://localhost:[3000,5173]'",
+        )
+    if len(items) > MAX_PORT_LIST:
+        raise OriginSyntaxError(
+            "origin-invalid-port",
+            f"{text!r}: more than {MAX_PORT_LIST} ports in one list",
+            f"write {stem + ':*'!r} if any port will do",
+        )
+    if len(set(items)) != len(items):
+        raise OriginSyntaxError("origin-invalid-port", f"{text!r} lists a port twice")
+    return tuple(f"{stem}:{item}" for item in items)
 
 
 def split_serialized_origin(raw: bytes) -> tuple[str, str, int | None] | None:
@@ -341,6 +401,8 @@ class _Serialized(NamedTuple):
     port: int | None
     subdomains: bool = False
     any_port: bool = False
+    #: The first label of a LABEL_GLOB, with its `*` (then `host` is the rest).
+    glob: str = ""
 
 
 def _parse_serialized(text: str, *, wildcards: bool) -> _Serialized:
@@ -384,12 +446,27 @@ def _parse_serialized(text: str, *, wildcards: bool) -> _Serialized:
                 raise OriginSyntaxError(
                     "origin-invalid-wildcard", f"{text!r}: an IP address has no subdomains"
                 )
-        if "*" in rest:
-            raise OriginSyntaxError(
-                "origin-invalid-wildcard",
-                f"{text!r}: '*' is allowed only as the first label ('https://*.example.com') "
-                "or as the port ('http://localhost:*')",
-            )
+    glob = ""
+    if wildcards and not prefix and "*" in rest:
+        head, dot, tail = rest.partition(".")
+        # The rest must hold a dot: `https://*example.com` is a slip for
+        # `https://*.example.com`, not a glob over every `...example.com`.
+        if (
+            dot
+            and "." in tail.partition(":")[0]
+            and head.count("*") == 1
+            and "*" not in tail
+            and not head.startswith("[")
+        ):
+            # Checked as an ordinary host with the `*` as a letter; put back below.
+            glob, rest = head, head.replace("*", "x") + dot + tail
+    if wildcards and "*" in rest:
+        raise OriginSyntaxError(
+            "origin-invalid-wildcard",
+            f"{text!r}: '*' is allowed only as the first label ('https://*.example.com'), "
+            "once inside the first label ('https://pr-*.example.com') or as the port "
+            "('http://localhost:*')",
+        )
     for char, code, what in (
         ("#", "origin-has-fragment", "a fragment"),
         ("?", "origin-has-query", "a query"),
@@ -431,9 +508,20 @@ def _parse_serialized(text: str, *, wildcards: bool) -> _Serialized:
     port_part = "" if port_text is None else ":" + port_text
 
     def rewrite(canonical: str) -> str:
+        if glob:
+            first, dot, others = canonical.partition(".")
+            canonical = (
+                glob.lower() + dot + others
+                if first == glob.lower().replace("*", "x")
+                else canonical
+            )
         return f"{scheme}://{prefix}{canonical}{port_part}{suffix}"
 
     canonical = _canonical_host(host, text, lenient=False, rewrite=rewrite)
+    if glob:
+        if not glob.isascii() or glob != glob.lower():
+            raise OriginSyntaxError("origin-invalid-host", f"{text!r} has an invalid host")
+        return _Serialized(scheme, canonical.partition(".")[2], port, False, bool(suffix), glob)
     return _Serialized(scheme, canonical, port, bool(prefix), bool(suffix))
 
 

@@ -8,8 +8,10 @@ turns parsed patterns into lookup tables, once per engine:
 
 Matching works on the raw bytes of the `Origin` header, as a browser compares
 (byte for byte, Fetch §4.10 "CORS check"): exact origins are one frozenset
-lookup; patterns need one split of the header (origin.split_serialized_origin)
-and a few dictionary lookups, one per dot of the host. No regular expression
+lookup (port lists are exact origins by then); patterns need one split of
+the header (origin.split_serialized_origin) and a few dictionary lookups, one
+per dot of the host; an in-label glob one more lookup by the host after its
+first label, then a prefix and suffix comparison of that label. No regular expression
 runs unless the policy's `origin_regex` escape hatch is set.
 
 Only the exact serialization a browser produces can match: upper case, a
@@ -27,6 +29,7 @@ from crossorigin.origin import (
     MAX_ORIGIN_LENGTH,
     OriginPattern,
     PatternKind,
+    label_glob_matches,
     split_serialized_origin,
 )
 
@@ -47,7 +50,15 @@ class OriginMatcher:
     `match(raw)` answers for the raw `Origin` header bytes; it never raises.
     """
 
-    __slots__ = ("_any", "_any_port", "_exact", "_has_patterns", "_regex", "_subdomains")
+    __slots__ = (
+        "_any",
+        "_any_port",
+        "_exact",
+        "_globs",
+        "_has_patterns",
+        "_regex",
+        "_subdomains",
+    )
 
     def __init__(self, patterns: Iterable[OriginPattern], regex: str | None = None) -> None:
         self._any = False
@@ -55,6 +66,8 @@ class OriginMatcher:
         self._any_port: set[tuple[str, str]] = set()
         # (scheme, port) -> base domains; port None, a number, or ANY_PORT.
         self._subdomains: dict[tuple[str, int | None], set[str]] = {}
+        # (scheme, port) -> the host after the first label -> (before, after) `*`.
+        self._globs: dict[tuple[str, int | None], dict[str, list[tuple[str, str]]]] = {}
         for pattern in patterns:
             if pattern.kind is PatternKind.ANY:
                 self._any = True
@@ -62,11 +75,14 @@ class OriginMatcher:
                 exact.add(pattern.text.encode("ascii"))
             elif pattern.kind is PatternKind.ANY_PORT:
                 self._any_port.add((pattern.scheme, pattern.host))
+            elif pattern.kind is PatternKind.LABEL_GLOB:
+                by_rest = self._globs.setdefault((pattern.scheme, pattern.port), {})
+                by_rest.setdefault(pattern.host, []).append(pattern.label_affixes)
             else:
                 self._subdomains.setdefault((pattern.scheme, pattern.port), set()).add(pattern.host)
         self._exact: frozenset[bytes] = frozenset(exact)
         self._regex = re.compile(regex) if regex is not None else None
-        self._has_patterns = bool(self._any_port or self._subdomains)
+        self._has_patterns = bool(self._any_port or self._subdomains or self._globs)
 
     @property
     def matches_any(self) -> bool:
@@ -109,4 +125,10 @@ class OriginMatcher:
                 if host[dot + 1 :] in bases:
                     return True
                 dot = host.find(".", dot + 1)
+        if self._globs:
+            label, _, rest = host.partition(".")
+            for key in ((scheme, port), (scheme, ANY_PORT)):
+                affixes = self._globs.get(key, {}).get(rest)
+                if affixes and any(label_glob_matches(label, *pair) for pair in affixes):
+                    return True
         return False

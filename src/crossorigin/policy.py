@@ -54,12 +54,24 @@ from crossorigin.origin import (
     OriginPattern,
     OriginSyntaxError,
     PatternKind,
+    expand_port_list,
     is_loopback_host,
 )
 from crossorigin.origin_regex import backtracking_problem, sample_origins
-from crossorigin.patterns import compile_matcher
+from crossorigin.patterns import OriginMatcher, compile_matcher
+from crossorigin.resolver import Grant
 
-__all__ = ["ConfigError", "Issue", "IssueCode", "Policy", "PolicyFileError"]
+__all__ = [
+    "ConfigError",
+    "GrantedOptions",
+    "Group",
+    "Issue",
+    "IssueCode",
+    "Policy",
+    "PolicyFileError",
+    "check_grant",
+    "isolation_headers",
+]
 
 #: Access-Control-Max-Age above this is refused: no browser honours more
 #: (Firefox caps at 24 h, Chromium at 2 h, WebKit at 10 min).
@@ -203,6 +215,21 @@ class IssueCode(StrEnum):
     PUBLIC_SUFFIX_WILDCARD_WITH_CREDENTIALS = "public-suffix-wildcard-with-credentials"
     #: Note: a wildcard over a public suffix without credentials.
     PUBLIC_SUFFIX_WILDCARD = "public-suffix-wildcard"
+    #: An in-label glob right under a public suffix (`https://app-*.vercel.app`),
+    #: with or without credentials, without dangerously_allow_public_suffix_subdomains.
+    PUBLIC_SUFFIX_GLOB = "public-suffix-glob"
+    #: An origin whose scheme is not http or https, not listed in app_schemes.
+    ORIGIN_APP_SCHEME = "origin-app-scheme"
+    #: An app_schemes entry that is not a scheme, or is http, https or file.
+    APP_SCHEME_INVALID = "app-scheme-invalid"
+    #: A group that is not a Group or a table of origins/credentials/expose_headers.
+    GROUP_INVALID = "group-invalid"
+    #: groups beside origins='*', which answers every origin before any group.
+    GROUPS_WITH_ANY_ORIGIN = "groups-with-any-origin"
+    #: A hosts= key that is not a lower-case host name without a port.
+    HOST_INVALID = "host-invalid"
+    #: cross_origin_isolation or resource_policy not one of the presets.
+    ISOLATION_INVALID = "isolation-invalid"
     #: Note: an origin already covered by a pattern or `*`.
     ORIGIN_REDUNDANT = "origin-redundant"
     # -- origin_regex -------------------------------------------------------------
@@ -248,6 +275,19 @@ class IssueCode(StrEnum):
     PRIVATE_NETWORK_LEGACY = "private-network-legacy"
     #: A route prefix that is not a path (the adapters' route tables).
     ROUTE_PREFIX_INVALID = "route-prefix-invalid"
+    # -- the resolver and the preflight knobs ------------------------------------------
+    #: resolver is not a callable (a policy file cannot name one).
+    RESOLVER_INVALID = "resolver-invalid"
+    #: A resolver beside `*` origins, which would never ask it.
+    RESOLVER_WITH_ANY_ORIGIN = "resolver-with-any-origin"
+    #: resolver_timeout, resolver_ttl or resolver_refusal_ttl out of range.
+    RESOLVER_SECONDS_INVALID = "resolver-seconds-invalid"
+    #: A resolver's answer that validation refuses (logged, never raised).
+    GRANT_REFUSED = "grant-refused"
+    #: preflight_status other than 200 or 204.
+    PREFLIGHT_STATUS_INVALID = "preflight-status-invalid"
+    #: preflight_cache_control that is not a list of Cache-Control directives.
+    PREFLIGHT_CACHE_CONTROL_INVALID = "preflight-cache-control-invalid"
 
 
 class Issue(NamedTuple):
@@ -381,8 +421,35 @@ def _check_opt_ins(given: Mapping[str, object]) -> _Checked[dict[str, bool]]:
     return _Checked(flags, tuple(issues), tuple(notes))
 
 
+#: The schemes of web pages; any other origin (`capacitor://localhost`) is a
+#: native app's web view or an extension, allowed only by naming its scheme.
+WEB_SCHEMES: Final = frozenset({"http", "https"})
+
+
+def _check_app_schemes(value: object) -> _Checked[tuple[str, ...]]:
+    """Schemes beyond http and https whose origins `origins` may name
+    (`capacitor`, `ionic`, `chrome-extension`), lower case."""
+    names = _as_names(value, "app_schemes")
+    if names.issues:
+        return names
+    issues = []
+    for name in names.value:
+        valid = bool(name) and name[0].isascii() and name[0].isalpha()
+        valid = valid and all(c.isascii() and (c.isalnum() or c in "+-.") for c in name)
+        if not valid or name != name.lower() or name in {*WEB_SCHEMES, "file"}:
+            issues.append(
+                Issue(
+                    IssueCode.APP_SCHEME_INVALID,
+                    name,
+                    "app_schemes lists lower-case schemes other than http, https and file, "
+                    "e.g. ['capacitor', 'ionic']",
+                )
+            )
+    return _Checked(_dedupe(names.value), tuple(issues))
+
+
 def _check_origins(
-    value: object, origin_regex: object, opt_ins: Mapping[str, bool]
+    value: object, origin_regex: object, opt_ins: Mapping[str, bool], app_schemes: object = ()
 ) -> _Checked[tuple[tuple[str, ...], tuple[OriginPattern, ...]]]:
     """The origins as written (deduplicated) and parsed, against the
     credentials and the opt-ins."""
@@ -400,16 +467,11 @@ def _check_origins(
         )
         return _Checked(((), ()), (missing,))
     credentials = opt_ins["credentials"]
+    schemes = _as_names(app_schemes, "app_schemes").value
     issues: list[Issue] = []
     notes: list[Issue] = []
     patterns: list[OriginPattern] = []
-    for text in texts:
-        try:
-            pattern = OriginPattern.parse(text)
-        except OriginSyntaxError as error:
-            message = f"{error} ({error.hint})" if error.hint else str(error)
-            issues.append(Issue(IssueCode(error.code), text, message))
-            continue
+    for text, pattern in _parse_origins(texts, issues):
         patterns.append(pattern)
         if pattern.kind is PatternKind.ANY:
             if credentials:
@@ -454,10 +516,56 @@ def _check_origins(
                     "dangerously_allow_insecure_origins=True",
                 )
             )
+        if pattern.scheme not in WEB_SCHEMES and pattern.scheme not in schemes:
+            issues.append(
+                Issue(
+                    IssueCode.ORIGIN_APP_SCHEME,
+                    text,
+                    f"{pattern.scheme}:// is not a web page's scheme; if a native app or an "
+                    f"extension sends it, list it: app_schemes=[{pattern.scheme!r}]",
+                )
+            )
         if pattern.kind is PatternKind.SUBDOMAINS:
             _check_public_suffix(pattern, opt_ins, issues, notes)
+        if pattern.kind is PatternKind.LABEL_GLOB:
+            _check_glob_public_suffix(pattern, opt_ins, issues)
     notes.extend(_redundant_origins(patterns))
     return _Checked((texts, tuple(patterns)), tuple(issues), tuple(notes))
+
+
+def _parse_origins(
+    texts: Iterable[str], issues: list[Issue]
+) -> Iterable[tuple[str, OriginPattern]]:
+    """(text as written, pattern) for each origin, a port list giving one
+    exact pattern per port; syntax errors go to `issues`."""
+    for text in texts:
+        try:
+            for expanded in expand_port_list(text):
+                yield text, OriginPattern.parse(expanded)
+        except OriginSyntaxError as error:
+            message = f"{error} ({error.hint})" if error.hint else str(error)
+            issues.append(Issue(IssueCode(error.code), text, message))
+
+
+def _check_glob_public_suffix(
+    pattern: OriginPattern, opt_ins: Mapping[str, bool], issues: list[Issue]
+) -> None:
+    """`https://myapp-*-team.vercel.app` matches whatever label anyone can
+    register under vercel.app that fits, credentials or not (someone's
+    project `myapp-x` in a team `y-team` fits), so it needs the opt-in."""
+    from crossorigin.public_suffix import is_public_suffix
+
+    if opt_ins["dangerously_allow_public_suffix_subdomains"] or not is_public_suffix(pattern.host):
+        return
+    issues.append(
+        Issue(
+            IssueCode.PUBLIC_SUFFIX_GLOB,
+            pattern.text,
+            f"anyone can register a site under {pattern.host!r}, and some of their names fit "
+            f"{pattern.label!r}; list your deployments, use a domain of your own, or set "
+            "dangerously_allow_public_suffix_subdomains=True",
+        )
+    )
 
 
 def _check_public_suffix(
@@ -767,6 +875,93 @@ def _check_max_age(value: object) -> _Checked[int | None]:
     return _Checked(value)
 
 
+#: Bounds of the resolver's seconds: a timeout long enough for a database
+#: round trip but never a stalled request; a cache no longer than a day.
+MAX_RESOLVER_TIMEOUT: Final = 30.0
+MAX_RESOLVER_TTL: Final = 86400.0
+#: What None means for the resolver's seconds and the preflight status.
+DEFAULT_RESOLVER_TIMEOUT: Final = 0.5
+DEFAULT_RESOLVER_TTL: Final = 60.0
+DEFAULT_RESOLVER_REFUSAL_TTL: Final = 10.0
+DEFAULT_PREFLIGHT_STATUS: Final = 204
+
+#: One Cache-Control directive (RFC 9111 §5.2): a token, optionally `=` and a
+#: token or a quoted string without escapes.
+_CACHE_DIRECTIVE: Final = re.compile(
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[ !#-\[\]-~]*\"))?"
+)
+
+
+def _check_resolver(value: object, origins: object) -> _Checked[Any]:
+    """A callable or None; pointless (so refused) beside `*`, which allows
+    every origin before the resolver is asked."""
+    if value is None:
+        return _Checked(None)
+    if not callable(value):
+        issue = Issue(
+            IssueCode.RESOLVER_INVALID,
+            value,
+            "resolver must be a function (origin, request) -> bool | Grant; a policy "
+            "file cannot name one (pass it in Python: Policy(..., resolver=fn))",
+        )
+        return _Checked(None, (issue,))
+    if "*" in _as_names(origins, "origins").value:
+        issue = Issue(
+            IssueCode.RESOLVER_WITH_ANY_ORIGIN,
+            "*",
+            "origins='*' allows every origin before the resolver is asked; list the "
+            "fixed origins (or none) and let the resolver decide the rest",
+        )
+        return _Checked(None, (issue,))
+    return _Checked(value)
+
+
+def _check_seconds(value: object, name: str, low: float, high: float) -> _Checked[float | None]:
+    """None (the default) or a number of seconds in [low, high]."""
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        issue = Issue(
+            IssueCode.RESOLVER_SECONDS_INVALID,
+            value,
+            f"{name} must be a number of seconds from {low:g} to {high:g}",
+        )
+        return _Checked(None, (issue,))
+    return _Checked(float(value))
+
+
+def _check_preflight_status(value: object) -> _Checked[int | None]:
+    """204 (None, the default) or 200, for clients that treat 204 as a failure."""
+    if value is None or (value in (200, 204) and not isinstance(value, bool)):
+        return _Checked(value if value is None else int(value))
+    issue = Issue(
+        IssueCode.PREFLIGHT_STATUS_INVALID,
+        value,
+        "preflight_status must be 204 or 200 (browsers accept any 2xx, but other "
+        "statuses mislead caches and clients)",
+    )
+    return _Checked(None, (issue,))
+
+
+def _check_preflight_cache_control(value: object) -> _Checked[str | None]:
+    """A Cache-Control value for allowed preflight answers (RFC 9111 §5.2), as
+    a CDN in front of the server reads it; `Vary` already names every request
+    header the answer depends on."""
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, str) and len(value) <= 256:
+        directives = [part.strip(" \t") for part in value.split(",")]
+        if all(_CACHE_DIRECTIVE.fullmatch(part) for part in directives):
+            return _Checked(", ".join(directives))
+    issue = Issue(
+        IssueCode.PREFLIGHT_CACHE_CONTROL_INVALID,
+        value,
+        "preflight_cache_control must be Cache-Control directives, e.g. "
+        "'public, max-age=600' (at most 256 characters)",
+    )
+    return _Checked(None, (issue,))
+
+
 class _Validated(NamedTuple):
     fields: dict[str, Any]
     patterns: tuple[OriginPattern, ...]
@@ -779,12 +974,37 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     opt_ins = _check_opt_ins({name: given[name] for name in _OPT_INS})
     credentials = opt_ins.value["credentials"]
     checked: dict[str, _Checked[Any]] = {
-        "origins": _check_origins(given["origins"], given["origin_regex"], opt_ins.value),
+        "origins": _check_origins(
+            given["origins"],
+            given["origin_regex"] or given["resolver"] or given["groups"] or None,
+            opt_ins.value,
+            given["app_schemes"],
+        ),
+        "app_schemes": _check_app_schemes(given["app_schemes"]),
+        "groups": _check_groups(
+            given["groups"], opt_ins.value, given["app_schemes"], given["origins"]
+        ),
         "origin_regex": _check_origin_regex(given["origin_regex"], opt_ins.value),
         "methods": _check_methods(given["methods"]),
         "request_headers": _check_request_headers(given["request_headers"]),
         "expose_headers": _check_expose_headers(given["expose_headers"], credentials=credentials),
         "max_age": _check_max_age(given["max_age"]),
+        "resolver": _check_resolver(given["resolver"], given["origins"]),
+        "resolver_timeout": _check_seconds(
+            given["resolver_timeout"], "resolver_timeout", 0.001, MAX_RESOLVER_TIMEOUT
+        ),
+        "resolver_ttl": _check_seconds(given["resolver_ttl"], "resolver_ttl", 0, MAX_RESOLVER_TTL),
+        "resolver_refusal_ttl": _check_seconds(
+            given["resolver_refusal_ttl"], "resolver_refusal_ttl", 0, MAX_RESOLVER_TTL
+        ),
+        "preflight_status": _check_preflight_status(given["preflight_status"]),
+        "cross_origin_isolation": _check_choice(
+            given["cross_origin_isolation"], "cross_origin_isolation", ISOLATION_PRESETS
+        ),
+        "resource_policy": _check_choice(
+            given["resource_policy"], "resource_policy", RESOURCE_POLICIES
+        ),
+        "preflight_cache_control": _check_preflight_cache_control(given["preflight_cache_control"]),
     }
     issues = [issue for check in (opt_ins, *checked.values()) for issue in check.issues]
     if issues:
@@ -794,6 +1014,219 @@ def _validate(given: Mapping[str, Any]) -> _Validated:
     # Notes in field order, the opt-ins' (private_network) last, as lint prints them.
     notes = [note for check in (*checked.values(), opt_ins) for note in check.notes]
     return _Validated(values, patterns, tuple(notes))
+
+
+# -- cross-origin isolation presets ----------------------------------------------------
+
+#: cross_origin_isolation presets -> (Cross-Origin-Opener-Policy,
+#: Cross-Origin-Embedder-Policy) (HTML §7.1.3, §7.1.4).
+ISOLATION_PRESETS: Final = {
+    "require-corp": ("same-origin", "require-corp"),
+    "credentialless": ("same-origin", "credentialless"),
+}
+#: resource_policy values, sent as Cross-Origin-Resource-Policy (Fetch §3.7).
+RESOURCE_POLICIES: Final = ("same-origin", "same-site", "cross-origin")
+
+
+def _check_choice(value: object, name: str, choices: Collection[str]) -> _Checked[str | None]:
+    if value is None:
+        return _Checked(None)
+    if isinstance(value, str) and value in choices:
+        return _Checked(value)
+    issue = Issue(
+        IssueCode.ISOLATION_INVALID,
+        value,
+        f"{name} is one of {', '.join(map(repr, choices))}, or None",
+    )
+    return _Checked(None, (issue,))
+
+
+def isolation_headers(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs the isolation presets add to every response
+    the application sends (never to preflight answers)."""
+    headers: list[tuple[str, str]] = []
+    if policy.cross_origin_isolation is not None:
+        opener, embedder = ISOLATION_PRESETS[policy.cross_origin_isolation]
+        headers += [
+            ("cross-origin-opener-policy", opener),
+            ("cross-origin-embedder-policy", embedder),
+        ]
+    if policy.resource_policy is not None:
+        headers.append(("cross-origin-resource-policy", policy.resource_policy))
+    return tuple(headers)
+
+
+# -- per-origin option groups ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """Origins answered with their own options: `credentials` and
+    `expose_headers` replace the policy's for them (methods, request headers
+    and max-age stay the policy's). Validated with the policy as if each
+    group were a policy of its own: `*` or a public-suffix wildcard with
+    credentials, `http://` with credentials, ... are refused the same way.
+    In a policy file: `[[groups]]` tables with the same keys."""
+
+    origins: Collection[str]
+    credentials: bool = False
+    expose_headers: Collection[str] = ()
+    #: The origins parsed (derived).
+    patterns: tuple[OriginPattern, ...] = field(default=(), compare=False, repr=False)
+
+
+_GROUP_KEYS: Final = ("origins", "credentials", "expose_headers")
+
+
+def _check_groups(
+    value: object, opt_ins: Mapping[str, bool], app_schemes: object, origins: object
+) -> _Checked[tuple[Group, ...]]:
+    """Each group checked as a policy of its own would be, its issues
+    prefixed with the group's position."""
+    if value is None or value == ():
+        return _Checked(())
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        issue = Issue(IssueCode.GROUP_INVALID, value, "groups must be a list of groups")
+        return _Checked((), (issue,))
+    issues: list[Issue] = []
+    notes: list[Issue] = []
+    groups: list[Group] = []
+    for index, item in enumerate(value):
+        fields_given: Mapping[str, object]
+        if isinstance(item, Group):
+            fields_given = {
+                "origins": item.origins,
+                "credentials": item.credentials,
+                "expose_headers": item.expose_headers,
+            }
+        elif isinstance(item, Mapping) and set(item) <= set(_GROUP_KEYS) and "origins" in item:
+            fields_given = item
+        else:
+            issues.append(
+                Issue(
+                    IssueCode.GROUP_INVALID,
+                    item,
+                    f"groups[{index}]: a group is Group(origins=[...], credentials=..., "
+                    "expose_headers=[...]) or a table with those keys",
+                )
+            )
+            continue
+        credentials = fields_given.get("credentials", False)
+        if not isinstance(credentials, bool):
+            issues.append(
+                Issue(
+                    IssueCode.TYPE_INVALID,
+                    credentials,
+                    f"groups[{index}]: credentials must be true or false",
+                )
+            )
+            continue
+        group_opt_ins = {**opt_ins, "credentials": credentials}
+        checked_origins = _check_origins(fields_given["origins"], None, group_opt_ins, app_schemes)
+        checked_expose = _check_expose_headers(
+            fields_given.get("expose_headers", ()), credentials=credentials
+        )
+        for check in (checked_origins, checked_expose):
+            issues.extend(
+                Issue(i.code, i.value, f"groups[{index}]: {i.message}") for i in check.issues
+            )
+            notes.extend(
+                Issue(i.code, i.value, f"groups[{index}]: {i.message}") for i in check.notes
+            )
+        if checked_origins.issues or checked_expose.issues:
+            continue
+        texts, patterns = checked_origins.value
+        groups.append(
+            Group(
+                origins=texts,
+                credentials=credentials,
+                expose_headers=checked_expose.value,
+                patterns=patterns,
+            )
+        )
+    if groups and "*" in _as_names(origins, "origins").value:
+        issues.append(
+            Issue(
+                IssueCode.GROUPS_WITH_ANY_ORIGIN,
+                "*",
+                "origins='*' answers every origin before any group is read; move '*' into "
+                "a group of its own, last",
+            )
+        )
+    return _Checked(tuple(groups), tuple(issues), tuple(notes))
+
+
+# -- the resolver's answers --------------------------------------------------------------
+
+
+class GrantedOptions(NamedTuple):
+    """The options one resolved origin is answered with."""
+
+    credentials: bool
+    expose_headers: tuple[str, ...]
+
+
+def check_grant(policy: Policy, origin: str, value: bool | Grant) -> GrantedOptions | Issue:
+    """A resolver's answer for `origin`, validated as if the origin were
+    written in the policy with the grant's options: the options to answer
+    with, or the Issue (code GRANT_REFUSED) that refuses the origin. The
+    same refusals as `origins`: `null` without dangerously_allow_null_origin,
+    a non-loopback `http://` origin with credentials without
+    dangerously_allow_insecure_origins, `*` or Set-Cookie exposed with
+    credentials; a resolver can set options, never get past these."""
+    if value is False:
+        raise ValueError("check_grant: a refusal needs no check")
+    grant = value if isinstance(value, Grant) else Grant()
+    credentials = policy.credentials if grant.credentials is None else grant.credentials
+    if not isinstance(credentials, bool):
+        return Issue(IssueCode.GRANT_REFUSED, origin, "Grant.credentials must be True or False")
+    if origin == "null":
+        if not policy.dangerously_allow_null_origin:
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                "the resolver allowed 'null', which any site can send; set "
+                "dangerously_allow_null_origin=True if it must",
+            )
+    else:
+        try:
+            parsed = Origin.parse_strict(origin)
+        except OriginSyntaxError as error:
+            return Issue(IssueCode.GRANT_REFUSED, origin, f"not an origin: {error}")
+        if parsed.scheme not in WEB_SCHEMES and parsed.scheme not in policy.app_schemes:
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                f"{parsed.scheme}:// is not a web page's scheme; list it in app_schemes",
+            )
+        if (
+            credentials
+            and parsed.scheme in INSECURE_SCHEMES
+            and not is_loopback_host(parsed.host)
+            and not policy.dangerously_allow_insecure_origins
+        ):
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                f"credentials for a {parsed.scheme}:// origin, which anyone on the network "
+                "can impersonate; grant it without credentials, or set "
+                "dangerously_allow_insecure_origins=True",
+            )
+    if grant.expose_headers is None:
+        expose = tuple(policy.expose_headers)
+        if credentials and expose == ("*",):
+            return Issue(
+                IssueCode.GRANT_REFUSED,
+                origin,
+                "credentials granted, but the policy exposes '*', which browsers read "
+                "literally on credentialed requests; give the Grant its expose_headers",
+            )
+    else:
+        checked = _check_expose_headers(grant.expose_headers, credentials=credentials)
+        if checked.issues:
+            return Issue(IssueCode.GRANT_REFUSED, origin, f"Grant: {checked.issues[0]}")
+        expose = checked.value
+    return GrantedOptions(credentials, expose)
 
 
 # -- the policy -----------------------------------------------------------------------
@@ -874,6 +1307,78 @@ class Policy:
         "when its shape can make matching take exponential time (`(a+)+`, "
         "`(a|aa)*`). Prefer patterns.",
     )
+    groups: Collection[Group | Mapping[str, Any]] = _field(
+        (),
+        "origins answered with their own credentials and expose_headers, e.g. "
+        "first-party apps with credentials beside a public `*` group without: "
+        "`[Group(origins=[...], credentials=True), Group(origins='*')]`. Read in "
+        "order after `origins`, before the resolver; each validated as a policy "
+        "of its own would be.",
+    )
+    app_schemes: Collection[str] = _field(
+        (),
+        "schemes other than http and https that `origins` may name, e.g. "
+        "`['capacitor', 'ionic']` for `capacitor://localhost` (Capacitor and Ionic "
+        "apps' web views) or `chrome-extension`. Empty: only web pages.",
+    )
+    resolver: Callable[..., Any] | None = _field(  # noqa: RUF009 (its default is None)
+        None,
+        "a function deciding the origins `origins` does not cover, e.g. from a "
+        "database: `resolver(origin, request) -> bool | Grant` (a coroutine "
+        "function under ASGI). An exception, a timeout or a Grant that fails "
+        "validation refuses the origin; answers are cached. See "
+        "docs/dynamic-policies.md.",
+    )
+    resolver_timeout: float | None = _field(
+        None,
+        "seconds the resolver may take before the origin is refused (None: 0.5).",
+    )
+    resolver_ttl: float | None = _field(
+        None, "seconds an allowed answer of the resolver is reused (None: 60)."
+    )
+    resolver_refusal_ttl: float | None = _field(
+        None,
+        "seconds a refusal of the resolver is reused (None: 10); failures are "
+        "reused for at most 1 s.",
+    )
+    preflight_status: int | None = _field(
+        None,
+        "the status of an allowed preflight answer: 204 (None) or 200, for old "
+        "clients and proxies that mishandle 204.",
+    )
+    preflight_continue: bool = _field(
+        False,
+        "pass allowed preflights on to the application, with the CORS headers "
+        "added, instead of answering them (refused ones are still answered 403).",
+    )
+    preflight_cache_control: str | None = _field(
+        None,
+        "a `Cache-Control` value for allowed preflight answers, e.g. "
+        "`public, max-age=600`, so a CDN can keep them (it must honour `Vary`).",
+    )
+    timing_allow_origin: bool = _field(
+        False,
+        "send `Timing-Allow-Origin` with the same value as "
+        "`Access-Control-Allow-Origin` on allowed responses, so the page can "
+        "read detailed Resource Timing for them.",
+    )
+    cross_origin_isolation: str | None = _field(
+        None,
+        "make pages served by this application cross-origin isolated (needed for "
+        "SharedArrayBuffer and precise timers): `require-corp` sends "
+        "`Cross-Origin-Opener-Policy: same-origin` and "
+        "`Cross-Origin-Embedder-Policy: require-corp`; `credentialless` the same "
+        "with `credentialless`. Breaks: popups to and from other origins lose "
+        "`window.opener` (OAuth and payment popups), and with `require-corp` "
+        "every cross-origin image, script or frame must send CORP or pass CORS.",
+    )
+    resource_policy: str | None = _field(
+        None,
+        "`Cross-Origin-Resource-Policy` on every response: `same-origin` or "
+        "`same-site` stop other sites embedding them with no-cors requests "
+        "(`<img>`, `<script>`; CORS requests are unaffected); `cross-origin` lets "
+        "isolated (COEP) pages of other sites embed them.",
+    )
     dangerously_allow_insecure_origins: bool = _field(
         False,
         "allow `http://` (and `ws://`, `ftp://`) origins with credentials. Anyone "
@@ -907,11 +1412,15 @@ class Policy:
         return "*" in self.origins
 
     def allows_origin(self, origin: str | bytes) -> bool:
-        """Whether a serialized origin (as a browser sends it) is allowed. For
-        tools and tests: this compiles the matcher on each call, where the
-        engine compiles it once."""
+        """Whether a serialized origin (as a browser sends it) is allowed by
+        `origins`, `origin_regex` or a group (never the resolver). For tools
+        and tests: this compiles the matcher on each call, where the engine
+        compiles it once."""
         raw = origin if isinstance(origin, bytes) else origin.encode("utf-8", "surrogateescape")
-        return compile_matcher(self).match(raw)
+        if compile_matcher(self).match(raw):
+            return True
+        # Option groups too; the resolver is not asked (tools never call it).
+        return any(OriginMatcher(group.patterns).match(raw) for group in self.groups)  # type: ignore[union-attr]
 
     # -- conversions -------------------------------------------------------------------
 
@@ -1006,7 +1515,11 @@ _OPT_INS: Final = tuple(name for name, value in _DEFAULTS.items() if isinstance(
 
 
 def _plain(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Group):
+        return {name: _plain(getattr(value, name)) for name in _GROUP_KEYS}
+    return value
 
 
 def _document_fields(cls: type) -> None:

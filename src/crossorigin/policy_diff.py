@@ -37,7 +37,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal
 
 from crossorigin.adapter_config import EngineTable
-from crossorigin.origin import ANY_PORT, Origin, OriginPattern, OriginSyntaxError, PatternKind
+from crossorigin.origin import (
+    ANY_PORT,
+    Origin,
+    OriginPattern,
+    OriginSyntaxError,
+    PatternKind,
+    label_glob_matches,
+)
 from crossorigin.origin_regex import sample_origins
 from crossorigin.policy import Policy
 from crossorigin.sources.document import PolicyDocument
@@ -204,10 +211,24 @@ def covers(wide: OriginPattern, narrow: OriginPattern) -> bool:
     if wide.port != ANY_PORT and wide.port != narrow.port:
         return False
     if wide.kind is PatternKind.SUBDOMAINS:
-        # *.h covers x.h and *.x.h; *.h covers *.h.
+        # *.h covers x.h and *.x.h; *.h covers *.h and a-*.h (a glob's host is
+        # the part after its first label).
         return narrow.host.endswith("." + wide.host) or (
-            narrow.kind is PatternKind.SUBDOMAINS and narrow.host == wide.host
+            narrow.kind in (PatternKind.SUBDOMAINS, PatternKind.LABEL_GLOB)
+            and narrow.host == wide.host
         )
+    if wide.kind is PatternKind.LABEL_GLOB:
+        # a-*.h covers a-x.h and itself; it covers no other glob or subdomains.
+        if narrow.kind is PatternKind.LABEL_GLOB:
+            return narrow.host == wide.host and narrow.label == wide.label
+        label, _, rest = narrow.host.partition(".")
+        return (
+            narrow.kind is not PatternKind.SUBDOMAINS
+            and rest == wide.host
+            and label_glob_matches(label, *wide.label_affixes)
+        )
+    if narrow.kind is PatternKind.LABEL_GLOB:
+        return False
     return narrow.kind is not PatternKind.SUBDOMAINS and narrow.host == wide.host
 
 

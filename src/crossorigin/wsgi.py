@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Never
 
@@ -38,9 +38,11 @@ from crossorigin.adapter_config import (
 from crossorigin.edge import own_origin, read_environ
 from crossorigin.engine import Answer
 from crossorigin.observe import MetricsHook, Observer, ReportOnly
-from crossorigin.policy import Policy
+from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
+from crossorigin.resolver import RequestInfo, call_sync, is_async
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
+from crossorigin.views import flask_view, policy_of
 
 __all__ = ["CORSMiddleware"]
 
@@ -73,6 +75,8 @@ _ARGUMENTS = (
     "debug",
     "report_only",
     "metrics",
+    "views",
+    "hosts",
 )
 
 
@@ -81,7 +85,9 @@ class CORSMiddleware:
     `policy=` (and `routes=`), `source=` (a `crossorigin.sources` source), or
     the `allow_*` arguments (`allow_origins`,
     `allow_origin_regex`, `allow_methods`, `allow_headers`, `allow_credentials`,
-    `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`.
+    `expose_headers`, `max_age`, `allow_private_network`), `strict`, `debug`;
+    `views=flask_app` reads `@crossorigin.views.cors(policy)` on its views;
+    `hosts={"api.example.com": Policy(...)}` chooses a policy by `Host`.
     flask-cors' argument names (`origins=`, `supports_credentials=`,
     `resources=`, ...) raise a TypeError naming the argument to write."""
 
@@ -104,10 +110,15 @@ class CORSMiddleware:
         debug: bool = False,
         report_only: ReportOnly | None = None,
         metrics: MetricsHook | None = None,
+        views: Any = None,
+        hosts: Mapping[str, Policy] | None = None,
         **unexpected: Never,  # a type checker refuses any; at run time, a clear TypeError
     ) -> None:
         refuse_unknown_arguments("wsgi", unexpected, _ARGUMENTS)
         self.app = app
+        # The Flask application whose views may carry @cors(policy).
+        self._views = views
+        self._hosts = dict(hosts or {})
         policy = resolve_policy(
             policy,
             adapter="wsgi",
@@ -123,9 +134,11 @@ class CORSMiddleware:
         self._strict = strict
         self._debug = debug
         self._observer = Observer.build(report_only, metrics)
-        self._table = EngineTable(policy, routes, strict=strict, observer=self._observer)
+        self._table = _sync_only(
+            EngineTable(policy, routes, strict=strict, hosts=self._hosts, observer=self._observer)
+        )
         if source is not None:
-            if policy is not None or self._table.routes:
+            if policy is not None or self._table.routes or self._hosts:
                 raise TypeError(
                     "crossorigin.wsgi.CORSMiddleware: pass either source= or policy=/routes=/"
                     "allow_* arguments, not both"
@@ -147,8 +160,15 @@ class CORSMiddleware:
         off to the side and replace the old ones in one assignment.
         `report_only`, when given, replaces the constructor's candidates while
         this configuration is in force."""
-        self._table = EngineTable(
-            policy, routes, strict=self._strict, observer=self._observer, report_only=report_only
+        self._table = _sync_only(
+            EngineTable(
+                policy,
+                routes,
+                strict=self._strict,
+                hosts=self._hosts,
+                observer=self._observer,
+                report_only=report_only,
+            )
         )
 
     @property
@@ -157,9 +177,17 @@ class CORSMiddleware:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         table = self._table
-        engine = (
-            table.default if not table.routes else table.engine_for(environ.get("PATH_INFO", ""))
-        )
+        if self._views is not None or table.hosts:
+            view = flask_view(self._views, environ) if self._views is not None else None
+            engine = table.engine_for(
+                environ.get("PATH_INFO", ""), policy_of(view), environ.get("HTTP_HOST")
+            )
+        else:
+            engine = (
+                table.default
+                if not table.routes
+                else table.engine_for(environ.get("PATH_INFO", ""))
+            )
         if engine is None:
             return self.app(environ, start_response)
         method: str = environ["REQUEST_METHOD"]
@@ -170,7 +198,15 @@ class CORSMiddleware:
             if engine.strict
             else None
         )
-        decision = engine.decide_request(method, request, self_origin)
+        resolution = None
+        origin = request[0]
+        if origin is not None and engine.needs_resolver(origin):
+            resolver = engine.resolver
+            assert resolver is not None
+            info = RequestInfo.from_environ(environ)
+            outcome = call_sync(resolver, origin.decode("latin-1"), info, engine.resolver_timeout)
+            resolution = engine.settle(origin, outcome)
+        decision = engine.decide_request(method, request, self_origin, resolution)
         if table.observer is not None:
             path = environ.get("PATH_INFO", "")
             table.observer.after(engine, method, request, decision, self_origin, path)
@@ -219,6 +255,27 @@ class CORSMiddleware:
             _close(body)
             return answer_error()
         return _Prepended(first, chunks, body)
+
+
+def _sync_only(table: EngineTable) -> EngineTable:
+    """A WSGI server calls the application in a thread with no event loop,
+    so a coroutine resolver could never be awaited here: refused when the
+    middleware is built, not on the first request."""
+    engines = [table.default, *(engine for _, _, engine in table.routes)]
+    for engine in engines:
+        if engine is not None and engine.resolver is not None and is_async(engine.resolver):
+            raise ConfigError(
+                [
+                    Issue(
+                        IssueCode.RESOLVER_INVALID,
+                        engine.resolver,
+                        "crossorigin.wsgi.CORSMiddleware: the resolver is a coroutine "
+                        "function, which WSGI cannot await; give it a plain (sync) function, "
+                        "or serve the application with ASGI",
+                    )
+                ]
+            )
+    return table
 
 
 def _answer(answer: Answer, start_response: StartResponse) -> Iterable[bytes]:

@@ -13,10 +13,12 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 
-from crossorigin import ConfigError
+from crossorigin import ConfigError, Policy
+from crossorigin.resolver import Grant, RequestInfo
+from crossorigin.views import cors
 
 PAGE = "http://localhost:3000"
 EVIL = "https://evil.example"
@@ -40,7 +42,13 @@ def form(request: HttpRequest) -> HttpResponse:
     return HttpResponse("posted")
 
 
+@cors(Policy(origins=["https://partner.example"], credentials=True))
+def partner(request: HttpRequest, item: int) -> HttpResponse:
+    return HttpResponse("partner")
+
+
 urlpatterns = [
+    path("partner/<int:item>", partner),
     path("items", items),
     path("boom", boom),
     path("form", form),
@@ -262,3 +270,104 @@ def test_report_only_and_metrics_from_settings(caplog: pytest.LogCaptureFixture)
     assert counters.count(report_only_change="refused-to-allowed") == 1
     lines = [r.getMessage() for r in caplog.records if "report-only" in r.getMessage()]
     assert len(lines) == 2 and "GET /items from origin http" in lines[0]
+
+
+# -- the origin resolver: sync mode takes a plain function and refuses a
+# coroutine one when built; async mode awaits either ------------------------------
+
+RESOLVED = "https://acme.tenants.example"
+
+
+def resolve_tenants(origin: str, request: RequestInfo) -> bool | Grant:
+    return Grant(credentials=True) if origin == RESOLVED else False
+
+
+async def resolve_tenants_async(origin: str, request: RequestInfo) -> bool | Grant:
+    await asyncio.sleep(0)
+    return resolve_tenants(origin, request)
+
+
+def resolver_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+async def async_resolver_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+def test_sync_mode_calls_a_plain_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with override_settings(CROSSORIGIN={"resolver": resolve_tenants}):
+        middleware = CORSMiddleware(resolver_view)
+        allowed = middleware(RequestFactory().get("/x", HTTP_ORIGIN=RESOLVED))
+        refused = middleware(RequestFactory().get("/x", HTTP_ORIGIN="https://evil.example"))
+    assert allowed["Access-Control-Allow-Origin"] == RESOLVED
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+    assert not refused.has_header("Access-Control-Allow-Origin")
+    assert refused["Vary"] == "Origin"
+
+
+def test_sync_mode_refuses_a_coroutine_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with (
+        override_settings(CROSSORIGIN={"resolver": resolve_tenants_async}),
+        pytest.raises(ConfigError, match="sync mode"),
+    ):
+        CORSMiddleware(resolver_view)
+
+
+def test_async_mode_awaits_a_coroutine_resolver() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    with override_settings(CROSSORIGIN={"resolver": resolve_tenants_async}):
+        middleware = CORSMiddleware(async_resolver_view)
+
+        async def run() -> tuple[HttpResponse, HttpResponse]:
+            factory = RequestFactory()
+            preflight = factory.options(
+                "/x", HTTP_ORIGIN=RESOLVED, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+            )
+            actual = factory.get("/x", HTTP_ORIGIN="https://evil.example")
+            return await middleware(preflight), await middleware(actual)
+
+        preflight, refused = asyncio.run(run())
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == RESOLVED
+    assert not refused.has_header("Access-Control-Allow-Origin")
+
+
+def test_view_policy_wins_over_the_default() -> None:
+    client = Client()
+    answer = client.get("/partner/3", headers={"Origin": "https://partner.example"})
+    assert answer["Access-Control-Allow-Origin"] == "https://partner.example"
+    assert answer["Access-Control-Allow-Credentials"] == "true"
+    preflight = client.options(
+        "/partner/3",
+        headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    # The default policy's origin is not the view's.
+    assert not client.get("/partner/3", headers={"Origin": PAGE}).has_header(
+        "Access-Control-Allow-Origin"
+    )
+    assert client.get("/items", headers={"Origin": PAGE})["Access-Control-Allow-Origin"] == PAGE
+
+
+def test_hosts_choose_the_policy() -> None:
+    from crossorigin.django import CORSMiddleware
+
+    config = {
+        "origins": [PAGE],
+        "hosts": {"api.a.example": {"origins": ["https://a.example"], "credentials": True}},
+    }
+    with override_settings(CROSSORIGIN=config):
+        middleware = CORSMiddleware(resolver_view)
+        factory = RequestFactory()
+        site_a = middleware(
+            factory.get("/x", HTTP_HOST="api.a.example:8000", HTTP_ORIGIN="https://a.example")
+        )
+        default = middleware(factory.get("/x", HTTP_HOST="other.example", HTTP_ORIGIN=PAGE))
+    assert site_a["Access-Control-Allow-Credentials"] == "true"
+    assert default["Access-Control-Allow-Origin"] == PAGE

@@ -178,13 +178,17 @@ def test_wsgi_reconfigure_is_atomic(transition: tuple[Configuration, Configurati
 
 def table_first(middleware: Any, configuration: Configuration) -> None:
     new = middleware._configuration(EngineTable(*configuration, strict=True))
-    middleware._config = asgi_module._Configuration(new.table, middleware._config.fast)
+    middleware._config = asgi_module._Configuration(
+        new.table, middleware._config.fast, middleware._config.fast_preflight
+    )
     middleware._config = new
 
 
 def fast_engine_first(middleware: Any, configuration: Configuration) -> None:
     new = middleware._configuration(EngineTable(*configuration, strict=True))
-    middleware._config = asgi_module._Configuration(middleware._config.table, new.fast)
+    middleware._config = asgi_module._Configuration(
+        middleware._config.table, new.fast, new.fast_preflight
+    )
     middleware._config = new
 
 

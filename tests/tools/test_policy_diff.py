@@ -249,3 +249,16 @@ def test_command_errors_are_one_line_and_exit_2(tmp_path: Path, files: tuple[Pat
         assert code == 2 and out == ""
         assert err.count("\n") == 1 and err.startswith("crossorigin diff: ")
         assert "\x1b" not in err
+
+
+def test_label_globs_in_coverage() -> None:
+    from crossorigin.origin import OriginPattern
+    from crossorigin.policy_diff import covers
+
+    glob = OriginPattern.parse("https://pr-*.preview.example.com")
+    assert covers(glob, OriginPattern.parse("https://pr-1.preview.example.com"))
+    assert not covers(glob, OriginPattern.parse("https://preview.example.com"))
+    assert not covers(glob, OriginPattern.parse("https://*.preview.example.com"))
+    assert covers(OriginPattern.parse("https://*.example.com"), glob)
+    assert covers(OriginPattern.parse("https://*.preview.example.com"), glob)
+    assert not covers(OriginPattern.parse("https://preview.example.com"), glob)

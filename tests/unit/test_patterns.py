@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossorigin import Origin, OriginSyntaxError
-from crossorigin.patterns import ANY_PORT, OriginMatcher, OriginPattern, PatternKind
+from crossorigin import ConfigError, Origin, OriginSyntaxError, Policy
+from crossorigin.origin import MAX_PORT_LIST
+from crossorigin.patterns import (
+    ANY_PORT,
+    OriginMatcher,
+    OriginPattern,
+    PatternKind,
+    compile_matcher,
+)
 
 
 def matcher(*texts: str, regex: str | None = None) -> OriginMatcher:
@@ -228,3 +235,69 @@ def test_policy_messages_about_patterns_quote_them() -> None:
     assert "write 'https://*.example.com'" in issue.message and "x.example" not in issue.message
     (note,) = Policy(origins=["https://*.example.com", "https://a.example.com"]).notes
     assert note.value == "https://a.example.com" and "'https://*.example.com'" in note.message
+
+
+# -- in-label globs and port lists ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://myapp-git-main-team.vercel.app", True),
+        ("https://myapp-x-team.vercel.app", True),
+        ("https://myapp--team.vercel.app", False),  # `*` is at least one character
+        ("https://myapp-a.b-team.vercel.app", False),  # never a dot
+        ("https://evil.myapp-x-team.vercel.app", False),  # one label only
+        ("https://myapp-x-team.vercel.app.evil.com", False),
+        ("https://myapp-x-teams.vercel.app", False),
+        ("http://myapp-x-team.vercel.app", False),
+        ("https://myapp-x-team.vercel.app:8443", False),
+        ("https://vercel.app", False),
+    ],
+)
+def test_label_glob_matches_one_label(origin: str, expected: bool) -> None:
+    policy = Policy(
+        origins=["https://myapp-*-team.vercel.app"],
+        dangerously_allow_public_suffix_subdomains=True,
+    )
+    matcher = compile_matcher(policy)
+    assert matcher.match(origin.encode()) is expected
+    # The tools' matcher (OriginPattern.matches) agrees with the compiled one.
+    assert policy.patterns[0].matches(Origin.parse(origin)) is expected
+
+
+def test_label_glob_with_any_port_and_beside_subdomains() -> None:
+    matcher = compile_matcher(
+        Policy(origins=["https://pr-*.preview.example.com:*", "https://*.example.org"])
+    )
+    assert matcher.match(b"https://pr-12.preview.example.com:8443")
+    assert matcher.match(b"https://pr-12.preview.example.com")
+    assert not matcher.match(b"https://pr-.preview.example.com")
+    assert matcher.match(b"https://a.example.org")
+
+
+def test_port_list_is_exact_origins() -> None:
+    policy = Policy(origins=["http://localhost:[3000,5173]"], credentials=True)
+    assert policy.origins == ("http://localhost:[3000,5173]",)
+    assert [p.text for p in policy.patterns] == ["http://localhost:3000", "http://localhost:5173"]
+    matcher = compile_matcher(policy)
+    assert matcher.exact == {b"http://localhost:3000", b"http://localhost:5173"}
+    assert not matcher.match(b"http://localhost:8080")
+    assert Policy(**policy.to_dict()) == policy
+
+
+def test_a_port_list_is_bounded() -> None:
+    ports = ",".join(str(3000 + n) for n in range(MAX_PORT_LIST + 1))
+    with pytest.raises(ConfigError, match="more than"):
+        Policy(origins=[f"http://localhost:[{ports}]"])
+
+
+def test_app_schemes_opt_in() -> None:
+    policy = Policy(
+        origins=["capacitor://localhost", "ionic://localhost", "https://app.example.com"],
+        app_schemes=["capacitor", "ionic"],
+        credentials=True,
+    )
+    assert compile_matcher(policy).match(b"capacitor://localhost")
+    with pytest.raises(ConfigError, match="app_schemes=\\['capacitor'\\]"):
+        Policy(origins=["capacitor://localhost"])

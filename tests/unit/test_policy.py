@@ -227,6 +227,96 @@ VALIDATION_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"origins": [APP], "max_age": 86401},
         {"origins": [APP], "max_age": 86400},
     ),
+    ("resolver-invalid", {"origins": [APP], "resolver": "tenants"}, {"origins": [APP]}),
+    ("group-invalid", {"groups": [{"origin": [APP]}]}, {"groups": [{"origins": [APP]}]}),
+    (
+        "isolation-invalid",
+        {"origins": [APP], "cross_origin_isolation": "same-origin"},
+        {"origins": [APP], "cross_origin_isolation": "require-corp"},
+    ),
+    (
+        "isolation-invalid",
+        {"origins": [APP], "resource_policy": "same_site"},
+        {"origins": [APP], "resource_policy": "same-site"},
+    ),
+    (
+        "groups-with-any-origin",
+        {"origins": "*", "groups": [{"origins": [APP]}]},
+        {"groups": [{"origins": [APP], "credentials": True}, {"origins": "*"}]},
+    ),
+    (
+        "public-suffix-glob",
+        {"origins": ["https://myapp-*-team.vercel.app"]},
+        {
+            "origins": ["https://myapp-*-team.vercel.app"],
+            "dangerously_allow_public_suffix_subdomains": True,
+        },
+    ),
+    (
+        "public-suffix-glob",
+        {"origins": ["https://pr-*.vercel.app"], "credentials": True},
+        {"origins": ["https://pr-*.preview.example.com"], "credentials": True},
+    ),
+    (
+        "origin-app-scheme",
+        {"origins": ["capacitor://localhost"]},
+        {"origins": ["capacitor://localhost"], "app_schemes": ["capacitor"]},
+    ),
+    (
+        "app-scheme-invalid",
+        {"origins": [APP], "app_schemes": ["https"]},
+        {"origins": [APP], "app_schemes": ["ionic"]},
+    ),
+    (
+        "origin-invalid-port",
+        {"origins": ["http://localhost:[3000,3000]"]},
+        {"origins": ["http://localhost:[3000,5173]"]},
+    ),
+    (
+        "origin-invalid-port",
+        {"origins": ["http://localhost:[]"]},
+        {"origins": ["http://localhost:[3000]"]},
+    ),
+    (
+        "origin-default-port",
+        {"origins": ["http://localhost:[80,3000]"]},
+        {"origins": ["http://localhost:[8080,3000]"]},
+    ),
+    (
+        "origin-invalid-wildcard",
+        {"origins": ["https://a-*-*.example.com"]},
+        {"origins": ["https://a-*.example.com"]},
+    ),
+    (
+        "origin-invalid-wildcard",
+        {"origins": ["https://app.pr-*.example.com"]},
+        {"origins": ["https://pr-*.app.example.com"]},
+    ),
+    (
+        "resolver-with-any-origin",
+        {"origins": "*", "resolver": lambda origin, request: True},
+        {"origins": [APP], "resolver": lambda origin, request: True},
+    ),
+    (
+        "resolver-seconds-invalid",
+        {"resolver": lambda origin, request: True, "resolver_timeout": 0},
+        {"resolver": lambda origin, request: True, "resolver_timeout": 0.2},
+    ),
+    (
+        "resolver-seconds-invalid",
+        {"resolver": lambda origin, request: True, "resolver_ttl": -1},
+        {"resolver": lambda origin, request: True, "resolver_ttl": 0},
+    ),
+    (
+        "preflight-status-invalid",
+        {"origins": [APP], "preflight_status": 201},
+        {"origins": [APP], "preflight_status": 200},
+    ),
+    (
+        "preflight-cache-control-invalid",
+        {"origins": [APP], "preflight_cache_control": "public; max-age=60"},
+        {"origins": [APP], "preflight_cache_control": "public, max-age=60"},
+    ),
 ]
 
 
@@ -595,6 +685,9 @@ def test_every_issue_code_has_a_refused_example() -> None:
         | {case[0] for case in FILE_CASES}
         # Tested by test_unreadable_policy_file_says_why and the test below.
         | {"policy-file-unreadable", "route-prefix-invalid"}
+        # Never raised: a resolver's refused answer (tests/test_resolver.py);
+        # raised by the adapters' hosts= (tests/test_views.py).
+        | {"grant-refused", "host-invalid"}
     )
     assert exercised == {code.value for code in IssueCode}
 
