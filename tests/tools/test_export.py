@@ -299,3 +299,47 @@ def test_nginx_both_parts_into_one_file_is_refused(
     code = main(["export", "--policy", str(policy_file), "--format", "nginx", "-o", str(existing)])
     assert code == 2
     assert "nginx needs two files" in capsys.readouterr().err
+
+
+def test_label_globs_export_to_the_matchers_own_language() -> None:
+    import re as regex_module
+
+    from crossorigin.export.plan import pattern_regex
+    from crossorigin.patterns import compile_matcher
+
+    policy = Policy(origins=["https://app-*-team.example.com", "http://localhost:[3000,5173]"])
+    matcher = compile_matcher(policy)
+    regexes = [regex_module.compile(pattern_regex(pattern)) for pattern in policy.patterns]
+    for origin in (
+        "https://app-x-team.example.com",
+        "https://app-pr-12-team.example.com",
+        "https://app--team.example.com",
+        "https://app-a.b-team.example.com",
+        "https://example.com",
+        "https://team.example.com",
+        "https://app-x-team.example.com:8443",
+        "http://app-x-team.example.com",
+        "http://localhost:3000",
+        "http://localhost:5173",
+        "http://localhost:4000",
+    ):
+        exported = any(regex.fullmatch(origin) for regex in regexes)
+        assert exported == matcher.match(origin.encode()), origin
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"groups": [{"origins": ["https://b.example.com"], "credentials": True}]},
+        {"preflight_status": 200},
+        {"preflight_continue": True},
+        {"preflight_cache_control": "public, max-age=600"},
+        {"timing_allow_origin": True},
+        {"resolver": lambda origin, request: False},
+    ],
+)
+def test_fields_no_export_follows_are_refused_not_dropped(fields: dict[str, object]) -> None:
+    policy = Policy(origins=["https://a.example.com"], **fields)  # type: ignore[arg-type]
+    (name,) = fields
+    with pytest.raises(ExportError, match=f"remove {name} from the policy"):
+        ExportPlan.from_policy(policy)

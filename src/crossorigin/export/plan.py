@@ -347,6 +347,14 @@ def pattern_regex(pattern: OriginPattern) -> str:
     scheme = literal_regex(pattern.scheme) + "://"
     if pattern.kind is PatternKind.SUBDOMAINS:
         host = f"(?:{_LABEL_REGEX}\\.)+{literal_regex(pattern.host)}"
+    elif pattern.kind is PatternKind.LABEL_GLOB:
+        # `*` stands for one or more characters of one label, never a dot
+        # (origin.label_glob_matches).
+        before, after = pattern.label_affixes
+        host = (
+            f"{literal_regex(before)}{_LABEL_REGEX}{literal_regex(after)}"
+            f"\\.{literal_regex(pattern.host)}"
+        )
     else:
         host = literal_regex(pattern.host)
     if pattern.port == ANY_PORT:
@@ -359,6 +367,27 @@ def pattern_regex(pattern: OriginPattern) -> str:
 
 
 # -- the plan ------------------------------------------------------------------------------
+
+
+#: Policy fields the exports do not carry yet, with why; a policy that sets one
+#: is refused rather than exported without it (a server answering differently
+#: from the engine, silently).
+_NOT_EXPORTED: Final = {
+    "resolver": "a resolver is the application's own code; only the application can call it",
+    "groups": "per-origin option groups are not exported yet",
+    "preflight_status": "preflight_status is not exported yet",
+    "preflight_continue": "preflight_continue is not exported yet",
+    "preflight_cache_control": "preflight_cache_control is not exported yet",
+    "timing_allow_origin": "timing_allow_origin is not exported yet",
+    "cross_origin_isolation": "cross_origin_isolation is not exported yet",
+    "resource_policy": "resource_policy is not exported yet",
+}
+
+
+def _refuse_what_no_target_follows(policy: Policy) -> None:
+    for name, why in _NOT_EXPORTED.items():
+        if getattr(policy, name) not in (None, False, (), []):
+            raise ExportError(f"{why} (remove {name} from the policy to export the rest)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +422,7 @@ class ExportPlan:
 
     @classmethod
     def from_policy(cls, policy: Policy, source: str = "") -> ExportPlan:
+        _refuse_what_no_target_follows(policy)
         engine = Engine(policy)
         any_origin = policy.allows_any_origin
         # The header shape for an allowed origin does not depend on which origin
