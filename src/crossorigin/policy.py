@@ -1497,7 +1497,7 @@ class Policy:
                     )
                 ]
             ) from None
-        return cls.from_mapping(_parse_toml(text, name))
+        return cls.from_mapping(parse_toml(text, name))
 
     def __repr__(self) -> str:
         shown = {
@@ -1572,19 +1572,25 @@ _document_fields(Policy)
 setattr(Policy, "__init__", _unknown_fields_are_issues(Policy.__init__))  # noqa: B010
 
 
-def _parse_toml(text: str, name: str) -> dict[str, Any]:
+def parse_toml(text: str, value: str, shown: str | None = None) -> dict[str, Any]:
+    """tomllib's result, with every failure a ConfigError: a syntax error
+    (line and column), nesting too deep for the parser, or an integer longer
+    than Python converts. `value` is the issue's value (the file's name),
+    `shown` how messages name it (default: `value` quoted). Policy files and
+    fleet documents both read TOML through here."""
+    shown = repr(value) if shown is None else shown
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         # tomllib's message ends with "(at line L, column C)".
-        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name!r}: {error}")]) from None
+        raise ConfigError([Issue(IssueCode.TOML_INVALID, value, f"{shown}: {error}")]) from None
     except RecursionError:
         raise ConfigError(
             [
                 Issue(
                     IssueCode.TOML_TOO_DEEP,
-                    name,
-                    f"{name!r}: arrays or tables are nested too deeply",
+                    value,
+                    f"{shown}: arrays or tables are nested too deeply",
                 )
             ]
         ) from None
@@ -1596,7 +1602,7 @@ def _parse_toml(text: str, name: str) -> dict[str, Any]:
             if "integer string conversion" in str(error)
             else str(error)
         )
-        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name!r}: {reason}")]) from None
+        raise ConfigError([Issue(IssueCode.TOML_INVALID, value, f"{shown}: {reason}")]) from None
 
 
 def _regex_reach(compiled: re.Pattern[str], samples: Iterable[str]) -> list[Origin]:

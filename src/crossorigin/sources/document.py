@@ -46,13 +46,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from crossorigin.policy import MAX_POLICY_FILE_BYTES, ConfigError, Issue, IssueCode, Policy
+from crossorigin.policy import (
+    MAX_POLICY_FILE_BYTES,
+    ConfigError,
+    Issue,
+    IssueCode,
+    Policy,
+    parse_toml,
+)
 
 __all__ = [
     "DOCUMENT_EMPTY",
@@ -127,7 +132,7 @@ class PolicyDocument:
                     )
                 ]
             ) from None
-        return cls.from_mapping(_parse_toml(text, name), digest=digest_of(data))
+        return cls.from_mapping(parse_toml(text, name, name), digest=digest_of(data))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> PolicyDocument:
@@ -284,23 +289,3 @@ def _check_routes(
                 for issue in error.issues
             )
     return routes
-
-
-def _parse_toml(text: str, name: str) -> dict[str, Any]:
-    """tomllib's result, every failure a ConfigError (as policy files)."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name}: {error}")]) from None
-    except RecursionError:
-        raise ConfigError(
-            [Issue(IssueCode.TOML_TOO_DEEP, name, f"{name}: tables are nested too deeply")]
-        ) from None
-    except ValueError as error:
-        # int() refuses literals longer than sys.get_int_max_str_digits().
-        reason = (
-            f"an integer has more than {sys.get_int_max_str_digits()} digits"
-            if "integer string conversion" in str(error)
-            else str(error)
-        )
-        raise ConfigError([Issue(IssueCode.TOML_INVALID, name, f"{name}: {reason}")]) from None
