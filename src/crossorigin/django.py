@@ -43,7 +43,7 @@ from crossorigin.adapter_config import EngineTable, log_refusal
 from crossorigin.edge import merge_vary, own_origin, read_environ
 from crossorigin.engine import Engine, Resolution
 from crossorigin.observe import BoundObserver, Observer
-from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
+from crossorigin.policy import ConfigError, Issue, IssueCode, Policy, policy_or_issues
 from crossorigin.resolver import RequestInfo, call_async, call_sync, is_async
 from crossorigin.sources.document import PolicyDocument
 from crossorigin.views import django_view, policy_of, views_marked
@@ -62,20 +62,12 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
         raise ImproperlyConfigured("settings.CROSSORIGIN must be a dict of policy fields")
     fields = {key: value for key, value in config.items() if key not in _OPTIONS}
     issues: list[Issue] = []
-    default: Policy | None = None
-    if fields:
-        try:
-            default = Policy.from_mapping(fields)
-        except ConfigError as error:
-            issues.extend(error.issues)
+    default = policy_or_issues(fields, issues) if fields else None
     routes: list[tuple[str, Policy]] = []
     for prefix, route_fields in _route_entries(config.get("routes", ())):
-        try:
-            routes.append((prefix, Policy.from_mapping(route_fields)))
-        except ConfigError as error:
-            issues.extend(
-                Issue(i.code, i.value, f"route {prefix!r}: {i.message}") for i in error.issues
-            )
+        route_policy = policy_or_issues(route_fields, issues, f"route {prefix!r}")
+        if route_policy is not None:
+            routes.append((prefix, route_policy))
     hosts: dict[str, Policy] = {}
     host_entries = config.get("hosts", {})
     if not isinstance(host_entries, Mapping):
@@ -84,12 +76,9 @@ def engine_table_from_settings(config: Mapping[str, Any]) -> tuple[EngineTable, 
             "{'api.example.com': {'origins': [...]}}"
         )
     for name, host_fields in host_entries.items():
-        try:
-            hosts[name] = Policy.from_mapping(host_fields)
-        except ConfigError as error:
-            issues.extend(
-                Issue(i.code, i.value, f"host {name!r}: {i.message}") for i in error.issues
-            )
+        host_policy = policy_or_issues(host_fields, issues, f"host {name!r}")
+        if host_policy is not None:
+            hosts[name] = host_policy
     if issues:
         raise ConfigError(issues)
     strict = bool(config.get("strict", False))

@@ -1572,6 +1572,22 @@ _document_fields(Policy)
 setattr(Policy, "__init__", _unknown_fields_are_issues(Policy.__init__))  # noqa: B010
 
 
+def policy_or_issues(
+    fields: Mapping[str, Any], issues: list[Issue], where: str = ""
+) -> Policy | None:
+    """`Policy.from_mapping(fields)`, or None with its issues appended to
+    `issues`, each message prefixed by `where` (e.g. "route '/api'"), so a
+    configuration of several policies reports every problem of every one."""
+    try:
+        return Policy.from_mapping(fields)
+    except ConfigError as error:
+        issues.extend(
+            Issue(issue.code, issue.value, f"{where}: {issue.message}" if where else issue.message)
+            for issue in error.issues
+        )
+        return None
+
+
 def parse_toml(text: str, value: str, shown: str | None = None) -> dict[str, Any]:
     """tomllib's result, with every failure a ConfigError: a syntax error
     (line and column), nesting too deep for the parser, or an integer longer

@@ -57,6 +57,7 @@ from crossorigin.policy import (
     IssueCode,
     Policy,
     parse_toml,
+    policy_or_issues,
 )
 
 __all__ = [
@@ -157,12 +158,7 @@ class PolicyDocument:
         raw_routes = fields.pop("routes", [])
         report_only: list[tuple[str | None, Policy]] = []
         _check_report_only(None, fields.pop("report_only", None), report_only, issues)
-        default: Policy | None = None
-        if fields:
-            try:
-                default = Policy.from_mapping(fields)
-            except ConfigError as error:
-                issues.extend(error.issues)
+        default = policy_or_issues(fields, issues) if fields else None
         routes = _check_routes(raw_routes, issues, report_only)
         if default is None and not routes and not issues:
             issues.append(
@@ -235,10 +231,9 @@ def _check_report_only(
     if not isinstance(value, dict):
         issues.append(Issue(REPORT_ONLY_INVALID, value, f"{where} is a table of policy fields"))
         return
-    try:
-        found.append((prefix, Policy.from_mapping(value)))
-    except ConfigError as error:
-        issues.extend(Issue(i.code, i.value, f"{where}: {i.message}") for i in error.issues)
+    candidate = policy_or_issues(value, issues, where)
+    if candidate is not None:
+        found.append((prefix, candidate))
 
 
 def _check_routes(
@@ -281,11 +276,7 @@ def _check_routes(
             continue
         seen.add(stem)
         _check_report_only(prefix, fields.pop("report_only", None), report_only, issues)
-        try:
-            routes.append((prefix, Policy.from_mapping(fields)))
-        except ConfigError as error:
-            issues.extend(
-                Issue(issue.code, issue.value, f"route {prefix!r}: {issue.message}")
-                for issue in error.issues
-            )
+        route_policy = policy_or_issues(fields, issues, f"route {prefix!r}")
+        if route_policy is not None:
+            routes.append((prefix, route_policy))
     return routes
