@@ -53,6 +53,7 @@ from typing import Final
 
 from crossorigin import fetch_tables
 from crossorigin.browser import access, messages
+from crossorigin.browser.engines import CHROMIUM, Engine, engine
 from crossorigin.browser.preflight_cache import PreflightCache
 from crossorigin.browser.requests import RequestRejected, prepare_request, unsafe_header_names
 from crossorigin.browser.types import (
@@ -78,7 +79,6 @@ MAX_REDIRECTS: Final = 20
 _REQUEST_BODY_HEADER_NAMES: Final = frozenset(
     {"content-encoding", "content-language", "content-location", "content-type"}
 )
-_FAILED_TO_FETCH: Final = "TypeError: Failed to fetch"
 _FETCHABLE_SCHEMES: Final = frozenset({"http", "https"})
 #: Redirect targets that are not HTTP(S), after the CORS check of the 3xx
 #: (measured in Chromium 156): net refuses the schemes it has handlers for
@@ -129,6 +129,7 @@ class _State:
     issues: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
     redirects: int = 0
+    profile: Engine = CHROMIUM
     # GET responses with a permanent redirect status, by URL: Chromium's HTTP
     # cache stores them (heuristically fresh), so a redirect loop back to
     # such a URL is answered without reaching the server (measured: WPT
@@ -138,6 +139,15 @@ class _State:
     @property
     def request_origin(self) -> str:
         return "null" if self.tainted else self.page_origin
+
+    @property
+    def preflight_origin(self) -> str:
+        """The Origin a preflight carries and the cache is keyed by: the
+        request's, or the page's in an engine whose preflight is made for the
+        page after a tainting redirect (Firefox)."""
+        return (
+            self.page_origin if self.profile.preflight_keeps_page_origin else (self.request_origin)
+        )
 
     @property
     def credentials(self) -> bool:
@@ -161,6 +171,7 @@ def _finish(
     error: str | None = None,
     network_error: str | None = None,
     sent_origin: bool = True,
+    status: int | None = None,
 ) -> Trace:
     readable: dict[str, str | None]
     if allowed and response is not None:
@@ -172,7 +183,21 @@ def _finish(
         )
     else:
         readable = {name.lower(): None for name in state.request.read_headers}
+    profile = state.profile
+    if reason is not None and console is None and reason in dict(profile.network_errors):
+        # A redirect Chromium refuses with a CORS reason is a network error
+        # in this engine (Firefox: NS_ERROR_DOM_BAD_URI).
+        return _network_error(state, failed_at or "redirect", reason)
     url_text = state.url.serialize()
+    if reason is not None and console is None and profile.checks != "chromium":
+        reason, console = messages.engine_failure(
+            profile.checks,
+            reason,
+            failed_parameter,
+            url=url_text,
+            request_origin=state.request_origin,
+            status=status,
+        )
     if reason is not None and console is None:
         console = messages.blocked_line(
             url=url_text,
@@ -182,7 +207,7 @@ def _finish(
             failed_parameter=failed_parameter,
         )
     if not allowed and error is None:
-        error = _FAILED_TO_FETCH
+        error = profile.failed_to_fetch
     hops = state.hops
     if hops and not allowed and failed_at in ("actual", "redirect"):
         last = hops[-1]
@@ -205,10 +230,29 @@ def _finish(
         final_url=url_text,
         network_error=network_error,
         hops=tuple(hops),
+        browser=profile.name,
     )
 
 
 def _network_error(state: _State, failed_at: str, name: str) -> Trace:
+    """A network error, named as the engine names it; an engine that logs a
+    CORS line for a CORS request's network error (Firefox: "CORS request did
+    not succeed", no status) gets that line and reason too."""
+    profile = state.profile
+    name = dict(profile.network_errors).get(name, name)
+    if profile.logs_cors_network_errors and state.response_tainting == "cors":
+        # Firefox names the URL of the request that failed (measured: the
+        # 21st hop of a redirect chain, not the first URL).
+        url = state.hops[-1].url if state.hops else state.url.serialize(fragment=False)
+        return _finish(
+            state,
+            allowed=False,
+            response_type="error",
+            failed_at=failed_at,
+            network_error=name,
+            reason=messages.firefox_reason("CORSDidNotSucceed2"),
+            console=messages.firefox_line("CORSDidNotSucceed2", url=url, status=None),
+        )
     return _finish(
         state, allowed=False, response_type="error", failed_at=failed_at, network_error=name
     )
@@ -256,15 +300,18 @@ def run_fetch(
     cache: PreflightCache | None = None,
     spec: bool = False,
     now: float = 0.0,
+    browser: str | Engine = "chromium",
 ) -> Trace:
-    """Play one fetch against `transport` (see the module docstring)."""
+    """Play one fetch against `transport` (see the module docstring) as the
+    engine `browser` does (`chromium`, `firefox` or `webkit`)."""
+    profile = engine(browser)
     page, page_origin, base = _page(request.page_origin)
     url = parse_url(request.url, base)
     if url is None:
         raise ScenarioError(f"request.url {request.url!r} is not a valid URL")
     if url.scheme not in _FETCHABLE_SCHEMES:
         raise ScenarioError(f"request.url {request.url!r}: the model fetches http and https only")
-    state = _State(request, page, page_origin, url, url, request.method, [])
+    state = _State(request, page, page_origin, url, url, request.method, [], profile=profile)
     if url.has_credentials:
         return _finish(
             state,
@@ -284,6 +331,7 @@ def run_fetch(
             spec=spec,
             body=request.body,
             cache=request.cache,
+            engine=profile,
         )
     except RequestRejected as rejected:
         return _finish(
@@ -329,7 +377,7 @@ def run_fetch(
             else:
                 state.response_tainting = "cors"
         if state.response_tainting == "cors":
-            state.unsafe = unsafe_header_names(state.headers, spec=spec)
+            state.unsafe = unsafe_header_names(state.headers, spec=spec, engine=profile)
             needs_preflight = not fetch_tables.is_cors_safelisted_method(state.method) or bool(
                 state.unsafe
             )
@@ -343,18 +391,41 @@ def run_fetch(
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
+        if (
+            response.status in access.REDIRECT_STATUSES
+            and location is not None
+            and not location
+            and profile.blank_location_redirects_to_self
+        ):
+            location = state.url.serialize()
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
             target = parse_location(location, state.url)
+            if target is None and profile.location_parsed_when_followed:
+                if request.redirect == "manual":
+                    return _finish(
+                        state, allowed=True, response_type="opaqueredirect", response=response
+                    )
+                if request.redirect == "error":
+                    return _finish(
+                        state, allowed=False, response_type="error", failed_at="redirect"
+                    )
             if target is None:
                 return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
+            if (
+                profile.redirect_scheme_errors
+                and target.scheme not in _FETCHABLE_SCHEMES
+                and request.redirect == "follow"
+            ):
+                return _scheme_network_error(state, target)
             if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
                 # net's redirect limit, also before the CORS check of the 3xx
                 # (measured: the 21st redirect without CORS headers is
                 # ERR_TOO_MANY_REDIRECTS, not MissingAllowOriginHeader).
                 return _network_error(state, stage, "net::ERR_TOO_MANY_REDIRECTS")
         if state.response_tainting == "cors":
-            failure = access.cors_check_failure(
+            check = _CORS_CHECKS[profile.checks if not spec else "chromium"]
+            failure = check(
                 request_origin=state.request_origin,
                 credentials=state.credentials,
                 response_headers=response.headers,
@@ -367,6 +438,7 @@ def run_fetch(
                     failed_at=stage,
                     reason=failure[0],
                     failed_parameter=failure[1],
+                    status=response.status,
                 )
         if target is None:
             return _finish(
@@ -381,21 +453,38 @@ def run_fetch(
             return refused
 
 
+def _scheme_network_error(state: _State, target: URL) -> Trace:
+    """A redirect to a scheme other than HTTP(S) in an engine that refuses
+    it by scheme before any CORS check (Firefox's channel cannot be
+    redirected there: measured names in `Engine.redirect_scheme_errors`)."""
+    table = dict(state.profile.redirect_scheme_errors)
+    scheme = target.scheme
+    if state.request.mode == "no-cors":
+        name = table.get("no-cors:" + scheme, table.get(scheme, table.get("no-cors:*", "")))
+    else:
+        name = table.get(scheme, table.get("*", ""))
+    if not name:
+        return _finish(state, allowed=False, response_type="error", failed_at="redirect")
+    return _network_error(state, "redirect", name)
+
+
 def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> bool:
-    if state.request.cache in _NO_LOOKUP_CACHE_MODES:
+    profile = state.profile
+    skip = _NO_LOOKUP_CACHE_MODES if spec else profile.cache_skip_lookup
+    if state.request.cache in skip:
         return False
-    if state.tainted and not spec:
+    if state.tainted and not spec and not profile.preflight_keeps_page_origin:
         # Measured: a request tainted by a redirect neither uses nor fills
         # Chromium's cache (its origin is a fresh opaque one).
         return False
     return cache.allows(
-        origin=state.request_origin,
+        origin=state.preflight_origin,
         url=state.url.serialize(),
         credentials=state.credentials,
         method=state.method,
         unsafe_header_names=state.unsafe,
         now=now,
-        spec=spec,
+        spec=spec or profile.cache_layout == "spec",
     )
 
 
@@ -403,7 +492,7 @@ def _preflight(
     state: _State, transport: Transport, cache: PreflightCache, *, spec: bool, now: float
 ) -> Trace | None:
     """Fetch §4.8 CORS-preflight fetch: None when it allows the request."""
-    headers = [("Accept", "*/*"), ("Origin", state.request_origin)]
+    headers = [("Accept", "*/*"), ("Origin", state.preflight_origin)]
     headers.append(("Access-Control-Request-Method", state.method))
     if state.unsafe:
         headers.append(("Access-Control-Request-Headers", ",".join(state.unsafe)))
@@ -423,13 +512,16 @@ def _preflight(
     verdict = access.preflight_check(
         status=response.status,
         response_headers=response.headers,
-        request_origin=state.request_origin,
+        request_origin=state.preflight_origin,
         credentials=state.credentials,
         method=state.method,
         unsafe_header_names=state.unsafe,
         spec=spec,
+        engine=state.profile,
     )
     if not verdict.ok:
+        if state.profile.failed_preflight_evicts and not spec:
+            cache.forget(origin=state.preflight_origin, url=state.url.serialize())
         return _finish(
             state,
             allowed=False,
@@ -437,20 +529,33 @@ def _preflight(
             failed_at="preflight",
             reason=verdict.reason,
             failed_parameter=verdict.failed_parameter,
+            status=response.status,
         )
     state.issues.extend(verdict.issues)
-    if (not state.tainted or spec) and state.request.cache not in _NO_STORE_CACHE_MODES:
+    profile = state.profile
+    skip_store = _NO_STORE_CACHE_MODES if spec else profile.cache_skip_store
+    fills = not state.tainted or spec or profile.preflight_keeps_page_origin
+    if fills and state.request.cache not in skip_store:
         cache.store(
-            origin=state.request_origin,
+            origin=state.preflight_origin,
             url=state.url.serialize(),
             credentials=state.credentials,
             methods=verdict.methods,
             header_names=verdict.header_names,
             max_age=verdict.max_age,
             now=now,
-            spec=spec,
+            spec=spec or profile.cache_layout == "spec",
+            url_limit=None if spec else profile.cache_url_limit,
+            max_age_cap=profile.max_age_cap,
         )
     return None
+
+
+_CORS_CHECKS: Final = {
+    "chromium": access.cors_check_failure,
+    "gecko": access.firefox_cors_check_failure,
+    "webkit": access.webkit_cors_check_failure,
+}
 
 
 def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
@@ -461,7 +566,11 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     if sends_origin:
         headers.insert(0, ("Origin", state.request_origin))
     url = state.url.serialize(fragment=False)
-    cacheable = state.method == "GET" and state.request.cache != "no-store"
+    cacheable = (
+        state.profile.caches_permanent_redirects
+        and state.method == "GET"
+        and state.request.cache != "no-store"
+    )
     if cacheable and url in state.permanent:
         return state.permanent[url]
     response = transport("actual", state.method, url, headers)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from crossorigin import fetch_tables
+from crossorigin.browser.engines import CHROMIUM, Engine
 from crossorigin.browser.types import Body
 
 __all__ = [
@@ -137,6 +138,39 @@ def is_chromium_safelisted_request_header(name: str, value: str) -> bool:
     return rule is not None and rule(value)
 
 
+_RANGE_START = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+
+
+def _engine_safelisted(profile: Engine) -> Callable[[str, str], bool]:
+    """The CORS-safelisted request-header check of an engine without
+    Chromium's additions (Firefox, WebKit): the standard's, with the
+    engine's byte counting and its `Content-Type` and `Range` rules."""
+
+    def safelisted(name: str, value: str) -> bool:
+        if _engine_length(profile, value) > fetch_tables.MAX_SAFELISTED_VALUE_LENGTH:
+            return False
+        lowered = name.lower()
+        if profile.content_type_ascii_only and lowered == "content-type" and not value.isascii():
+            return False
+        if profile.range_first_only and lowered == "range":
+            # Measured: `bytes=0-1` appended twice (joined `bytes=0-1,
+            # bytes=0-1`) is safelisted; `bytes=1--1` is not.
+            return all(
+                (match := _RANGE_START.fullmatch(part.strip(" "))) is not None
+                and (not match.group(2) or int(match.group(1)) <= int(match.group(2)))
+                for part in value.split(",")
+            )
+        return fetch_tables.is_cors_safelisted_request_header(name, _latin1(value))
+
+    return safelisted
+
+
+def _engine_length(profile: Engine, value: str) -> int:
+    if profile.utf8_header_lengths:
+        return len(value.encode("utf-8", "surrogatepass"))
+    return _byte_length(value)
+
+
 def is_chromium_forbidden_request_header(name: str, value: str) -> bool:
     """Fetch §2.2.2 forbidden request-header, plus Chromium's extra names."""
     return name.lower() in CHROMIUM_EXTRA_FORBIDDEN_NAMES or (
@@ -144,14 +178,20 @@ def is_chromium_forbidden_request_header(name: str, value: str) -> bool:
     )
 
 
-def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = False) -> list[str]:
+def unsafe_header_names(
+    headers: Sequence[tuple[str, str]], *, spec: bool = False, engine: Engine = CHROMIUM
+) -> list[str]:
     """Fetch §2.2.2 CORS-unsafe request-header names (sorted, lower-cased,
-    de-duplicated); Chromium's variant unless `spec`."""
-    safelisted = (
-        (lambda name, value: fetch_tables.is_cors_safelisted_request_header(name, _latin1(value)))
-        if spec
-        else is_chromium_safelisted_request_header
-    )
+    de-duplicated); the engine's variant (Chromium's by default) unless `spec`."""
+    safelisted: Callable[[str, str], bool]
+    if spec:
+        safelisted = lambda name, value: fetch_tables.is_cors_safelisted_request_header(  # noqa: E731
+            name, _latin1(value)
+        )
+    elif engine.chromium_safelist:
+        safelisted = is_chromium_safelisted_request_header
+    else:
+        safelisted = _engine_safelisted(engine)
     # Chromium's CorsUnsafeNotForbiddenRequestHeaderNames: the standard's
     # algorithm over Chromium's wider safelist (client hints count toward the
     # 1024-byte total like any safelisted header).
@@ -161,7 +201,7 @@ def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = Fals
     for name, value in headers:
         if safelisted(name, value):
             potentially_unsafe.add(name.lower())
-            total += _byte_length(value)
+            total += _engine_length(engine, value) if not spec else _byte_length(value)
         else:
             unsafe.add(name.lower())
     if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
@@ -169,8 +209,29 @@ def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = Fals
     return sorted(unsafe)
 
 
-def _fetch_error(detail: str) -> RequestRejected:
+def _fetch_error(detail: str, engine: Engine = CHROMIUM, gecko: str = "") -> RequestRejected:
+    """The TypeError `fetch()` throws: Chromium's text, or Firefox's when the
+    engine is Gecko and its text is known (`gecko`, measured in Firefox ESR
+    153; WebKit's texts are not measured, so Chromium's stand in)."""
+    if engine.gecko_type_errors and gecko:
+        return RequestRejected(f"TypeError: Window.fetch: {gecko}")
     return RequestRejected(f"TypeError: Failed to execute 'fetch' on 'Window': {detail}")
+
+
+def _byte_string_error(headers: Sequence[tuple[str, str]]) -> str:
+    """Firefox's WebIDL ByteString conversion error for the first string
+    holding a code point above U+00FF."""
+    for name, value in headers:
+        for text in (name, value):
+            for index, char in enumerate(text):
+                if char > "\xff":
+                    return (
+                        "Cannot convert element of element of sequence<sequence<ByteString>> "
+                        "branch of (sequence<sequence<ByteString>> or record<ByteString, "
+                        f"ByteString>) to ByteString because the character at index {index} "
+                        f"has value {ord(char)} which is greater than 255."
+                    )
+    return ""
 
 
 def prepare_request(
@@ -182,6 +243,7 @@ def prepare_request(
     spec: bool = False,
     body: Body | None = None,
     cache: str = "default",
+    engine: Engine = CHROMIUM,
 ) -> PreparedRequest:
     """The Request constructor's checks, in Chromium's order: the ByteString
     conversion of the headers (RequestInit's members are converted before the
@@ -193,7 +255,7 @@ def prepare_request(
     standard), each append stays a separate entry."""
     for name, value in headers:
         if max(name, default="\x00") > "\xff" or max(value, default="\x00") > "\xff":
-            raise _fetch_error(_ISO_8859_1_ERROR)
+            raise _fetch_error(_ISO_8859_1_ERROR, engine, _byte_string_error(headers))
     if not fetch_tables.is_token(method):
         raise _fetch_error(f"'{method}' is not a valid HTTP method.")
     if fetch_tables.is_forbidden_method(method):
@@ -202,10 +264,20 @@ def prepare_request(
     if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
         raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
     if cache == "only-if-cached" and mode != "same-origin":
-        raise _fetch_error("'only-if-cached' can be set only with 'same-origin' mode")
-    forbidden = (
-        fetch_tables.is_forbidden_request_header if spec else is_chromium_forbidden_request_header
-    )
+        raise _fetch_error(
+            "'only-if-cached' can be set only with 'same-origin' mode",
+            engine,
+            f"Request mode '{mode}' was used, but request cache mode 'only-if-cached' can only "
+            "be used with request mode 'same-origin'.",
+        )
+
+    def forbidden(name: str, value: str) -> bool:
+        if spec:
+            return fetch_tables.is_forbidden_request_header(name, value)
+        return name.lower() in engine.extra_forbidden_headers or (
+            fetch_tables.is_forbidden_request_header(name, value)
+        )
+
     kept: list[tuple[str, str]] = []
     # Lower-cased name -> (index in `kept` of its first entry, joined value so far).
     joined: dict[str, tuple[int, str]] = {}
@@ -239,7 +311,11 @@ def prepare_request(
             kept.append((name, value))
     if body is not None:
         if normalized in ("GET", "HEAD"):
-            raise _fetch_error("Request with GET/HEAD method cannot have body.")
+            raise _fetch_error(
+                "Request with GET/HEAD method cannot have body.",
+                engine,
+                "HEAD or GET Request cannot have a body.",
+            )
         content_type = body.header_value
         if content_type is not None and "content-type" not in joined:
             kept.append(("Content-Type", content_type))

@@ -1,0 +1,77 @@
+"""The browser model as Firefox (and WebKit, once recorded) against each
+engine's recorded outcomes, without a browser.
+
+tests/browser/recorded-firefox.json holds what Firefox ESR 153 did with every
+entry of rule_cases.py and wpt_cases.py (recorded by
+`python tests/browser/record_cases.py --browser firefox`, about a minute);
+`simulate(..., browser="firefox")` must reproduce each step's oracle view
+(verdict, reason, console line, preflight, readable headers, network error,
+hops) and the error text of a failure without a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser.chromium_harness import fill_placeholders, recorded_differences
+from browser.record_cases import RECORDED_PATHS, all_cases
+from crossorigin.browser import PreflightCache, simulate
+
+PLACEHOLDERS = {
+    "{page_port}": "3000",
+    "{api_port}": "8000",
+    "{other_port}": "8001",
+    "{sid}": "sid-recorded-1",
+}
+#: Entries where the model is known not to match the engine, and why.
+KNOWN_DISAGREEMENTS = {
+    "firefox": {
+        # Firefox's URL parser leaves `|` in a path unescaped (the WHATWG
+        # path percent-encode set); the model's parser is Chromium's.
+        "console-url-path-specials",
+    },
+    "webkit": set(),
+}
+CASES = all_cases()
+
+
+def _recorded(browser: str) -> dict[str, Any]:
+    path = Path(RECORDED_PATHS[browser])
+    if not path.exists():
+        return {}
+    recorded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return recorded
+
+
+RECORDED = {browser: _recorded(browser) for browser in ("firefox", "webkit")}
+
+
+def test_firefox_recording_covers_every_case() -> None:
+    missing = sorted({entry["name"] for entry in CASES} - set(RECORDED["firefox"]))
+    assert not missing, (
+        f"record: python tests/browser/record_cases.py --browser firefox {missing[:5]}"
+    )
+
+
+@pytest.mark.parametrize("browser", ["firefox", "webkit"])
+@pytest.mark.parametrize("entry", CASES, ids=[entry["name"] for entry in CASES])
+def test_model_agrees_with_recorded_engine(browser: str, entry: dict[str, Any]) -> None:
+    recorded = RECORDED[browser].get(entry["name"])
+    if recorded is None:
+        pytest.skip(f"{browser}: not recorded (tests/browser/record_cases.py --browser {browser})")
+    steps = entry["steps"] if "steps" in entry else [entry["scenario"]]
+    cache = PreflightCache()
+    differing: list[str] = []
+    for number, (step, engine) in enumerate(zip(steps, recorded["steps"], strict=True), start=1):
+        model = simulate(fill_placeholders(step, PLACEHOLDERS), cache=cache, browser=browser)
+        assert model["browser"] == browser
+        found = recorded_differences(fill_placeholders(engine, PLACEHOLDERS), model)
+        differing += [f"step {number} {name}: {pair}" for name, pair in found.items()]
+    if entry["name"] in KNOWN_DISAGREEMENTS[browser]:
+        assert differing, f"{entry['name']} now agrees: drop it from KNOWN_DISAGREEMENTS"
+        return
+    assert not differing, f"({browser}, model)\n" + "\n".join(differing)
