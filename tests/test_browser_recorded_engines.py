@@ -1,9 +1,10 @@
-"""The browser model as Firefox (and WebKit, once recorded) against each
-engine's recorded outcomes, without a browser.
+"""The browser model as Firefox and as WebKit against each engine's recorded
+outcomes, without a browser.
 
-tests/browser/recorded-firefox.json holds what Firefox ESR 153 did with every
-entry of rule_cases.py and wpt_cases.py (recorded by
-`python tests/browser/record_cases.py --browser firefox`, about a minute);
+tests/browser/recorded-firefox.json and recorded-webkit.json hold what
+Firefox ESR 153 and WebKitGTK 2.50 did with every entry of rule_cases.py and
+wpt_cases.py (`python tests/browser/record_cases.py --browser firefox|webkit`,
+about 60 s and 30 s);
 `simulate(..., browser="firefox")` must reproduce each step's oracle view
 (verdict, reason, console line, preflight, readable headers, network error,
 hops) and the error text of a failure without a reason.
@@ -34,8 +35,43 @@ KNOWN_DISAGREEMENTS = {
         # path percent-encode set); the model's parser is Chromium's.
         "console-url-path-specials",
     },
-    "webkit": set(),
+    # WebKit (24 of 455 entries, measured in WebKitGTK 2.50, not yet modelled):
+    # its URL parser keeps some escapes and `|` that Chromium's rewrites; it
+    # reads repeated or non-ASCII Location values its own way; it follows a
+    # blank Location and a bad-port Location in `manual` mode differently; it
+    # keeps sending `Origin` on a same-origin GET after a POST redirect; it
+    # has no HTTP-cache shortcut for a 301/308 loop; its Range safelist takes
+    # `bytes=+1-` and an upper-case unit.
+    "webkit": {
+        "cache-credentials-miss-evicts",
+        "console-url-escaped-dot-inside",
+        "console-url-kept-escapes",
+        "console-url-path-specials",
+        "init-body-303-to-get",
+        "redirect-location-empty",
+        "redirect-location-manual-bad-port",
+        "redirect-location-no-cors-two-values",
+        "redirect-location-non-ascii",
+        "redirect-location-same-twice",
+        "redirect-location-two-values",
+        "redirect-location-two-values-on-200",
+        "redirect-location-whitespace-only",
+        "redirect-preflight-two-locations",
+        "request-header-range-capital-unit",
+        "request-header-range-plus",
+        "request-header-range-upper-unit",
+        "wpt-redirect-location-301-follow-fragment-location",
+        "wpt-redirect-location-308-follow-fragment-location",
+        "wpt-redirect-method-301-POST",
+        "wpt-redirect-method-302-POST",
+        "wpt-redirect-method-303-DELETE",
+        "wpt-redirect-method-303-POST",
+        "wpt-redirect-method-303-PUT",
+    },
 }
+#: What the WebKit oracle cannot observe (an automation session writes no
+#: console; tests/browser/webkit_harness.py): left out of its comparison.
+UNMEASURED = {"firefox": (), "webkit": ("reason", "console", "network_error")}
 CASES = all_cases()
 
 
@@ -69,7 +105,13 @@ def test_model_agrees_with_recorded_engine(browser: str, entry: dict[str, Any]) 
     for number, (step, engine) in enumerate(zip(steps, recorded["steps"], strict=True), start=1):
         model = simulate(fill_placeholders(step, PLACEHOLDERS), cache=cache, browser=browser)
         assert model["browser"] == browser
-        found = recorded_differences(fill_placeholders(engine, PLACEHOLDERS), model)
+        observed = dict(fill_placeholders(engine, PLACEHOLDERS))
+        for key in UNMEASURED[browser]:
+            observed[key] = model.get(key)
+        if UNMEASURED[browser] and model["reason"] is not None:
+            # The model names the failure; the recording holds only its TypeError.
+            observed["error"] = model.get("error")
+        found = recorded_differences(observed, model)
         differing += [f"step {number} {name}: {pair}" for name, pair in found.items()]
     if entry["name"] in KNOWN_DISAGREEMENTS[browser]:
         assert differing, f"{entry['name']} now agrees: drop it from KNOWN_DISAGREEMENTS"

@@ -74,8 +74,9 @@ class Engine:
     #: Whether `Access-Control-Max-Age` must be ASCII digits alone (`+60`,
     #: `-1` and out-of-range numbers then mean "unparsable").
     max_age_digits_only: bool = False
-    #: Whether `fetch()`'s TypeErrors are Gecko's (`Window.fetch: ...`).
-    gecko_type_errors: bool = False
+    #: Whose words `fetch()`'s TypeErrors use: "chromium", "gecko"
+    #: (`Window.fetch: ...`) or "webkit" (requests.py).
+    type_errors: str = "chromium"
     #: The text of the TypeError a network error or CORS failure rejects with.
     failed_to_fetch: str = "TypeError: Failed to fetch"
     #: The engine's name for each of Chromium's network errors (and for the
@@ -100,6 +101,12 @@ class Engine:
     #: `no-cors:` entry wins, then a named scheme, then `no-cors:*` ("": no
     #: network error name).
     redirect_scheme_errors: tuple[tuple[str, str], ...] = ()
+    #: Whether a cache lookup that finds an entry not covering the request
+    #: erases it (Chromium's preflight_cache.cc; not WebKit, measured).
+    cache_miss_evicts: bool = True
+    #: Whether a cached `Access-Control-Allow-Headers: *` covers
+    #: `Authorization` (WebKit, measured; Chromium's lookup path does not).
+    cache_wildcard_covers_authorization: bool = False
     #: Whether a failed preflight erases what the cache holds for its origin
     #: and URL (Firefox: nsPreflightCache::RemoveEntries).
     failed_preflight_evicts: bool = False
@@ -154,7 +161,7 @@ FIREFOX: Final = Engine(
     cache_layout="spec",
     cache_skip_lookup=frozenset({"reload"}),
     max_age_digits_only=True,
-    gecko_type_errors=True,
+    type_errors="gecko",
     failed_to_fetch="TypeError: NetworkError when attempting to fetch resource.",
     # Measured: BiDi network.fetchError's errorText for each failure.
     network_errors=(
@@ -203,8 +210,13 @@ WEBKIT: Final = Engine(
     preflight_keeps_page_origin=False,
     product="WebKit (Safari)",
     checks="webkit",
-    extra_forbidden_headers=frozenset({"user-agent"}),
+    # Measured in WebKitGTK 2.50 (tests/browser/recorded-webkit.json): a
+    # User-Agent set by the page is sent and preflighted; a cache miss keeps
+    # the entry; a cached `*` covers Authorization.
     cache_layout="chromium",
+    cache_miss_evicts=False,
+    cache_wildcard_covers_authorization=True,
+    type_errors="webkit",
     failed_to_fetch="TypeError: Load failed",
 )
 

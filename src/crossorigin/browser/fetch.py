@@ -485,6 +485,8 @@ def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> 
         unsafe_header_names=state.unsafe,
         now=now,
         spec=spec or profile.cache_layout == "spec",
+        miss_evicts=spec or profile.cache_miss_evicts,
+        wildcard_covers_authorization=not spec and profile.cache_wildcard_covers_authorization,
     )
 
 

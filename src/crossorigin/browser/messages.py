@@ -262,12 +262,14 @@ WEBKIT_TEXTS: Final = {
     "AllowHeadersInvalid": "Header Access-Control-Allow-Headers has an invalid value: {}",
     "MethodNotAllowed": "Method {} is not allowed by Access-Control-Allow-Methods.",
     "HeaderNotAllowed": "Request header field {} is not allowed by Access-Control-Allow-Headers.",
-    "PreflightRedirect": "Preflight response is not successful. Status code: {status}",
     "SchemeNotAllowed": "Cross origin requests are only supported for HTTP.",
-    "RedirectWithCredentials": (
-        "Cross-origin redirection denied by Cross-Origin Resource Sharing policy: "
-        "redirection to URL with a scheme that is not HTTP(S)."
-    ),
+    "RedirectWithCredentials": "Redirection URL contains credentials",
+}
+
+#: Chromium's reasons for refused redirects -> our WebKit names.
+_WEBKIT_ALIASES: Final = {
+    "CorsDisabledScheme": "SchemeNotAllowed",
+    "RedirectContainsCredentials": "RedirectWithCredentials",
 }
 
 #: Every reason the model reports for WebKit.
@@ -293,4 +295,5 @@ def engine_failure(
     `key` a security.properties key) or WebKit ("webkit", `key` our name)."""
     if checks == "gecko":
         return firefox_reason(key), firefox_line(key, url=url, parameter=parameter, status=status)
+    key = _WEBKIT_ALIASES.get(key, key)
     return key, webkit_line(key, origin=request_origin, parameter=parameter, status=status)

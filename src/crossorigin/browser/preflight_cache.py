@@ -141,8 +141,13 @@ class PreflightCache:
         unsafe_header_names: Sequence[str],
         now: float,
         spec: bool = False,
+        miss_evicts: bool = True,
+        wildcard_covers_authorization: bool = False,
     ) -> bool:
-        """Whether a cached preflight lets this request skip its own."""
+        """Whether a cached preflight lets this request skip its own.
+        `miss_evicts` and `wildcard_covers_authorization` are the engine's
+        (WebKit keeps an entry a lookup misses, and lets a cached `*` cover
+        Authorization; Chromium does neither)."""
         if not spec:
             key = (origin, url)
             entry = self._chromium.get(key)
@@ -157,11 +162,12 @@ class PreflightCache:
                     methods=entry.methods,
                     header_names=entry.header_names,
                     credentials=entry.credentials,
-                    spec=True,  # `*` never covers Authorization on this path
+                    # In Chromium `*` never covers Authorization on this path.
+                    spec=not wildcard_covers_authorization,
                 )
                 is None
             )
-            if not covered:
+            if not covered and miss_evicts:
                 del self._chromium[key]
             return covered
         if not self._spec_method_match(origin, url, credentials, method, now):

@@ -209,12 +209,16 @@ def unsafe_header_names(
     return sorted(unsafe)
 
 
-def _fetch_error(detail: str, engine: Engine = CHROMIUM, gecko: str = "") -> RequestRejected:
-    """The TypeError `fetch()` throws: Chromium's text, or Firefox's when the
-    engine is Gecko and its text is known (`gecko`, measured in Firefox ESR
-    153; WebKit's texts are not measured, so Chromium's stand in)."""
-    if engine.gecko_type_errors and gecko:
+def _fetch_error(
+    detail: str, engine: Engine = CHROMIUM, gecko: str = "", webkit: str = ""
+) -> RequestRejected:
+    """The TypeError `fetch()` throws: Chromium's text, or Firefox's or
+    WebKit's when the engine's text is known (measured in Firefox ESR 153 and
+    WebKitGTK 2.50; where it is not, Chromium's stands in)."""
+    if engine.type_errors == "gecko" and gecko:
         return RequestRejected(f"TypeError: Window.fetch: {gecko}")
+    if engine.type_errors == "webkit" and webkit:
+        return RequestRejected(f"TypeError: {webkit}")
     return RequestRejected(f"TypeError: Failed to execute 'fetch' on 'Window': {detail}")
 
 
@@ -255,7 +259,7 @@ def prepare_request(
     standard), each append stays a separate entry."""
     for name, value in headers:
         if max(name, default="\x00") > "\xff" or max(value, default="\x00") > "\xff":
-            raise _fetch_error(_ISO_8859_1_ERROR, engine, _byte_string_error(headers))
+            raise _fetch_error(_ISO_8859_1_ERROR, engine, _byte_string_error(headers), "Type error")
     if not fetch_tables.is_token(method):
         raise _fetch_error(f"'{method}' is not a valid HTTP method.")
     if fetch_tables.is_forbidden_method(method):
@@ -269,6 +273,7 @@ def prepare_request(
             engine,
             f"Request mode '{mode}' was used, but request cache mode 'only-if-cached' can only "
             "be used with request mode 'same-origin'.",
+            "only-if-cached cache option requires fetch mode to be same-origin.",
         )
 
     def forbidden(name: str, value: str) -> bool:
@@ -315,6 +320,7 @@ def prepare_request(
                 "Request with GET/HEAD method cannot have body.",
                 engine,
                 "HEAD or GET Request cannot have a body.",
+                f"Request has method '{normalized}' and cannot have a body",
             )
         content_type = body.header_value
         if content_type is not None and "content-type" not in joined:
