@@ -30,11 +30,7 @@ PLACEHOLDERS = {
 }
 #: Entries where the model is known not to match the engine, and why.
 KNOWN_DISAGREEMENTS = {
-    "firefox": {
-        # Firefox's URL parser leaves `|` in a path unescaped (the WHATWG
-        # path percent-encode set); the model's parser is Chromium's.
-        "console-url-path-specials",
-    },
+    "firefox": set(),
     # WebKit (24 of 455 entries, measured in WebKitGTK 2.50, not yet modelled):
     # its URL parser keeps some escapes and `|` that Chromium's rewrites; it
     # reads repeated or non-ASCII Location values its own way; it follows a

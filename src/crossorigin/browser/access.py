@@ -414,6 +414,10 @@ def _other_engine_preflight_check(
     failure = check(
         request_origin=request_origin, credentials=credentials, response_headers=response_headers
     )
+    if gecko and failure is None and is_redirect(status, response_headers):
+        # After its CORS check, nsCORSListenerProxy refuses to follow a
+        # preflight's redirect (measured: a bad Allow-Origin wins).
+        return PreflightVerdict("CORSExternalRedirectNotAllowed")
     if status not in OK_STATUSES and not (gecko and failure is not None):
         return PreflightVerdict(
             "CORSPreflightDidNotSucceed3" if gecko else "PreflightNotSuccessful"
@@ -426,6 +430,19 @@ def _other_engine_preflight_check(
         if gecko:
             return PreflightVerdict("CORSInvalidAllowMethod", gecko_text(bad_method))
         return PreflightVerdict("AllowMethodsInvalid", raw_methods or "")
+    if gecko:
+        # Firefox checks the method before it reads Access-Control-Allow-
+        # Headers (measured: an empty method list wins over a bad header token).
+        method_refused = allowed_by_preflight(
+            method=method,
+            unsafe_header_names=(),
+            methods=methods,
+            header_names=(),
+            credentials=credentials,
+            spec=False,
+        )
+        if method_refused is not None:
+            return PreflightVerdict("CORSMethodNotFound", method_refused[1])
     raw_names = combined_value(response_headers, "access-control-allow-headers")
     names, bad_name = _gecko_tokens(raw_names)
     if bad_name is not None:

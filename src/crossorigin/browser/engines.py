@@ -56,11 +56,25 @@ class Engine:
     #: Whether safelisted header values are measured in UTF-8 bytes (a
     #: Latin-1 `é` counts 2) rather than one byte per code point.
     utf8_header_lengths: bool = False
-    #: Whether a `Content-Type` with a byte beyond ASCII needs a preflight.
+    #: Whether an `Accept` or `Content-Type` with a byte beyond ASCII needs
+    #: a preflight (Firefox).
     content_type_ascii_only: bool = False
-    #: Whether `Range` is judged item by item (a joined repeat of a good
-    #: value is good) with numbers of any size, as Firefox does.
+    #: Whether `Range` numbers may be any size (Firefox).
     range_first_only: bool = False
+    #: Whether `fetch()` joins a repeated request header into one (Chromium:
+    #: the safelist judges the joined value) or keeps one entry per append
+    #: and judges each alone (Firefox, as the standard does).
+    joins_repeated_headers: bool = True
+    #: Whether `Access-Control-Request-Headers` names a header once however
+    #: often it was appended. Firefox lists most headers once per entry
+    #: (`x-a,x-a`), but joins the four safelisted names (Accept, Accept-
+    #: Language, Content-Language, Content-Type) into one value, judged as
+    #: one (a joined Content-Type by its last media type, as necko's
+    #: net_ParseContentType reads a list) and named once (measured).
+    dedupes_request_header_names: bool = True
+    #: Whether Blink's own console lines for mode checks (`Fetch API cannot
+    #: load ...`) are printed; Firefox logs nothing for them (measured).
+    logs_mode_errors: bool = True
     #: The preflight cache's layout: "chromium" (one entry per origin and
     #: URL, replaced by each preflight, erased by a lookup it does not cover)
     #: or "spec" (one entry per method and header name, Fetch §4.9).
@@ -74,6 +88,8 @@ class Engine:
     #: Whether `Access-Control-Max-Age` must be ASCII digits alone (`+60`,
     #: `-1` and out-of-range numbers then mean "unparsable").
     max_age_digits_only: bool = False
+    #: Whether request URL paths keep `|` unescaped (Firefox's URL parser).
+    gecko_paths: bool = False
     #: Whose words `fetch()`'s TypeErrors use: "chromium", "gecko"
     #: (`Window.fetch: ...`) or "webkit" (requests.py).
     type_errors: str = "chromium"
@@ -101,6 +117,9 @@ class Engine:
     #: `no-cors:` entry wins, then a named scheme, then `no-cors:*` ("": no
     #: network error name).
     redirect_scheme_errors: tuple[tuple[str, str], ...] = ()
+    #: Of those network errors, the ones raised only after the CORS check of
+    #: the 3xx passed (Firefox: a scheme it knows but may not load there).
+    redirect_scheme_errors_after_cors: frozenset[str] = frozenset()
     #: Whether a cache lookup that finds an entry not covering the request
     #: erases it (Chromium's preflight_cache.cc; not WebKit, measured).
     cache_miss_evicts: bool = True
@@ -151,10 +170,15 @@ FIREFOX: Final = Engine(
     # Measured in Firefox ESR 153 (tests/browser/recorded-firefox.json): a
     # User-Agent set by the page is sent and preflighted; no client hint nor
     # Intervention is safelisted; 128 Latin-1 characters exceed 128 bytes;
-    # `text/plain; charset=\u00e9` preflights; `Range` twice does not.
+    # `text/plain; charset=\u00e9` preflights; a header appended twice is
+    # two entries, each judged alone and each named in the preflight.
     utf8_header_lengths=True,
     content_type_ascii_only=True,
     range_first_only=True,
+    joins_repeated_headers=False,
+    gecko_paths=True,
+    dedupes_request_header_names=False,
+    logs_mode_errors=False,
     # nsPreflightCache keeps one entry per method and header name; of the
     # request's cache modes only `reload` skips it (measured: no-store,
     # no-cache and a 2,000-character URL are all served from the cache).
@@ -192,6 +216,7 @@ FIREFOX: Final = Engine(
         ("no-cors:about", "NS_ERROR_CORRUPTED_CONTENT"),
         ("no-cors:*", ""),
     ),
+    redirect_scheme_errors_after_cors=frozenset({"NS_ERROR_DOM_BAD_URI"}),
     failed_preflight_evicts=True,
     # The digits are read into an unsigned 64-bit number, and an overflow
     # caches nothing (measured: 9223372036854775807 caches for the cap,

@@ -130,6 +130,8 @@ class _State:
     unsafe: list[str] = field(default_factory=list)
     redirects: int = 0
     profile: Engine = CHROMIUM
+    # The URL of the last request sent, fragment included.
+    sent_url: URL | None = None
     # GET responses with a permanent redirect status, by URL: Chromium's HTTP
     # cache stores them (heuristically fresh), so a redirect loop back to
     # such a URL is answered without reaching the server (measured: WPT
@@ -241,9 +243,9 @@ def _network_error(state: _State, failed_at: str, name: str) -> Trace:
     profile = state.profile
     name = dict(profile.network_errors).get(name, name)
     if profile.logs_cors_network_errors and state.response_tainting == "cors":
-        # Firefox names the URL of the request that failed (measured: the
-        # 21st hop of a redirect chain, not the first URL).
-        url = state.hops[-1].url if state.hops else state.url.serialize(fragment=False)
+        # Firefox names the URL of the request that failed, fragment and all
+        # (measured: the 21st hop of a redirect chain, not the first URL).
+        url = (state.sent_url or state.url).serialize()
         return _finish(
             state,
             allowed=False,
@@ -306,7 +308,7 @@ def run_fetch(
     engine `browser` does (`chromium`, `firefox` or `webkit`)."""
     profile = engine(browser)
     page, page_origin, base = _page(request.page_origin)
-    url = parse_url(request.url, base)
+    url = parse_url(request.url, base, gecko_paths=profile.gecko_paths)
     if url is None:
         raise ScenarioError(f"request.url {request.url!r} is not a valid URL")
     if url.scheme not in _FETCHABLE_SCHEMES:
@@ -327,7 +329,7 @@ def run_fetch(
             method=request.method,
             headers=request.headers,
             mode=request.mode,
-            combine=not spec,
+            combine=not spec and profile.joins_repeated_headers,
             spec=spec,
             body=request.body,
             cache=request.cache,
@@ -351,8 +353,12 @@ def run_fetch(
             if request.mode == "same-origin":
                 # Only the first hop gets here: a redirect elsewhere is refused
                 # in `_follow_redirect`.
-                console = messages.same_origin_mode_line(
-                    url=state.url.serialize(), page_origin=page_origin
+                console = (
+                    messages.same_origin_mode_line(
+                        url=state.url.serialize(), page_origin=page_origin
+                    )
+                    if profile.logs_mode_errors
+                    else None
                 )
                 return _finish(
                     state,
@@ -364,7 +370,11 @@ def run_fetch(
                 )
             if request.mode == "no-cors":
                 if request.redirect != "follow":
-                    console = messages.no_cors_redirect_mode_line(url=state.url.serialize())
+                    console = (
+                        messages.no_cors_redirect_mode_line(url=state.url.serialize())
+                        if profile.logs_mode_errors
+                        else None
+                    )
                     return _finish(
                         state,
                         allowed=False,
@@ -416,6 +426,8 @@ def run_fetch(
                 profile.redirect_scheme_errors
                 and target.scheme not in _FETCHABLE_SCHEMES
                 and request.redirect == "follow"
+                and _scheme_error_name(state, target)
+                not in profile.redirect_scheme_errors_after_cors
             ):
                 return _scheme_network_error(state, target)
             if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
@@ -453,16 +465,19 @@ def run_fetch(
             return refused
 
 
+def _scheme_error_name(state: _State, target: URL) -> str:
+    table = dict(state.profile.redirect_scheme_errors)
+    scheme = target.scheme
+    if state.request.mode == "no-cors":
+        return table.get("no-cors:" + scheme, table.get(scheme, table.get("no-cors:*", "")))
+    return table.get(scheme, table.get("*", ""))
+
+
 def _scheme_network_error(state: _State, target: URL) -> Trace:
     """A redirect to a scheme other than HTTP(S) in an engine that refuses
     it by scheme before any CORS check (Firefox's channel cannot be
     redirected there: measured names in `Engine.redirect_scheme_errors`)."""
-    table = dict(state.profile.redirect_scheme_errors)
-    scheme = target.scheme
-    if state.request.mode == "no-cors":
-        name = table.get("no-cors:" + scheme, table.get(scheme, table.get("no-cors:*", "")))
-    else:
-        name = table.get(scheme, table.get("*", ""))
+    name = _scheme_error_name(state, target)
     if not name:
         return _finish(state, allowed=False, response_type="error", failed_at="redirect")
     return _network_error(state, "redirect", name)
@@ -576,6 +591,7 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     if cacheable and url in state.permanent:
         return state.permanent[url]
     response = transport("actual", state.method, url, headers)
+    state.sent_url = state.url
     state.exchanges.append(Exchange("actual", state.method, url, tuple(headers), response))
     if (
         cacheable
@@ -631,6 +647,8 @@ def _follow_redirect(
             target.query,
             state.url.fragment,
         )
+    if target.scheme not in _FETCHABLE_SCHEMES and state.profile.redirect_scheme_errors:
+        return _scheme_network_error(state, target)
     if target.scheme not in _FETCHABLE_SCHEMES:
         scheme_error = _REDIRECT_SCHEME_ERRORS.get(target.scheme)
         if state.request.mode != "cors" and scheme_error is None:

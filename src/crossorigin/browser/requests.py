@@ -150,15 +150,17 @@ def _engine_safelisted(profile: Engine) -> Callable[[str, str], bool]:
         if _engine_length(profile, value) > fetch_tables.MAX_SAFELISTED_VALUE_LENGTH:
             return False
         lowered = name.lower()
-        if profile.content_type_ascii_only and lowered == "content-type" and not value.isascii():
+        if (
+            profile.content_type_ascii_only
+            and lowered in ("accept", "content-type")
+            and not value.isascii()
+        ):
             return False
         if profile.range_first_only and lowered == "range":
-            # Measured: `bytes=0-1` appended twice (joined `bytes=0-1,
-            # bytes=0-1`) is safelisted; `bytes=1--1` is not.
-            return all(
-                (match := _RANGE_START.fullmatch(part.strip(" "))) is not None
-                and (not match.group(2) or int(match.group(1)) <= int(match.group(2)))
-                for part in value.split(",")
+            # Measured: numbers of any size; `bytes=1--1` is not a range.
+            match = _RANGE_START.fullmatch(value)
+            return match is not None and (
+                not match.group(2) or int(match.group(1)) <= int(match.group(2))
             )
         return fetch_tables.is_cors_safelisted_request_header(name, _latin1(value))
 
@@ -206,7 +208,45 @@ def unsafe_header_names(
             unsafe.add(name.lower())
     if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
         unsafe |= potentially_unsafe
-    return sorted(unsafe)
+    if spec or engine.dedupes_request_header_names:
+        return sorted(unsafe)
+    return _per_entry_unsafe_names(headers, safelisted)
+
+
+#: The safelisted names Firefox joins when appended twice.
+_JOINED_NAMES: Final = frozenset({"accept", "accept-language", "content-language", "content-type"})
+
+
+def _per_entry_unsafe_names(
+    headers: Sequence[tuple[str, str]], safelisted: Callable[[str, str], bool]
+) -> list[str]:
+    """Firefox's CORS-unsafe names: one per header entry, except the four
+    safelisted names, whose entries are joined and judged once (a joined
+    Content-Type by its last media type)."""
+    names: list[str] = []
+    joined: dict[str, list[str]] = {}
+    total = 0
+    potentially: list[str] = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _JOINED_NAMES:
+            joined.setdefault(lowered, []).append(value)
+        elif safelisted(name, value):
+            potentially.append(lowered)
+            total += len(value)
+        else:
+            names.append(lowered)
+    for lowered, values in joined.items():
+        value = ", ".join(values)
+        judged = value.rsplit(",", 1)[-1].strip(" ") if lowered == "content-type" else value
+        if safelisted(lowered, judged):
+            potentially.append(lowered)
+            total += len(value)
+        else:
+            names.append(lowered)
+    if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
+        names += potentially
+    return sorted(names)
 
 
 def _fetch_error(
