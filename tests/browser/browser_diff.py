@@ -90,7 +90,7 @@ def _signature(chromium: Outcome, model: Outcome | None, error: str | None) -> s
     if not differing:
         return None
     return (
-        f"{'+'.join(sorted(differing))}: Chromium {chromium.get('reason')}"
+        f"{'+'.join(sorted(differing))}: {BROWSER} {chromium.get('reason')}"
         f" / model {model.get('reason')}"
     )
 

@@ -66,12 +66,12 @@ class Engine:
     #: and judges each alone (Firefox, as the standard does).
     joins_repeated_headers: bool = True
     #: Whether `Access-Control-Request-Headers` names a header once however
-    #: often it was appended. Firefox lists most headers once per entry
-    #: (`x-a,x-a`), but joins the four safelisted names (Accept, Accept-
-    #: Language, Content-Language, Content-Type) into one value, judged as
-    #: one (a joined Content-Type by its last media type, as necko's
-    #: net_ParseContentType reads a list) and named once (measured).
+    #: often it was appended; Firefox names it once per unsafe entry
+    #: (`x-a,x-a`; measured).
     dedupes_request_header_names: bool = True
+    #: Whether a redirect to a URL with userinfo fails in every mode and to
+    #: any origin (Chromium) or only where Fetch §4.4 says (Firefox).
+    refuses_all_userinfo_redirects: bool = True
     #: Whether Blink's own console lines for mode checks (`Fetch API cannot
     #: load ...`) are printed; Firefox logs nothing for them (measured).
     logs_mode_errors: bool = True
@@ -177,6 +177,7 @@ FIREFOX: Final = Engine(
     range_first_only=True,
     joins_repeated_headers=False,
     gecko_paths=True,
+    refuses_all_userinfo_redirects=False,
     dedupes_request_header_names=False,
     logs_mode_errors=False,
     # nsPreflightCache keeps one entry per method and header name; of the

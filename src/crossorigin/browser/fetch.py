@@ -188,8 +188,14 @@ def _finish(
     profile = state.profile
     if reason is not None and console is None and reason in dict(profile.network_errors):
         # A redirect Chromium refuses with a CORS reason is a network error
-        # in this engine (Firefox: NS_ERROR_DOM_BAD_URI).
-        return _network_error(state, failed_at or "redirect", reason)
+        # in this engine (Firefox: NS_ERROR_DOM_BAD_URI), logged as a CORS
+        # failure when the refused target is another origin's (userinfo).
+        return _network_error(
+            state,
+            failed_at or "redirect",
+            reason,
+            log=reason == "RedirectContainsCredentials",
+        )
     url_text = state.url.serialize()
     if reason is not None and console is None and profile.checks != "chromium":
         reason, console = messages.engine_failure(
@@ -236,13 +242,13 @@ def _finish(
     )
 
 
-def _network_error(state: _State, failed_at: str, name: str) -> Trace:
+def _network_error(state: _State, failed_at: str, name: str, *, log: bool = False) -> Trace:
     """A network error, named as the engine names it; an engine that logs a
     CORS line for a CORS request's network error (Firefox: "CORS request did
     not succeed", no status) gets that line and reason too."""
     profile = state.profile
     name = dict(profile.network_errors).get(name, name)
-    if profile.logs_cors_network_errors and state.response_tainting == "cors":
+    if profile.logs_cors_network_errors and (log or state.response_tainting == "cors"):
         # Firefox names the URL of the request that failed, fragment and all
         # (measured: the 21st hop of a redirect chain, not the first URL).
         url = (state.sent_url or state.url).serialize()
@@ -698,7 +704,7 @@ def _follow_redirect(
         return _finish(
             state, allowed=False, response_type="error", failed_at="redirect", console=console
         )
-    if target.has_credentials and not spec:
+    if target.has_credentials and not spec and state.profile.refuses_all_userinfo_redirects:
         # Stricter than Fetch, which checks userinfo only in "cors" mode or
         # with the CORS flag: Chromium 156 also refuses a redirect to a URL with
         # userinfo in `no-cors` and `same-origin` mode and to the page's own

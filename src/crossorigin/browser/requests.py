@@ -210,40 +210,24 @@ def unsafe_header_names(
         unsafe |= potentially_unsafe
     if spec or engine.dedupes_request_header_names:
         return sorted(unsafe)
-    return _per_entry_unsafe_names(headers, safelisted)
-
-
-#: The safelisted names Firefox joins when appended twice.
-_JOINED_NAMES: Final = frozenset({"accept", "accept-language", "content-language", "content-type"})
+    return _per_entry_unsafe_names(headers, safelisted, engine)
 
 
 def _per_entry_unsafe_names(
-    headers: Sequence[tuple[str, str]], safelisted: Callable[[str, str], bool]
+    headers: Sequence[tuple[str, str]], safelisted: Callable[[str, str], bool], engine: Engine
 ) -> list[str]:
-    """Firefox's CORS-unsafe names: one per header entry, except the four
-    safelisted names, whose entries are joined and judged once (a joined
-    Content-Type by its last media type)."""
+    """Firefox's CORS-unsafe names: the name of every entry that is unsafe,
+    once per entry (measured: `Content-Type` appended as `application/json`
+    and `text/plain` is named once; both `application/json`, twice)."""
     names: list[str] = []
-    joined: dict[str, list[str]] = {}
-    total = 0
     potentially: list[str] = []
+    total = 0
     for name, value in headers:
-        lowered = name.lower()
-        if lowered in _JOINED_NAMES:
-            joined.setdefault(lowered, []).append(value)
-        elif safelisted(name, value):
-            potentially.append(lowered)
-            total += len(value)
+        if safelisted(name, value):
+            potentially.append(name.lower())
+            total += _engine_length(engine, value)
         else:
-            names.append(lowered)
-    for lowered, values in joined.items():
-        value = ", ".join(values)
-        judged = value.rsplit(",", 1)[-1].strip(" ") if lowered == "content-type" else value
-        if safelisted(lowered, judged):
-            potentially.append(lowered)
-            total += len(value)
-        else:
-            names.append(lowered)
+            names.append(name.lower())
     if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
         names += potentially
     return sorted(names)
