@@ -1,0 +1,34 @@
+"""Real Firefox ESR in CI: recorded-firefox.json is still what Firefox does,
+and the model as Firefox agrees with it on the CI corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from engine_live import corpus_disagreements, open_or_skip, stale_recordings
+
+pytestmark = pytest.mark.browser
+
+#: Corpus entries the model as Firefox does not match yet (name -> why).
+KNOWN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def firefox() -> Iterator[Any]:
+    yield from open_or_skip("firefox")
+
+
+def test_recorded_cases_are_still_what_firefox_does(firefox: Any) -> None:
+    stale = stale_recordings(firefox, "firefox")
+    assert not stale, (
+        f"Firefox changed; python tests/browser/record_cases.py --browser firefox: {stale[:10]}"
+    )
+
+
+def test_model_agrees_with_firefox_on_the_corpus(firefox: Any) -> None:
+    found = corpus_disagreements(firefox, "firefox")
+    unexpected = {name: diff for name, diff in found.items() if name not in KNOWN}
+    assert not unexpected, "\n".join(f"{name}: {diff}" for name, diff in unexpected.items())
+    assert set(KNOWN) <= set(found), f"now agree, drop from KNOWN: {set(KNOWN) - set(found)}"
