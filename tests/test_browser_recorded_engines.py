@@ -31,33 +31,27 @@ PLACEHOLDERS = {
 #: Entries where the model is known not to match the engine, and why.
 KNOWN_DISAGREEMENTS = {
     "firefox": set(),
-    # WebKit (24 of 455 entries, measured in WebKitGTK 2.50, not yet modelled):
-    # its URL parser keeps some escapes and `|` that Chromium's rewrites; it
-    # reads repeated or non-ASCII Location values its own way; it follows a
-    # blank Location and a bad-port Location in `manual` mode differently; it
-    # keeps sending `Origin` on a same-origin GET after a POST redirect; it
-    # has no HTTP-cache shortcut for a 301/308 loop; its Range safelist takes
-    # `bytes=+1-` and an upper-case unit.
+    # WebKit (19 of 455 entries, measured in WebKitGTK 2.50, not yet modelled):
+    # its URL parser decodes some escapes (`%41` is `A`); it reads repeated or
+    # non-ASCII Location values its own way; `manual` mode with a bad-port
+    # Location; it keeps sending `Origin` on a same-origin GET after a POST
+    # redirect; its Range
+    # safelist takes `bytes=+1-` and an upper-case unit.
     "webkit": {
         "cache-credentials-miss-evicts",
         "console-url-escaped-dot-inside",
         "console-url-kept-escapes",
-        "console-url-path-specials",
         "init-body-303-to-get",
-        "redirect-location-empty",
         "redirect-location-manual-bad-port",
         "redirect-location-no-cors-two-values",
         "redirect-location-non-ascii",
         "redirect-location-same-twice",
         "redirect-location-two-values",
         "redirect-location-two-values-on-200",
-        "redirect-location-whitespace-only",
         "redirect-preflight-two-locations",
         "request-header-range-capital-unit",
         "request-header-range-plus",
         "request-header-range-upper-unit",
-        "wpt-redirect-location-301-follow-fragment-location",
-        "wpt-redirect-location-308-follow-fragment-location",
         "wpt-redirect-method-301-POST",
         "wpt-redirect-method-302-POST",
         "wpt-redirect-method-303-DELETE",

@@ -88,8 +88,11 @@ class Engine:
     #: Whether `Access-Control-Max-Age` must be ASCII digits alone (`+60`,
     #: `-1` and out-of-range numbers then mean "unparsable").
     max_age_digits_only: bool = False
-    #: Whether request URL paths keep `|` unescaped (Firefox's URL parser).
+    #: Whether request URL paths keep `|` unescaped (Firefox's and WebKit's
+    #: URL parsers; Chromium's escapes it).
     gecko_paths: bool = False
+    #: Whether a redirect with a blank Location fails the fetch (WebKit).
+    blank_location_fails: bool = False
     #: Whose words `fetch()`'s TypeErrors use: "chromium", "gecko"
     #: (`Window.fetch: ...`) or "webkit" (requests.py).
     type_errors: str = "chromium"
@@ -238,10 +241,15 @@ WEBKIT: Final = Engine(
     checks="webkit",
     # Measured in WebKitGTK 2.50 (tests/browser/recorded-webkit.json): a
     # User-Agent set by the page is sent and preflighted; a cache miss keeps
-    # the entry; a cached `*` covers Authorization.
+    # the entry; a cached `*` covers Authorization; `|` stays in paths; a
+    # blank Location fails; a userinfo redirect outside `cors` mode is followed.
     cache_layout="chromium",
     cache_miss_evicts=False,
     cache_wildcard_covers_authorization=True,
+    gecko_paths=True,
+    blank_location_fails=True,
+    refuses_all_userinfo_redirects=False,
+    caches_permanent_redirects=False,
     type_errors="webkit",
     failed_to_fetch="TypeError: Load failed",
 )

@@ -407,13 +407,11 @@ def run_fetch(
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
-        if (
-            response.status in access.REDIRECT_STATUSES
-            and location is not None
-            and not location
-            and profile.blank_location_redirects_to_self
-        ):
-            location = state.url.serialize()
+        if response.status in access.REDIRECT_STATUSES and location is not None and not location:
+            if profile.blank_location_redirects_to_self:
+                location = state.url.serialize()
+            elif profile.blank_location_fails and request.redirect == "follow":
+                return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
             target = parse_location(location, state.url)
