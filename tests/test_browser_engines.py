@@ -151,3 +151,23 @@ def test_user_agent_is_forbidden_in_chromium_and_preflighted_in_firefox(
 def test_unknown_browser_is_a_scenario_error() -> None:
     with pytest.raises(ScenarioError, match="browser is 'opera'"):
         simulate(_put([]), browser="opera")
+
+
+def test_firefox_follows_a_userinfo_redirect_outside_cors_mode_and_sends_no_userinfo() -> None:
+    # Measured (browser-diff seed 1, random-1-595): Chromium refuses the hop
+    # in every mode; Firefox follows it in no-cors mode, and the server's
+    # request line never carries `u@`.
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": API, "mode": "no-cors"},
+        "responses": {
+            "actual": [
+                {"status": 301, "headers": [["Location", "http://u:@127.0.0.1:8001/x"]]},
+                {"status": 200, "headers": []},
+            ]
+        },
+    }
+    firefox = simulate(scenario, browser="firefox")
+    assert firefox["allowed"]
+    assert [hop["url"] for hop in firefox["hops"]] == [API, "http://127.0.0.1:8001/x"]
+    assert not simulate(scenario, browser="chromium")["allowed"]

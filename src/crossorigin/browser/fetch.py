@@ -603,9 +603,14 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
         and not any(name.lower() == "cache-control" for name, _ in response.headers)
     ):
         state.permanent[url] = response
+    sent = state.url
+    if sent.has_credentials:
+        # Userinfo never reaches the server's request line (measured in
+        # Firefox, which follows such redirects outside `cors` mode).
+        sent = URL(sent.scheme, "", "", sent.host, sent.port, sent.path, sent.query, None)
     state.hops.append(
         Hop(
-            url,
+            sent.serialize(fragment=False),
             state.method,
             response.status,
             state.response_tainting,
