@@ -171,3 +171,21 @@ def test_firefox_follows_a_userinfo_redirect_outside_cors_mode_and_sends_no_user
     assert firefox["allowed"]
     assert [hop["url"] for hop in firefox["hops"]] == [API, "http://127.0.0.1:8001/x"]
     assert not simulate(scenario, browser="chromium")["allowed"]
+
+
+def test_same_origin_mode_redirected_away_is_a_silent_network_error_in_firefox() -> None:
+    # Measured (browser-diff seed 2, random-2-1310): no console line in
+    # Firefox, NS_ERROR_DOM_BAD_URI; Chromium prints Blink's "Unsafe attempt".
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": PAGE + "/r", "mode": "same-origin"},
+        "responses": {
+            "actual": [
+                {"status": 308, "headers": [["Location", "http://127.0.0.1:8001/x"]]},
+                {"status": 200, "headers": []},
+            ]
+        },
+    }
+    firefox = simulate(scenario, browser="firefox")
+    assert (firefox["console"], firefox["network_error"]) == (None, "NS_ERROR_DOM_BAD_URI")
+    assert simulate(scenario)["console"].startswith("Unsafe attempt to load URL ")

@@ -701,6 +701,9 @@ def _follow_redirect(
         # line naming the target (userinfo and fragment included) and the
         # frame's URL; the model's page is `page_origin` + "/" (measured in
         # Chromium 156: no DevTools reason, the line ends in a newline).
+        if not state.profile.logs_mode_errors:
+            # Firefox: a network error, no console line (measured).
+            return _network_error(state, "redirect", "net::ERR_UNSAFE_REDIRECT_MODE")
         console = messages.unsafe_redirect_line(
             url=target.serialize(), frame_url=state.page_origin + "/"
         )
