@@ -99,7 +99,9 @@ class BiDi:
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        self._socket = connect(url + "/session", max_size=None, open_timeout=30)
+        # Entered by hand: the connection outlives this constructor.
+        self._connection = connect(url + "/session", max_size=None, open_timeout=30)
+        self._socket = self._connection.__enter__()
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
 
@@ -119,7 +121,7 @@ class BiDi:
                 self.events.append(message)
 
     def close(self) -> None:
-        self._socket.close()
+        self._connection.__exit__(None, None, None)
 
 
 class FirefoxOracle:
