@@ -202,7 +202,7 @@ FIREFOX: Final = Engine(
         ("CorsDisabledScheme", "NS_ERROR_DOM_BAD_URI"),
         ("RedirectContainsCredentials", "NS_ERROR_DOM_BAD_URI"),
         # A `same-origin` request redirected to another origin.
-        ("net::ERR_UNSAFE_REDIRECT_MODE", "NS_ERROR_DOM_BAD_URI"),
+        ("SameOriginModeRedirect", "NS_ERROR_DOM_BAD_URI"),
     ),
     logs_cors_network_errors=True,
     caches_permanent_redirects=False,

@@ -703,7 +703,7 @@ def _follow_redirect(
         # Chromium 156: no DevTools reason, the line ends in a newline).
         if not state.profile.logs_mode_errors:
             # Firefox: a network error, no console line (measured).
-            return _network_error(state, "redirect", "net::ERR_UNSAFE_REDIRECT_MODE")
+            return _network_error(state, "redirect", "SameOriginModeRedirect")
         console = messages.unsafe_redirect_line(
             url=target.serialize(), frame_url=state.page_origin + "/"
         )
