@@ -36,6 +36,9 @@ COMPARED: Final = (
 
 
 def _value(outcome: Mapping[str, Any], key: str) -> Any:
+    if key == "preflight_request":
+        request = outcome.get(key) or {}
+        return ",".join(str(value) for _, value in request.get("headers") or []) or None
     if key == "hops":
         return [(hop.get("url"), hop.get("method"), hop.get("origin")) for hop in outcome[key]]
     if key == "allowed":
