@@ -17,6 +17,7 @@ PYTEST_ARGS ?=
 
 N    ?= 5000
 SEED ?= 1
+BROWSER ?= chromium
 FUZZ_SECONDS ?= 300
 
 # The package alone (what `make demo` needs), then the test tools on top.
@@ -83,9 +84,11 @@ bench-audit: $(STAMP)
 	$(PY) bench/bench_audit.py --copies 10 --report reports/bench-audit.md
 	$(PY) bench/bench_audit_scale.py --counts 10000,100000 --report reports/bench-audit-scale.md
 
-# A large random batch of scenarios in real Chromium; writes reports/browser-diff.md.
+# A large random batch of scenarios in a real browser (BROWSER=chromium|firefox|webkit);
+# writes reports/browser-diff.md (reports/browser-diff-$(BROWSER).md for the others).
 browser-diff: $(STAMP)
-	$(PY) tests/oracles/chromium/browser_diff.py --count $(N) --seed $(SEED) --report reports/browser-diff.md
+	$(PY) tests/oracles/browsers/browser_diff.py --browser $(BROWSER) --count $(N) --seed $(SEED) \
+		--report reports/browser-diff$(if $(filter-out chromium,$(BROWSER)),-$(BROWSER)).md
 
 # Coverage-guided fuzzing (atheris) of the parsers and the engine, within a time budget.
 fuzz: $(STAMP)

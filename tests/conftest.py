@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from oracles.chromium.chromium_harness import CHROMIUM_ARGS, CHROMIUM_PATH, chromium_unavailable
+from oracles.browsers.chromium_harness import CHROMIUM_ARGS, CHROMIUM_PATH, chromium_unavailable
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -268,6 +268,7 @@ def run_check(
     timeout: float = 10.0,
     body: bytes | None = None,
     transport: HttpxTransport | None = None,
+    browser: str = "chromium",
 ) -> Trace:
     """One live check: the model's fetch with real HTTP. Raises CheckError.
     A `transport` passed in (to read its `bodies` afterwards) stays open."""
@@ -288,7 +289,7 @@ def run_check(
     own = transport is None
     live = HttpxTransport(timeout=timeout, body=body) if transport is None else transport
     try:
-        return run_fetch(request, live, spec=spec)
+        return run_fetch(request, live, spec=spec, browser=browser)
     except ScenarioError as error:
         raise CheckError(_clip(str(error), 400)) from None
     finally:

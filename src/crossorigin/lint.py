@@ -15,7 +15,20 @@ from typing import TypedDict
 
 from crossorigin.policy import ConfigError, Issue, Policy, PolicyFileError, shown_value
 
-__all__ = ["LintIssue", "LintReport", "lint_file", "lint_report"]
+__all__ = [
+    "ENGINE_NOTE_CODES",
+    "LintIssue",
+    "LintReport",
+    "engine_notes",
+    "lint_file",
+    "lint_report",
+]
+
+#: The longest preflight cache each engine honours, in seconds (measured;
+#: crossorigin.browser.engines): Chromium 7200, Firefox 86400, WebKit 600.
+_SAFARI_MAX_AGE = 600
+#: Codes of the notes about how browsers other than Chromium treat a policy.
+ENGINE_NOTE_CODES = ("max-age-over-safari-cap", "credentials-third-party-cookies")
 
 #: What a JSON `value` may be: the file's own value when JSON holds it as it
 #: is, else the short text `shown_value` gives.
@@ -46,7 +59,40 @@ def lint_file(path: Path) -> tuple[list[Issue], list[Issue]]:
         raise
     except ConfigError as error:
         return error.issues, []
-    return [], list(policy.notes)
+    return [], [*policy.notes, *engine_notes(policy)]
+
+
+def engine_notes(policy: Policy) -> list[Issue]:
+    """Notes on what a valid policy does in Safari and Firefox that it does
+    not do in Chromium: a `max_age` above 600 s is cut to 600 by WebKit;
+    with credentials, cross-site requests
+    reach the server without the user's cookie in Safari (third-party
+    cookies blocked) and in Firefox (cookies partitioned by top-level site),
+    although the CORS check passes."""
+    notes: list[Issue] = []
+    if policy.max_age is not None and policy.max_age > _SAFARI_MAX_AGE:
+        # Chromium's own cap has its note in Policy.notes (max-age-above-chromium-cap).
+        notes.append(
+            Issue(
+                ENGINE_NOTE_CODES[0],
+                policy.max_age,
+                f"not honoured in full by Safari: WebKit caches a preflight for at most "
+                f"{_SAFARI_MAX_AGE} s (Firefox up to 86400 s), so Safari users send it again "
+                "every 10 minutes",
+            )
+        )
+    if policy.credentials:
+        notes.append(
+            Issue(
+                ENGINE_NOTE_CODES[1],
+                "credentials = true",
+                "a credentialed request from another site can pass CORS and still arrive "
+                "without the user's cookie: Safari blocks third-party cookies and Firefox "
+                "partitions them by the top-level site; keep the API on the same site as the "
+                "page, or authenticate with a token in a header",
+            )
+        )
+    return notes
 
 
 def _json_value(value: object) -> JSONValue:

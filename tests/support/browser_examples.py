@@ -5,7 +5,7 @@ per console message variant, with the verdict Chromium 156 gives.
 Inputs and expected verdicts come from the Fetch standard and the
 web-platform-tests CORS cases (origin matching, credentials, preflight status,
 allowed methods and headers, exposed headers, redirects), and each was
-confirmed in real Chromium (tests/oracles/chromium/test_browser_chromium.py runs them all
+confirmed in real Chromium (tests/oracles/browsers/test_browser_chromium.py runs them all
 there). URLs use the Chromium harness placeholders: `{page_port}`,
 `{api_port}`, `{other_port}` and `{sid}`; `fill()` puts fixed values in for
 model-only tests.

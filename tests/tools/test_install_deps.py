@@ -21,6 +21,9 @@ FAKED = {
     "npm": "npm",
     "redis-server": "redis-server",
     "etcd-server": "etcd",
+    "firefox-esr": "firefox-esr",
+    "webkit2gtk-driver": "WebKitWebDriver",
+    "xvfb": "Xvfb",
 }
 
 pytestmark = pytest.mark.skipif(
@@ -111,7 +114,8 @@ def test_as_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert machine.calls() == [
         "apt-get update -qq",
-        "apt-get install -y -qq --no-install-recommends chromium caddy redis-server etcd-server",
+        "apt-get install -y -qq --no-install-recommends chromium caddy redis-server etcd-server"
+        " firefox-esr webkit2gtk-driver xvfb",
         "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 workerd",
     ]
     assert (tmp_path / "bin" / "chromium").exists()

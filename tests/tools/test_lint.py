@@ -31,7 +31,8 @@ def test_valid_policy_exits_zero_and_prints_notes(
     assert main(["lint", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note [max-age-above-chromium-cap]" in out
-    assert "valid policy (1 note)" in out
+    assert "note [max-age-over-safari-cap]" in out
+    assert "valid policy (2 notes)" in out
 
 
 def test_invalid_policy_lists_every_problem_and_exits_one(

@@ -280,7 +280,7 @@ def test_preflight_answers_matched_by_url(
 
 
 def test_body_adds_content_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Measured in Chromium 156 (tests/oracles/chromium/rule_cases.py init-body-*): a
+    """Measured in Chromium 156 (tests/oracles/browsers/rule_cases.py init-body-*): a
     string body is text/plain (no preflight), a JSON-typed Blob needs one."""
     text = {
         "page_origin": PAGE,
@@ -315,3 +315,38 @@ def test_network_error_in_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert outcome["network_error"] == "net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION"
     assert outcome["reason"] is None and outcome["console"] is None
     assert outcome["hops"][0]["response_type"] == "error"
+
+
+def test_browser_option_picks_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, outcomes, _ = _run(tmp_path, capsys, _put(), "--browser", "firefox")
+    assert code == 0
+    assert [outcome["browser"] for outcome in outcomes] == ["firefox"]
+    code, outcomes, _ = _run(tmp_path, capsys, _put())
+    assert [outcome["browser"] for outcome in outcomes] == ["chromium"]
+
+
+def test_browser_all_one_line_per_engine_and_where_they_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A 1000 s Max-Age: WebKit (600 s cap) preflights again at 700 s,
+    # Chromium (7200) and Firefox (86400) do not.
+    first = _put()
+    first["responses"]["preflight"]["headers"].append(["Access-Control-Max-Age", "1000"])
+    later = _put(700, preflight=False)
+    later["responses"]["preflight"] = {"status": 204, "headers": []}
+    code, outcomes, err = _run(tmp_path, capsys, [first, later], "--browser", "all")
+    assert code == 1
+    assert [outcome["browser"] for outcome in outcomes] == ["chromium", "firefox", "webkit"] * 2
+    assert [outcome["allowed"] for outcome in outcomes[3:]] == [True, True, False]
+    lines = err.splitlines()
+    assert lines[0] == "scenario 0: all engines agree: allowed"
+    assert lines[1].startswith("scenario 1: engines differ on verdict (chromium: allowed, ")
+    assert "caps chromium 7200 s, firefox 86400 s, webkit 600 s" in lines[1]
+
+
+def test_unknown_browser_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(_put()), encoding="utf-8")
+    assert main(["simulate", str(path), "--browser", "opera"]) == 2

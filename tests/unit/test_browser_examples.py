@@ -25,7 +25,9 @@ def _check(outcome: dict[str, Any], expected: dict[str, Any]) -> None:
 def test_example_as_chromium(example: dict[str, Any]) -> None:
     outcome = simulate(fill(example["scenario"]))
     _check(outcome, example["expect"])
+    assert outcome["browser"] == "chromium"
     assert set(outcome) <= {
+        "browser",
         "preflight_sent",
         "preflight_request",
         "allowed",
@@ -75,6 +77,7 @@ def test_design_document_example() -> None:
         "read_headers": ["X-Total"],
     }
     assert simulate(scenario) == {
+        "browser": "chromium",
         "preflight_sent": True,
         "preflight_request": {
             "method": "OPTIONS",

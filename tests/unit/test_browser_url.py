@@ -2,7 +2,7 @@
 branch of the URL Standard's host and port parsing as Chromium runs it.
 
 Verdicts on `Access-Control-Allow-Origin` validity were measured in Chromium
-156 (tests/oracles/chromium/rule_cases.py `acao-url-*`, recorded.json); the printed
+156 (tests/oracles/browsers/rule_cases.py `acao-url-*`, recorded.json); the printed
 forms match Chromium's console lines (`console-url-*`).
 """
 

@@ -36,6 +36,7 @@ from typing import Final
 
 from crossorigin import fetch_tables
 from crossorigin.browser import messages
+from crossorigin.browser.engines import CHROMIUM, Engine
 from crossorigin.browser.url import parse_header_url
 
 __all__ = [
@@ -121,7 +122,7 @@ def _looks_like_url(value: str) -> bool:
     cors.cc `CheckAccess`), else a "mismatch". The parser is `url.py`'s:
     bad ports, IPv4 forms and host code points are invalid; missing slashes
     (`http:o.test`), leading controls and embedded tabs are not (WPT
-    cors/origin.htm; tests/oracles/chromium/rule_cases.py `acao-url-*`)."""
+    cors/origin.htm; tests/oracles/browsers/rule_cases.py `acao-url-*`)."""
     return parse_header_url(value) is not None
 
 
@@ -146,6 +147,63 @@ def cors_check_failure(
         allow_credentials = combined_value(response_headers, "access-control-allow-credentials")
         if allow_credentials != "true":
             return "InvalidAllowCredentials", allow_credentials or ""
+    return None
+
+
+def _all_values(headers: Headers, name: str) -> list[str]:
+    lowered = name.lower()
+    return [value.strip(_HTTP_WHITESPACE) for key, value in headers if key.lower() == lowered]
+
+
+def gecko_text(value: str) -> str:
+    """A header value as Firefox prints it: its bytes read as UTF-8
+    (`NS_ConvertUTF8toUTF16`), a bad sequence as U+FFFD."""
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def firefox_cors_check_failure(
+    *, request_origin: str, credentials: bool, response_headers: Headers
+) -> tuple[str, str] | None:
+    """Firefox's CORS check (netwerk/protocol/http/nsCORSListenerProxy.cpp
+    `CheckRequestApproved`): None on success, else the security.properties
+    key and its parameter. Unlike Chromium it counts header *lines* (two
+    `Access-Control-Allow-Origin` lines are "multiple", one line `a, b` a
+    mismatch) and never calls a value "invalid": any value other than the
+    origin (or `*`) is "does not match"."""
+    values = _all_values(response_headers, "access-control-allow-origin")
+    if len(values) > 1:
+        return "CORSMultipleAllowOriginNotAllowed", ""
+    if not values:
+        return "CORSMissingAllowOrigin2", ""
+    allow_origin = values[0]
+    if credentials and allow_origin == "*":
+        return "CORSNotSupportingCredentials", ""
+    if allow_origin != "*" and allow_origin != request_origin:
+        return "CORSAllowOriginNotMatchingOrigin", gecko_text(allow_origin)
+    if credentials and combined_value(response_headers, "access-control-allow-credentials") != (
+        "true"
+    ):
+        return "CORSMissingAllowCredentials", ""
+    return None
+
+
+def webkit_cors_check_failure(
+    *, request_origin: str, credentials: bool, response_headers: Headers
+) -> tuple[str, str] | None:
+    """WebKit's CORS check (Source/WebCore/loader/CrossOriginAccessControl.cpp
+    `passesAccessControlCheck`): None on success, else our reason name
+    (messages.WEBKIT_TEXTS). A missing and a mismatching value share one text."""
+    allow_origin = combined_value(response_headers, "access-control-allow-origin") or ""
+    if not (allow_origin == "*" and not credentials) and allow_origin != request_origin:
+        if allow_origin == "*":
+            return "AllowOriginWildcardWithCredentials", ""
+        if "," in allow_origin:
+            return "AllowOriginMultiple", ""
+        return "AllowOriginNotMatching", ""
+    if credentials and combined_value(response_headers, "access-control-allow-credentials") != (
+        "true"
+    ):
+        return "AllowCredentialsNotTrue", ""
     return None
 
 
@@ -184,7 +242,7 @@ def parse_allow_list(value: str | None) -> list[str] | None:
     return fetch_tables.extract_header_list_values(value)
 
 
-def parse_max_age(value: str | None, *, spec: bool = False) -> int:
+def parse_max_age(value: str | None, *, spec: bool = False, engine: Engine = CHROMIUM) -> int:
     """Seconds a preflight result may be cached (Fetch §4.8 step "max-age";
     Chromium services/network/cors/preflight_result.cc
     `ParseAccessControlMaxAge`): 5 when absent or unparsable, capped at 7200.
@@ -195,6 +253,15 @@ def parse_max_age(value: str | None, *, spec: bool = False) -> int:
     default = fetch_tables.PREFLIGHT_CACHE_DEFAULT_SECONDS
     if value is None:
         return default
+    if engine.max_age_digits_only and not spec:
+        # Firefox (nsCORSListenerProxy.cpp, AddResultToCache) reads digits
+        # alone; anything else caches nothing (measured: `+60`, `abc`).
+        if not value.isascii() or not value.isdigit():
+            return engine.max_age_unparsable
+        limit = engine.max_age_parse_limit
+        if limit is not None and int(value) > limit:
+            return engine.max_age_unparsable
+        return min(int(value), engine.max_age_cap)
     if spec:
         if not value.isascii() or not value.isdigit():
             return default
@@ -207,7 +274,8 @@ def parse_max_age(value: str | None, *, spec: bool = False) -> int:
             return default
         if seconds < 0:
             return 0
-    return min(seconds, fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS)
+    cap = fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS if spec else engine.max_age_cap
+    return min(seconds, cap)
 
 
 def allowed_by_preflight(
@@ -251,9 +319,20 @@ def preflight_check(
     method: str,
     unsafe_header_names: Sequence[str],
     spec: bool = False,
+    engine: Engine = CHROMIUM,
 ) -> PreflightVerdict:
     """Fetch §4.8 CORS-preflight fetch, steps after the response arrives, in
-    Chromium's order (see the module docstring)."""
+    Chromium's order (see the module docstring), or the engine's."""
+    if engine.checks != "chromium" and not spec:
+        return _other_engine_preflight_check(
+            status=status,
+            response_headers=response_headers,
+            request_origin=request_origin,
+            credentials=credentials,
+            method=method,
+            unsafe_header_names=unsafe_header_names,
+            engine=engine,
+        )
     if is_redirect(status, response_headers):
         return PreflightVerdict("PreflightDisallowedRedirect")
     failure = cors_check_failure(
@@ -296,6 +375,102 @@ def preflight_check(
         header_names=header_names,
         max_age=max_age,
         issues=issues,
+    )
+
+
+def _gecko_tokens(value: str | None) -> tuple[list[str], str | None]:
+    """Firefox's reading of Access-Control-Allow-Methods/-Headers: items
+    split on commas and trimmed, empty ones skipped; the first item that is
+    not a token is returned as the failure."""
+    items: list[str] = []
+    for item in (value or "").split(","):
+        item = item.strip(_HTTP_WHITESPACE)
+        if not item:
+            continue
+        if not fetch_tables.is_token(item):
+            return items, item
+        items.append(item)
+    return items, None
+
+
+def _other_engine_preflight_check(
+    *,
+    status: int,
+    response_headers: Headers,
+    request_origin: str,
+    credentials: bool,
+    method: str,
+    unsafe_header_names: Sequence[str],
+    engine: Engine,
+) -> PreflightVerdict:
+    """The preflight check of Firefox (nsCORSListenerProxy.cpp: the CORS
+    check of the preflight's own listener, then nsCORSPreflightListener::
+    CheckPreflightRequestApproved: status, each method token, each header
+    token, the method, each header) or WebKit (CrossOriginAccessControl.cpp
+    `validatePreflightResponse`: status, the CORS check, the lists, the
+    method, the headers). A redirect is a status that is not ok in both."""
+    gecko = engine.checks == "gecko"
+    check = firefox_cors_check_failure if gecko else webkit_cors_check_failure
+    failure = check(
+        request_origin=request_origin, credentials=credentials, response_headers=response_headers
+    )
+    if gecko and failure is None and is_redirect(status, response_headers):
+        # After its CORS check, nsCORSListenerProxy refuses to follow a
+        # preflight's redirect (measured: a bad Allow-Origin wins).
+        return PreflightVerdict("CORSExternalRedirectNotAllowed")
+    if status not in OK_STATUSES and not (gecko and failure is not None):
+        return PreflightVerdict(
+            "CORSPreflightDidNotSucceed3" if gecko else "PreflightNotSuccessful"
+        )
+    if failure is not None:
+        return PreflightVerdict(failure[0], failure[1])
+    raw_methods = combined_value(response_headers, "access-control-allow-methods")
+    methods, bad_method = _gecko_tokens(raw_methods)
+    if bad_method is not None:
+        if gecko:
+            return PreflightVerdict("CORSInvalidAllowMethod", gecko_text(bad_method))
+        return PreflightVerdict("AllowMethodsInvalid", raw_methods or "")
+    if gecko:
+        # Firefox checks the method before it reads Access-Control-Allow-
+        # Headers (measured: an empty method list wins over a bad header token).
+        method_refused = allowed_by_preflight(
+            method=method,
+            unsafe_header_names=(),
+            methods=methods,
+            header_names=(),
+            credentials=credentials,
+            spec=False,
+        )
+        if method_refused is not None:
+            return PreflightVerdict("CORSMethodNotFound", method_refused[1])
+    raw_names = combined_value(response_headers, "access-control-allow-headers")
+    names, bad_name = _gecko_tokens(raw_names)
+    if bad_name is not None:
+        if gecko:
+            return PreflightVerdict("CORSInvalidAllowHeader", gecko_text(bad_name))
+        return PreflightVerdict("AllowHeadersInvalid", raw_names or "")
+    header_names = frozenset(name.lower() for name in names)
+    refused = allowed_by_preflight(
+        method=method,
+        unsafe_header_names=unsafe_header_names,
+        methods=methods,
+        header_names=header_names,
+        credentials=credentials,
+        spec=False,
+    )
+    if refused is not None:
+        if refused[0] == "MethodDisallowedByPreflightResponse":
+            return PreflightVerdict(
+                "CORSMethodNotFound" if gecko else "MethodNotAllowed", refused[1]
+            )
+        return PreflightVerdict(
+            "CORSMissingAllowHeaderFromPreflight2" if gecko else "HeaderNotAllowed", refused[1]
+        )
+    max_age = parse_max_age(
+        combined_value(response_headers, "access-control-max-age"), engine=engine
+    )
+    return PreflightVerdict(
+        None, methods=frozenset(methods), header_names=header_names, max_age=max_age
     )
 
 

@@ -53,6 +53,7 @@ from typing import Final
 
 from crossorigin import fetch_tables
 from crossorigin.browser import access, messages
+from crossorigin.browser.engines import CHROMIUM, Engine, engine
 from crossorigin.browser.preflight_cache import PreflightCache
 from crossorigin.browser.requests import RequestRejected, prepare_request, unsafe_header_names
 from crossorigin.browser.types import (
@@ -78,7 +79,6 @@ MAX_REDIRECTS: Final = 20
 _REQUEST_BODY_HEADER_NAMES: Final = frozenset(
     {"content-encoding", "content-language", "content-location", "content-type"}
 )
-_FAILED_TO_FETCH: Final = "TypeError: Failed to fetch"
 _FETCHABLE_SCHEMES: Final = frozenset({"http", "https"})
 #: Redirect targets that are not HTTP(S), after the CORS check of the 3xx
 #: (measured in Chromium 156): net refuses the schemes it has handlers for
@@ -129,6 +129,9 @@ class _State:
     issues: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
     redirects: int = 0
+    profile: Engine = CHROMIUM
+    # The URL of the last request sent, fragment included.
+    sent_url: URL | None = None
     # GET responses with a permanent redirect status, by URL: Chromium's HTTP
     # cache stores them (heuristically fresh), so a redirect loop back to
     # such a URL is answered without reaching the server (measured: WPT
@@ -138,6 +141,15 @@ class _State:
     @property
     def request_origin(self) -> str:
         return "null" if self.tainted else self.page_origin
+
+    @property
+    def preflight_origin(self) -> str:
+        """The Origin a preflight carries and the cache is keyed by: the
+        request's, or the page's in an engine whose preflight is made for the
+        page after a tainting redirect (Firefox)."""
+        return (
+            self.page_origin if self.profile.preflight_keeps_page_origin else (self.request_origin)
+        )
 
     @property
     def credentials(self) -> bool:
@@ -161,6 +173,7 @@ def _finish(
     error: str | None = None,
     network_error: str | None = None,
     sent_origin: bool = True,
+    status: int | None = None,
 ) -> Trace:
     readable: dict[str, str | None]
     if allowed and response is not None:
@@ -172,7 +185,27 @@ def _finish(
         )
     else:
         readable = {name.lower(): None for name in state.request.read_headers}
+    profile = state.profile
+    if reason is not None and console is None and reason in dict(profile.network_errors):
+        # A redirect Chromium refuses with a CORS reason is a network error
+        # in this engine (Firefox: NS_ERROR_DOM_BAD_URI), logged as a CORS
+        # failure when the refused target is another origin's (userinfo).
+        return _network_error(
+            state,
+            failed_at or "redirect",
+            reason,
+            log=reason == "RedirectContainsCredentials",
+        )
     url_text = state.url.serialize()
+    if reason is not None and console is None and profile.checks != "chromium":
+        reason, console = messages.engine_failure(
+            profile.checks,
+            reason,
+            failed_parameter,
+            url=url_text,
+            request_origin=state.request_origin,
+            status=status,
+        )
     if reason is not None and console is None:
         console = messages.blocked_line(
             url=url_text,
@@ -182,7 +215,7 @@ def _finish(
             failed_parameter=failed_parameter,
         )
     if not allowed and error is None:
-        error = _FAILED_TO_FETCH
+        error = profile.failed_to_fetch
     hops = state.hops
     if hops and not allowed and failed_at in ("actual", "redirect"):
         last = hops[-1]
@@ -205,10 +238,29 @@ def _finish(
         final_url=url_text,
         network_error=network_error,
         hops=tuple(hops),
+        browser=profile.name,
     )
 
 
-def _network_error(state: _State, failed_at: str, name: str) -> Trace:
+def _network_error(state: _State, failed_at: str, name: str, *, log: bool = False) -> Trace:
+    """A network error, named as the engine names it; an engine that logs a
+    CORS line for a CORS request's network error (Firefox: "CORS request did
+    not succeed", no status) gets that line and reason too."""
+    profile = state.profile
+    name = dict(profile.network_errors).get(name, name)
+    if profile.logs_cors_network_errors and (log or state.response_tainting == "cors"):
+        # Firefox names the URL of the request that failed, fragment and all
+        # (measured: the 21st hop of a redirect chain, not the first URL).
+        url = (state.sent_url or state.url).serialize()
+        return _finish(
+            state,
+            allowed=False,
+            response_type="error",
+            failed_at=failed_at,
+            network_error=name,
+            reason=messages.firefox_reason("CORSDidNotSucceed2"),
+            console=messages.firefox_line("CORSDidNotSucceed2", url=url, status=None),
+        )
     return _finish(
         state, allowed=False, response_type="error", failed_at=failed_at, network_error=name
     )
@@ -256,15 +308,18 @@ def run_fetch(
     cache: PreflightCache | None = None,
     spec: bool = False,
     now: float = 0.0,
+    browser: str | Engine = "chromium",
 ) -> Trace:
-    """Play one fetch against `transport` (see the module docstring)."""
+    """Play one fetch against `transport` (see the module docstring) as the
+    engine `browser` does (`chromium`, `firefox` or `webkit`)."""
+    profile = engine(browser)
     page, page_origin, base = _page(request.page_origin)
-    url = parse_url(request.url, base)
+    url = parse_url(request.url, base, gecko_paths=profile.gecko_paths)
     if url is None:
         raise ScenarioError(f"request.url {request.url!r} is not a valid URL")
     if url.scheme not in _FETCHABLE_SCHEMES:
         raise ScenarioError(f"request.url {request.url!r}: the model fetches http and https only")
-    state = _State(request, page, page_origin, url, url, request.method, [])
+    state = _State(request, page, page_origin, url, url, request.method, [], profile=profile)
     if url.has_credentials:
         return _finish(
             state,
@@ -280,10 +335,11 @@ def run_fetch(
             method=request.method,
             headers=request.headers,
             mode=request.mode,
-            combine=not spec,
+            combine=not spec and profile.joins_repeated_headers,
             spec=spec,
             body=request.body,
             cache=request.cache,
+            engine=profile,
         )
     except RequestRejected as rejected:
         return _finish(
@@ -303,8 +359,12 @@ def run_fetch(
             if request.mode == "same-origin":
                 # Only the first hop gets here: a redirect elsewhere is refused
                 # in `_follow_redirect`.
-                console = messages.same_origin_mode_line(
-                    url=state.url.serialize(), page_origin=page_origin
+                console = (
+                    messages.same_origin_mode_line(
+                        url=state.url.serialize(), page_origin=page_origin
+                    )
+                    if profile.logs_mode_errors
+                    else None
                 )
                 return _finish(
                     state,
@@ -316,7 +376,11 @@ def run_fetch(
                 )
             if request.mode == "no-cors":
                 if request.redirect != "follow":
-                    console = messages.no_cors_redirect_mode_line(url=state.url.serialize())
+                    console = (
+                        messages.no_cors_redirect_mode_line(url=state.url.serialize())
+                        if profile.logs_mode_errors
+                        else None
+                    )
                     return _finish(
                         state,
                         allowed=False,
@@ -329,7 +393,7 @@ def run_fetch(
             else:
                 state.response_tainting = "cors"
         if state.response_tainting == "cors":
-            state.unsafe = unsafe_header_names(state.headers, spec=spec)
+            state.unsafe = unsafe_header_names(state.headers, spec=spec, engine=profile)
             needs_preflight = not fetch_tables.is_cors_safelisted_method(state.method) or bool(
                 state.unsafe
             )
@@ -343,18 +407,41 @@ def run_fetch(
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
+        if response.status in access.REDIRECT_STATUSES and location is not None and not location:
+            if profile.blank_location_redirects_to_self:
+                location = state.url.serialize()
+            elif profile.blank_location_fails and request.redirect == "follow":
+                return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
             target = parse_location(location, state.url)
+            if target is None and profile.location_parsed_when_followed:
+                if request.redirect == "manual":
+                    return _finish(
+                        state, allowed=True, response_type="opaqueredirect", response=response
+                    )
+                if request.redirect == "error":
+                    return _finish(
+                        state, allowed=False, response_type="error", failed_at="redirect"
+                    )
             if target is None:
                 return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
+            if (
+                profile.redirect_scheme_errors
+                and target.scheme not in _FETCHABLE_SCHEMES
+                and request.redirect == "follow"
+                and _scheme_error_name(state, target)
+                not in profile.redirect_scheme_errors_after_cors
+            ):
+                return _scheme_network_error(state, target)
             if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
                 # net's redirect limit, also before the CORS check of the 3xx
                 # (measured: the 21st redirect without CORS headers is
                 # ERR_TOO_MANY_REDIRECTS, not MissingAllowOriginHeader).
                 return _network_error(state, stage, "net::ERR_TOO_MANY_REDIRECTS")
         if state.response_tainting == "cors":
-            failure = access.cors_check_failure(
+            check = _CORS_CHECKS[profile.checks if not spec else "chromium"]
+            failure = check(
                 request_origin=state.request_origin,
                 credentials=state.credentials,
                 response_headers=response.headers,
@@ -367,6 +454,7 @@ def run_fetch(
                     failed_at=stage,
                     reason=failure[0],
                     failed_parameter=failure[1],
+                    status=response.status,
                 )
         if target is None:
             return _finish(
@@ -381,21 +469,43 @@ def run_fetch(
             return refused
 
 
+def _scheme_error_name(state: _State, target: URL) -> str:
+    table = dict(state.profile.redirect_scheme_errors)
+    scheme = target.scheme
+    if state.request.mode == "no-cors":
+        return table.get("no-cors:" + scheme, table.get(scheme, table.get("no-cors:*", "")))
+    return table.get(scheme, table.get("*", ""))
+
+
+def _scheme_network_error(state: _State, target: URL) -> Trace:
+    """A redirect to a scheme other than HTTP(S) in an engine that refuses
+    it by scheme before any CORS check (Firefox's channel cannot be
+    redirected there: measured names in `Engine.redirect_scheme_errors`)."""
+    name = _scheme_error_name(state, target)
+    if not name:
+        return _finish(state, allowed=False, response_type="error", failed_at="redirect")
+    return _network_error(state, "redirect", name)
+
+
 def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> bool:
-    if state.request.cache in _NO_LOOKUP_CACHE_MODES:
+    profile = state.profile
+    skip = _NO_LOOKUP_CACHE_MODES if spec else profile.cache_skip_lookup
+    if state.request.cache in skip:
         return False
-    if state.tainted and not spec:
+    if state.tainted and not spec and not profile.preflight_keeps_page_origin:
         # Measured: a request tainted by a redirect neither uses nor fills
         # Chromium's cache (its origin is a fresh opaque one).
         return False
     return cache.allows(
-        origin=state.request_origin,
+        origin=state.preflight_origin,
         url=state.url.serialize(),
         credentials=state.credentials,
         method=state.method,
         unsafe_header_names=state.unsafe,
         now=now,
-        spec=spec,
+        spec=spec or profile.cache_layout == "spec",
+        miss_evicts=spec or profile.cache_miss_evicts,
+        wildcard_covers_authorization=not spec and profile.cache_wildcard_covers_authorization,
     )
 
 
@@ -403,7 +513,7 @@ def _preflight(
     state: _State, transport: Transport, cache: PreflightCache, *, spec: bool, now: float
 ) -> Trace | None:
     """Fetch §4.8 CORS-preflight fetch: None when it allows the request."""
-    headers = [("Accept", "*/*"), ("Origin", state.request_origin)]
+    headers = [("Accept", "*/*"), ("Origin", state.preflight_origin)]
     headers.append(("Access-Control-Request-Method", state.method))
     if state.unsafe:
         headers.append(("Access-Control-Request-Headers", ",".join(state.unsafe)))
@@ -423,13 +533,16 @@ def _preflight(
     verdict = access.preflight_check(
         status=response.status,
         response_headers=response.headers,
-        request_origin=state.request_origin,
+        request_origin=state.preflight_origin,
         credentials=state.credentials,
         method=state.method,
         unsafe_header_names=state.unsafe,
         spec=spec,
+        engine=state.profile,
     )
     if not verdict.ok:
+        if state.profile.failed_preflight_evicts and not spec:
+            cache.forget(origin=state.preflight_origin, url=state.url.serialize())
         return _finish(
             state,
             allowed=False,
@@ -437,20 +550,33 @@ def _preflight(
             failed_at="preflight",
             reason=verdict.reason,
             failed_parameter=verdict.failed_parameter,
+            status=response.status,
         )
     state.issues.extend(verdict.issues)
-    if (not state.tainted or spec) and state.request.cache not in _NO_STORE_CACHE_MODES:
+    profile = state.profile
+    skip_store = _NO_STORE_CACHE_MODES if spec else profile.cache_skip_store
+    fills = not state.tainted or spec or profile.preflight_keeps_page_origin
+    if fills and state.request.cache not in skip_store:
         cache.store(
-            origin=state.request_origin,
+            origin=state.preflight_origin,
             url=state.url.serialize(),
             credentials=state.credentials,
             methods=verdict.methods,
             header_names=verdict.header_names,
             max_age=verdict.max_age,
             now=now,
-            spec=spec,
+            spec=spec or profile.cache_layout == "spec",
+            url_limit=None if spec else profile.cache_url_limit,
+            max_age_cap=profile.max_age_cap,
         )
     return None
+
+
+_CORS_CHECKS: Final = {
+    "chromium": access.cors_check_failure,
+    "gecko": access.firefox_cors_check_failure,
+    "webkit": access.webkit_cors_check_failure,
+}
 
 
 def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
@@ -461,10 +587,15 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     if sends_origin:
         headers.insert(0, ("Origin", state.request_origin))
     url = state.url.serialize(fragment=False)
-    cacheable = state.method == "GET" and state.request.cache != "no-store"
+    cacheable = (
+        state.profile.caches_permanent_redirects
+        and state.method == "GET"
+        and state.request.cache != "no-store"
+    )
     if cacheable and url in state.permanent:
         return state.permanent[url]
     response = transport("actual", state.method, url, headers)
+    state.sent_url = state.url
     state.exchanges.append(Exchange("actual", state.method, url, tuple(headers), response))
     if (
         cacheable
@@ -472,9 +603,14 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
         and not any(name.lower() == "cache-control" for name, _ in response.headers)
     ):
         state.permanent[url] = response
+    sent = state.url
+    if sent.has_credentials:
+        # Userinfo never reaches the server's request line (measured in
+        # Firefox, which follows such redirects outside `cors` mode).
+        sent = URL(sent.scheme, "", "", sent.host, sent.port, sent.path, sent.query, None)
     state.hops.append(
         Hop(
-            url,
+            sent.serialize(fragment=False),
             state.method,
             response.status,
             state.response_tainting,
@@ -520,6 +656,8 @@ def _follow_redirect(
             target.query,
             state.url.fragment,
         )
+    if target.scheme not in _FETCHABLE_SCHEMES and state.profile.redirect_scheme_errors:
+        return _scheme_network_error(state, target)
     if target.scheme not in _FETCHABLE_SCHEMES:
         scheme_error = _REDIRECT_SCHEME_ERRORS.get(target.scheme)
         if state.request.mode != "cors" and scheme_error is None:
@@ -563,13 +701,16 @@ def _follow_redirect(
         # line naming the target (userinfo and fragment included) and the
         # frame's URL; the model's page is `page_origin` + "/" (measured in
         # Chromium 156: no DevTools reason, the line ends in a newline).
+        if not state.profile.logs_mode_errors:
+            # Firefox: a network error, no console line (measured).
+            return _network_error(state, "redirect", "SameOriginModeRedirect")
         console = messages.unsafe_redirect_line(
             url=target.serialize(), frame_url=state.page_origin + "/"
         )
         return _finish(
             state, allowed=False, response_type="error", failed_at="redirect", console=console
         )
-    if target.has_credentials and not spec:
+    if target.has_credentials and not spec and state.profile.refuses_all_userinfo_redirects:
         # Stricter than Fetch, which checks userinfo only in "cors" mode or
         # with the CORS flag: Chromium 156 also refuses a redirect to a URL with
         # userinfo in `no-cors` and `same-origin` mode and to the page's own

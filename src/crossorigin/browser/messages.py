@@ -4,7 +4,7 @@ Theory of operation: a CORS failure in Chromium has a DevTools name (the
 `corsErrorStatus.corsError` of `Network.loadingFailed`) and a parameter (the
 offending header value, method or header name). This module turns the pair into
 the console text Chromium 156 prints, as measured against the real browser
-(tests/oracles/chromium/corpus.json and recorded.json). It owns only wording:
+(tests/oracles/browsers/corpus.json and recorded.json). It owns only wording:
 which failure happened is decided in `access.py` and `model.py`.
 
 The console line is `Access to fetch at '<url>' [(redirected from '<first
@@ -155,3 +155,145 @@ def unsafe_redirect_line(*, url: str, frame_url: str) -> str:
         f"Unsafe attempt to load URL {url} from frame with URL {frame_url}. "
         "Domains, protocols and ports must match.\n"
     )
+
+
+# --- Firefox -----------------------------------------------------------------------
+#
+# Firefox logs one line per blocked request, from netwerk/protocol/http/
+# nsCORSListenerProxy.cpp `LogBlockedRequest`, with a text from
+# dom/locales/en-US/chrome/security/security.properties (quoted below as
+# Firefox ESR 153 ships it, curly quotes included). The console category is
+# the property's key; the outcome's `reason` is that key without the version
+# digit Firefox appends when a text changes (`CORSMissingAllowOrigin2` is
+# `CORSMissingAllowOrigin`), the names MDN's CORS error pages use.
+
+_FIREFOX_PREFIX: Final = (
+    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
+    "resource at {url}. (Reason: "
+)
+
+#: security.properties key -> the text after "(Reason: " (`{}` is the parameter,
+#: `{status}` the response's status code).
+FIREFOX_TEXTS: Final = {
+    "CORSDisabled": "CORS disabled).",
+    "CORSDidNotSucceed2": "CORS request did not succeed). Status code: {status}.",
+    "CORSOriginHeaderNotAdded": "CORS header \u2018Origin\u2019 cannot be added).",
+    "CORSExternalRedirectNotAllowed": "CORS request external redirect not allowed).",
+    "CORSRequestNotHttp": "CORS request not http).",
+    "CORSMissingAllowOrigin2": (
+        "CORS header \u2018Access-Control-Allow-Origin\u2019 missing). Status code: {status}."
+    ),
+    "CORSMultipleAllowOriginNotAllowed": (
+        "Multiple CORS header \u2018Access-Control-Allow-Origin\u2019 not allowed)."
+    ),
+    "CORSAllowOriginNotMatchingOrigin": (
+        "CORS header \u2018Access-Control-Allow-Origin\u2019 does not match \u2018{}\u2019)."
+    ),
+    "CORSNotSupportingCredentials": (
+        "Credential is not supported if the CORS header "
+        "\u2018Access-Control-Allow-Origin\u2019 is \u2018*\u2019)."
+    ),
+    "CORSMethodNotFound": (
+        "Did not find method in CORS header \u2018Access-Control-Allow-Methods\u2019)."
+    ),
+    "CORSMissingAllowCredentials": (
+        "expected \u2018true\u2019 in CORS header \u2018Access-Control-Allow-Credentials\u2019)."
+    ),
+    "CORSPreflightDidNotSucceed3": (
+        "CORS preflight response did not succeed). Status code: {status}."
+    ),
+    "CORSInvalidAllowMethod": (
+        "invalid token \u2018{}\u2019 in CORS header \u2018Access-Control-Allow-Methods\u2019)."
+    ),
+    "CORSInvalidAllowHeader": (
+        "invalid token \u2018{}\u2019 in CORS header \u2018Access-Control-Allow-Headers\u2019)."
+    ),
+    "CORSMissingAllowHeaderFromPreflight2": (
+        "header \u2018{}\u2019 is not allowed according to header "
+        "\u2018Access-Control-Allow-Headers\u2019 from CORS preflight response)."
+    ),
+}
+
+
+def firefox_reason(key: str) -> str:
+    """The outcome's reason for a security.properties key."""
+    return key.rstrip("0123456789")
+
+
+#: Every reason the model reports for Firefox.
+FIREFOX_REASONS: Final = frozenset(firefox_reason(key) for key in FIREFOX_TEXTS)
+
+
+def firefox_line(key: str, *, url: str, parameter: str = "", status: int | None = None) -> str:
+    """Firefox's console line for the security.properties `key`. The
+    credentials-with-`*` text alone quotes the URL (as Firefox's does)."""
+    prefix = _FIREFOX_PREFIX.replace("{url}", url)
+    if key == "CORSNotSupportingCredentials":
+        prefix = prefix.replace(f"at {url}.", f"at \u2018{url}\u2019.")
+    # No response at all (a network error) prints as "(null)" (measured).
+    text = FIREFOX_TEXTS[key].replace("{status}", "(null)" if status is None else str(status))
+    return prefix + text.replace("{}", parameter)
+
+
+# --- WebKit ------------------------------------------------------------------------
+#
+# WebKit's texts come from Source/WebCore/loader/CrossOriginAccessControl.cpp
+# (`passesAccessControlCheck`, `validatePreflightResponse`) and
+# CrossOriginPreflightChecker.cpp; WebKitGTK 2.50 carries the same strings.
+# WebKit has no names for its failures, so the model's `reason` is a stable
+# name of ours, one per text (docs/scenario-format.md lists them). Note that a
+# missing and a mismatching Access-Control-Allow-Origin print the same text.
+
+#: Our reason name -> WebKit's text (`{origin}` the request's origin, `{}` the
+#: parameter, `{status}` the status code).
+WEBKIT_TEXTS: Final = {
+    "AllowOriginNotMatching": (
+        "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}"
+    ),
+    "AllowOriginMultiple": "Access-Control-Allow-Origin cannot contain more than one origin.",
+    "AllowOriginWildcardWithCredentials": (
+        "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true."
+    ),
+    "AllowCredentialsNotTrue": (
+        'Credentials flag is true, but Access-Control-Allow-Credentials is not "true".'
+    ),
+    "PreflightNotSuccessful": "Preflight response is not successful. Status code: {status}",
+    "AllowMethodsInvalid": "Header Access-Control-Allow-Methods has an invalid value: {}",
+    "AllowHeadersInvalid": "Header Access-Control-Allow-Headers has an invalid value: {}",
+    "MethodNotAllowed": "Method {} is not allowed by Access-Control-Allow-Methods.",
+    "HeaderNotAllowed": "Request header field {} is not allowed by Access-Control-Allow-Headers.",
+    "SchemeNotAllowed": "Cross origin requests are only supported for HTTP.",
+    "RedirectWithCredentials": "Redirection URL contains credentials",
+}
+
+#: Chromium's reasons for refused redirects -> our WebKit names.
+_WEBKIT_ALIASES: Final = {
+    "CorsDisabledScheme": "SchemeNotAllowed",
+    "RedirectContainsCredentials": "RedirectWithCredentials",
+}
+
+#: Every reason the model reports for WebKit.
+WEBKIT_REASONS: Final = frozenset(WEBKIT_TEXTS)
+
+
+def webkit_line(reason: str, *, origin: str, parameter: str = "", status: int | None = None) -> str:
+    """WebKit's console text for our `reason` name."""
+    text = WEBKIT_TEXTS[reason].replace("{status}", str(status if status is not None else 0))
+    return text.replace("{origin}", origin).replace("{}", parameter)
+
+
+def engine_failure(
+    checks: str,
+    key: str,
+    parameter: str = "",
+    *,
+    url: str,
+    request_origin: str,
+    status: int | None,
+) -> tuple[str, str]:
+    """(reason, console line) of a CORS failure in Firefox (`checks` "gecko",
+    `key` a security.properties key) or WebKit ("webkit", `key` our name)."""
+    if checks == "gecko":
+        return firefox_reason(key), firefox_line(key, url=url, parameter=parameter, status=status)
+    key = _WEBKIT_ALIASES.get(key, key)
+    return key, webkit_line(key, origin=request_origin, parameter=parameter, status=status)

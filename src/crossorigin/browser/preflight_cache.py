@@ -91,12 +91,19 @@ class PreflightCache:
         max_age: int,
         now: float,
         spec: bool = False,
+        url_limit: int | None = -1,
+        max_age_cap: int = fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS,
     ) -> None:
-        """Remember a successful preflight made at `now`."""
-        expires_at = now + min(max_age, fetch_tables.CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS)
+        """Remember a successful preflight made at `now` for `max_age`
+        seconds, at most `max_age_cap` (the engine's). A URL of `url_limit`
+        characters or more is not stored (-1: the layout's own limit, 1,024
+        in Chromium's and none in the standard's; None: no limit)."""
+        expires_at = now + min(max_age, max_age_cap)
+        if url_limit == -1:
+            url_limit = None if spec else MAX_URL_LENGTH
+        if url_limit is not None and len(url) >= url_limit:
+            return
         if not spec:
-            if len(url) >= MAX_URL_LENGTH:
-                return
             self._chromium[(origin, url)] = _ChromiumEntry(
                 frozenset(methods),
                 frozenset(n.lower() for n in header_names),
@@ -116,6 +123,14 @@ class PreflightCache:
                 self._spec.move_to_end(key)
         _trim(self._spec, self._max_entries)
 
+    def forget(self, *, origin: str, url: str) -> None:
+        """Erase every entry for `origin` and `url` (Firefox does this when a
+        preflight fails: netwerk/protocol/http/nsCORSListenerProxy.cpp
+        `nsPreflightCache::RemoveEntries`)."""
+        self._chromium.pop((origin, url), None)
+        for key in [key for key in self._spec if key[0] == origin and key[1] == url]:
+            del self._spec[key]
+
     def allows(
         self,
         *,
@@ -126,8 +141,13 @@ class PreflightCache:
         unsafe_header_names: Sequence[str],
         now: float,
         spec: bool = False,
+        miss_evicts: bool = True,
+        wildcard_covers_authorization: bool = False,
     ) -> bool:
-        """Whether a cached preflight lets this request skip its own."""
+        """Whether a cached preflight lets this request skip its own.
+        `miss_evicts` and `wildcard_covers_authorization` are the engine's
+        (WebKit keeps an entry a lookup misses, and lets a cached `*` cover
+        Authorization; Chromium does neither)."""
         if not spec:
             key = (origin, url)
             entry = self._chromium.get(key)
@@ -142,11 +162,12 @@ class PreflightCache:
                     methods=entry.methods,
                     header_names=entry.header_names,
                     credentials=entry.credentials,
-                    spec=True,  # `*` never covers Authorization on this path
+                    # In Chromium `*` never covers Authorization on this path.
+                    spec=not wildcard_covers_authorization,
                 )
                 is None
             )
-            if not covered:
+            if not covered and miss_evicts:
                 del self._chromium[key]
             return covered
         if not self._spec_method_match(origin, url, credentials, method, now):

@@ -19,7 +19,7 @@ preflight; `Range: bytes=0-1` twice likewise; `text/plain;a=1` then `de` is
 `text/plain;a=1, de`, which still parses as `text/plain` and needs none.
 `prepare_request(..., combine=False)` keeps the standard's separate entries.
 
-Chromium's own lists and byte rules (measured in Chromium 156, tests/oracles/chromium/
+Chromium's own lists and byte rules (measured in Chromium 156, tests/oracles/browsers/
 rule_cases.py): `fetch()` first converts every header name and value to a
 ByteString (WebIDL), so a code point above U+00FF throws before any method
 check; `User-Agent` is a forbidden request header (net/http/http_util.cc
@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from crossorigin import fetch_tables
+from crossorigin.browser.engines import CHROMIUM, Engine
 from crossorigin.browser.types import Body
 
 __all__ = [
@@ -137,6 +138,41 @@ def is_chromium_safelisted_request_header(name: str, value: str) -> bool:
     return rule is not None and rule(value)
 
 
+_RANGE_START = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+
+
+def _engine_safelisted(profile: Engine) -> Callable[[str, str], bool]:
+    """The CORS-safelisted request-header check of an engine without
+    Chromium's additions (Firefox, WebKit): the standard's, with the
+    engine's byte counting and its `Content-Type` and `Range` rules."""
+
+    def safelisted(name: str, value: str) -> bool:
+        if _engine_length(profile, value) > fetch_tables.MAX_SAFELISTED_VALUE_LENGTH:
+            return False
+        lowered = name.lower()
+        if (
+            profile.content_type_ascii_only
+            and lowered in ("accept", "content-type")
+            and not value.isascii()
+        ):
+            return False
+        if profile.range_first_only and lowered == "range":
+            # Measured: numbers of any size; `bytes=1--1` is not a range.
+            match = _RANGE_START.fullmatch(value)
+            return match is not None and (
+                not match.group(2) or int(match.group(1)) <= int(match.group(2))
+            )
+        return fetch_tables.is_cors_safelisted_request_header(name, _latin1(value))
+
+    return safelisted
+
+
+def _engine_length(profile: Engine, value: str) -> int:
+    if profile.utf8_header_lengths:
+        return len(value.encode("utf-8", "surrogatepass"))
+    return _byte_length(value)
+
+
 def is_chromium_forbidden_request_header(name: str, value: str) -> bool:
     """Fetch §2.2.2 forbidden request-header, plus Chromium's extra names."""
     return name.lower() in CHROMIUM_EXTRA_FORBIDDEN_NAMES or (
@@ -144,14 +180,20 @@ def is_chromium_forbidden_request_header(name: str, value: str) -> bool:
     )
 
 
-def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = False) -> list[str]:
+def unsafe_header_names(
+    headers: Sequence[tuple[str, str]], *, spec: bool = False, engine: Engine = CHROMIUM
+) -> list[str]:
     """Fetch §2.2.2 CORS-unsafe request-header names (sorted, lower-cased,
-    de-duplicated); Chromium's variant unless `spec`."""
-    safelisted = (
-        (lambda name, value: fetch_tables.is_cors_safelisted_request_header(name, _latin1(value)))
-        if spec
-        else is_chromium_safelisted_request_header
-    )
+    de-duplicated); the engine's variant (Chromium's by default) unless `spec`."""
+    safelisted: Callable[[str, str], bool]
+    if spec:
+        safelisted = lambda name, value: fetch_tables.is_cors_safelisted_request_header(  # noqa: E731
+            name, _latin1(value)
+        )
+    elif engine.chromium_safelist:
+        safelisted = is_chromium_safelisted_request_header
+    else:
+        safelisted = _engine_safelisted(engine)
     # Chromium's CorsUnsafeNotForbiddenRequestHeaderNames: the standard's
     # algorithm over Chromium's wider safelist (client hints count toward the
     # 1024-byte total like any safelisted header).
@@ -161,16 +203,63 @@ def unsafe_header_names(headers: Sequence[tuple[str, str]], *, spec: bool = Fals
     for name, value in headers:
         if safelisted(name, value):
             potentially_unsafe.add(name.lower())
-            total += _byte_length(value)
+            total += _engine_length(engine, value) if not spec else _byte_length(value)
         else:
             unsafe.add(name.lower())
     if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
         unsafe |= potentially_unsafe
-    return sorted(unsafe)
+    if spec or engine.dedupes_request_header_names:
+        return sorted(unsafe)
+    return _per_entry_unsafe_names(headers, safelisted, engine)
 
 
-def _fetch_error(detail: str) -> RequestRejected:
+def _per_entry_unsafe_names(
+    headers: Sequence[tuple[str, str]], safelisted: Callable[[str, str], bool], engine: Engine
+) -> list[str]:
+    """Firefox's CORS-unsafe names: the name of every entry that is unsafe,
+    once per entry (measured: `Content-Type` appended as `application/json`
+    and `text/plain` is named once; both `application/json`, twice)."""
+    names: list[str] = []
+    potentially: list[str] = []
+    total = 0
+    for name, value in headers:
+        if safelisted(name, value):
+            potentially.append(name.lower())
+            total += _engine_length(engine, value)
+        else:
+            names.append(name.lower())
+    if total > fetch_tables.MAX_SAFELISTED_TOTAL_LENGTH:
+        names += potentially
+    return sorted(names)
+
+
+def _fetch_error(
+    detail: str, engine: Engine = CHROMIUM, gecko: str = "", webkit: str = ""
+) -> RequestRejected:
+    """The TypeError `fetch()` throws: Chromium's text, or Firefox's or
+    WebKit's when the engine's text is known (measured in Firefox ESR 153 and
+    WebKitGTK 2.50; where it is not, Chromium's stands in)."""
+    if engine.type_errors == "gecko" and gecko:
+        return RequestRejected(f"TypeError: Window.fetch: {gecko}")
+    if engine.type_errors == "webkit" and webkit:
+        return RequestRejected(f"TypeError: {webkit}")
     return RequestRejected(f"TypeError: Failed to execute 'fetch' on 'Window': {detail}")
+
+
+def _byte_string_error(headers: Sequence[tuple[str, str]]) -> str:
+    """Firefox's WebIDL ByteString conversion error for the first string
+    holding a code point above U+00FF."""
+    for name, value in headers:
+        for text in (name, value):
+            for index, char in enumerate(text):
+                if char > "\xff":
+                    return (
+                        "Cannot convert element of element of sequence<sequence<ByteString>> "
+                        "branch of (sequence<sequence<ByteString>> or record<ByteString, "
+                        f"ByteString>) to ByteString because the character at index {index} "
+                        f"has value {ord(char)} which is greater than 255."
+                    )
+    return ""
 
 
 def prepare_request(
@@ -182,6 +271,7 @@ def prepare_request(
     spec: bool = False,
     body: Body | None = None,
     cache: str = "default",
+    engine: Engine = CHROMIUM,
 ) -> PreparedRequest:
     """The Request constructor's checks, in Chromium's order: the ByteString
     conversion of the headers (RequestInit's members are converted before the
@@ -193,7 +283,7 @@ def prepare_request(
     standard), each append stays a separate entry."""
     for name, value in headers:
         if max(name, default="\x00") > "\xff" or max(value, default="\x00") > "\xff":
-            raise _fetch_error(_ISO_8859_1_ERROR)
+            raise _fetch_error(_ISO_8859_1_ERROR, engine, _byte_string_error(headers), "Type error")
     if not fetch_tables.is_token(method):
         raise _fetch_error(f"'{method}' is not a valid HTTP method.")
     if fetch_tables.is_forbidden_method(method):
@@ -202,10 +292,21 @@ def prepare_request(
     if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
         raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
     if cache == "only-if-cached" and mode != "same-origin":
-        raise _fetch_error("'only-if-cached' can be set only with 'same-origin' mode")
-    forbidden = (
-        fetch_tables.is_forbidden_request_header if spec else is_chromium_forbidden_request_header
-    )
+        raise _fetch_error(
+            "'only-if-cached' can be set only with 'same-origin' mode",
+            engine,
+            f"Request mode '{mode}' was used, but request cache mode 'only-if-cached' can only "
+            "be used with request mode 'same-origin'.",
+            "only-if-cached cache option requires fetch mode to be same-origin.",
+        )
+
+    def forbidden(name: str, value: str) -> bool:
+        if spec:
+            return fetch_tables.is_forbidden_request_header(name, value)
+        return name.lower() in engine.extra_forbidden_headers or (
+            fetch_tables.is_forbidden_request_header(name, value)
+        )
+
     kept: list[tuple[str, str]] = []
     # Lower-cased name -> (index in `kept` of its first entry, joined value so far).
     joined: dict[str, tuple[int, str]] = {}
@@ -239,7 +340,12 @@ def prepare_request(
             kept.append((name, value))
     if body is not None:
         if normalized in ("GET", "HEAD"):
-            raise _fetch_error("Request with GET/HEAD method cannot have body.")
+            raise _fetch_error(
+                "Request with GET/HEAD method cannot have body.",
+                engine,
+                "HEAD or GET Request cannot have a body.",
+                f"Request has method '{normalized}' and cannot have a body",
+            )
         content_type = body.header_value
         if content_type is not None and "content-type" not in joined:
             kept.append(("Content-Type", content_type))

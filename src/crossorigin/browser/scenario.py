@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from crossorigin.browser.engines import Engine
 from crossorigin.browser.fetch import run_fetch
 from crossorigin.browser.preflight_cache import PreflightCache
 from crossorigin.browser.types import (
@@ -214,6 +215,9 @@ def parse_scenario(scenario: Mapping[str, Any]) -> tuple[FetchRequest, Transport
     _unknown_keys(responses, _RESPONSES_KEYS, "responses")
     preflights, preflights_by_url = _preflights(responses.get("preflight"))
     actuals = _responses(responses.get("actual"), "responses.actual")
+    # One response object (not a list) answers every hop, as a server that
+    # always says the same would (a Location back to the same URL loops).
+    repeats = isinstance(responses.get("actual"), Mapping)
     counters = {"preflight": 0, "actual": 0}
 
     def replay(
@@ -236,6 +240,8 @@ def parse_scenario(scenario: Mapping[str, Any]) -> tuple[FetchRequest, Transport
                     "responses.preflight"
                 )
             return preflights[min(index, len(preflights) - 1)]
+        if index >= len(actuals) and repeats and actuals:
+            return actuals[-1]
         if index >= len(actuals):
             if not actuals:
                 raise ScenarioError(
@@ -256,6 +262,7 @@ def simulate_trace(
     cache: PreflightCache | None = None,
     spec: bool = False,
     now: float | None = None,
+    browser: str | Engine = "chromium",
 ) -> Trace:
     """Like `simulate`, but the whole Trace (exchanges, response type, issues)."""
     request, transport = parse_scenario(scenario)
@@ -264,7 +271,7 @@ def simulate_trace(
         if isinstance(offset, bool) or not isinstance(offset, int | float):
             raise ScenarioError("scenario.time must be a number of seconds")
         now = float(offset)
-    return run_fetch(request, transport, cache=cache, spec=spec, now=now)
+    return run_fetch(request, transport, cache=cache, spec=spec, now=now, browser=browser)
 
 
 def simulate(
@@ -273,15 +280,17 @@ def simulate(
     cache: PreflightCache | None = None,
     spec: bool = False,
     now: float | None = None,
+    browser: str | Engine = "chromium",
 ) -> dict[str, Any]:
     """One scenario in, one outcome out (docs/scenario-format.md).
 
     `cache` is the preflight cache to consult and fill (a fresh one when
-    None); `now` is the clock in seconds for that cache, by default the
-    scenario's optional `time` key (0 when absent). `spec=True` follows the
-    Fetch standard where Chromium departs from it. Raises ScenarioError for a
-    malformed scenario."""
-    return simulate_trace(scenario, cache=cache, spec=spec, now=now).outcome()
+    None; keep one cache per engine); `now` is the clock in seconds for that
+    cache, by default the scenario's optional `time` key (0 when absent).
+    `browser` is the engine: `chromium` (the default), `firefox` or
+    `webkit`. `spec=True` follows the Fetch standard where Chromium departs
+    from it. Raises ScenarioError for a malformed scenario or browser."""
+    return simulate_trace(scenario, cache=cache, spec=spec, now=now, browser=browser).outcome()
 
 
 # --- Files ----------------------------------------------------------------------------------

@@ -168,6 +168,7 @@ class Trace:
     final_url: str = ""
     network_error: str | None = None
     hops: tuple[Hop, ...] = ()
+    browser: str = "chromium"
 
     @property
     def preflights(self) -> tuple[Exchange, ...]:
@@ -189,6 +190,7 @@ class Trace:
                 preflight_request = {"method": "OPTIONS", "headers": headers}
                 break
         outcome: dict[str, Any] = {
+            "browser": self.browser,
             "preflight_sent": preflight_request is not None,
             "preflight_request": preflight_request,
             "allowed": self.allowed,

@@ -7,7 +7,7 @@ its origin, and whether it carries credentials.
 
 Theory of operation: `parse_url(text, base)` follows the URL Standard's basic
 URL parser (§4.4) for absolute and relative input, with Chromium's departures
-where the two differ, each measured in Chromium 156 (tests/oracles/chromium/
+where the two differ, each measured in Chromium 156 (tests/oracles/browsers/
 rule_cases.py, recorded.json):
 
 - input: leading and trailing code points <= U+0020 are trimmed, and TAB, LF
@@ -41,6 +41,7 @@ as UTF-8, or, for a `Location`, with every byte >= 0x80 escaped first (net's
 from __future__ import annotations
 
 import ipaddress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -86,6 +87,10 @@ _C0: Final = frozenset(chr(c) for c in range(0x20)) | {"\x7f"}
 #: code points always are, as UTF-8). Measured in Chromium 156; the path set
 #: adds `^` and `|` to the URL Standard's path percent-encode set.
 _PATH_ENCODE: Final = _C0 | frozenset(' "<>^`{|}')
+#: Firefox's path set leaves `|` as is (measured in Firefox ESR 153).
+_GECKO_PATH_ENCODE: Final = _PATH_ENCODE - {"|"}
+#: The path set in force: `parse_url(..., engine_paths="gecko")` swaps it.
+_path_encode: ContextVar[frozenset[str]] = ContextVar("path_encode", default=_PATH_ENCODE)
 _QUERY_ENCODE: Final = _C0 | frozenset(" \"<>'")
 _FRAGMENT_ENCODE: Final = _C0 | frozenset(' "<>`')
 _USERINFO_ENCODE: Final = _C0 | frozenset(' "#<>?`{}/:;=@[\\]^|')
@@ -322,7 +327,7 @@ def _resolve_segments(segments: list[str], *, special: bool) -> str:
             if index == last:
                 path.append("")
         else:
-            path.append(_encode(segment, _PATH_ENCODE))
+            path.append(_encode(segment, _path_encode.get()))
     return "/" + "/".join(path)
 
 
@@ -479,8 +484,15 @@ _MEMO_SIZE: Final = 2048
 _MEMO_MAX_LENGTH: Final = 2048
 
 
-def parse_url(text: str, base: URL | None = None) -> URL | None:
-    """§4.4 basic URL parser as Chromium runs it; None on failure."""
+def parse_url(text: str, base: URL | None = None, *, gecko_paths: bool = False) -> URL | None:
+    """§4.4 basic URL parser as Chromium runs it (with `gecko_paths`, with
+    Firefox's path percent-encode set); None on failure."""
+    if gecko_paths:
+        token = _path_encode.set(_GECKO_PATH_ENCODE)
+        try:
+            return _parse(text, base)
+        finally:
+            _path_encode.reset(token)
     if len(text) > _MEMO_MAX_LENGTH or (
         base is not None and len(base.path) + len(base.query or "") > _MEMO_MAX_LENGTH
     ):

@@ -8,8 +8,14 @@ explanation that quotes them) passes through `crossorigin.terminal.safe`
 before rich's markup escaping, so a crafted header cannot move the cursor,
 erase a line or retitle the window.
 
-Exit status: OK (0) allowed, PROBLEMS (1) blocked, ERROR (2) bad arguments, a
-URL without a scheme, connection refused, timeout.
+`--browser chromium|firefox|webkit` picks the engine whose verdict is shown
+(default chromium); `--browser all` checks as each engine in turn (each
+sends its own requests), prints one report per engine and a line saying
+whether they agree, and if not where they differ and why (JSON:
+`{"browsers": {engine: report}, "engines": line}`).
+
+Exit status: OK (0) allowed (by every engine asked), PROBLEMS (1) blocked,
+ERROR (2) bad arguments, a URL without a scheme, connection refused, timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from typing import Final
 import click
 
 from crossorigin.browser import Trace
+from crossorigin.browser.compare import summary
+from crossorigin.browser.engines import BROWSERS
 from crossorigin.check import (
     BodyRead,
     CheckError,
@@ -166,6 +174,13 @@ def print_text(trace: Trace, data: CheckReport, bodies: Sequence[BodyRead] = ())
     "--stack", type=click.Choice(STACKS), default=None, help="Show the fix for this stack."
 )
 @click.option("--spec", is_flag=True, help="Follow the Fetch standard where Chromium departs.")
+@click.option(
+    "--browser",
+    type=click.Choice([*BROWSERS, "all"]),
+    default="chromium",
+    show_default=True,
+    help="The engine to act as; all: each in turn, and where they differ.",
+)
 @click.option("--timeout", type=click.FloatRange(0.1, 300), default=10.0, show_default=True)
 def command(
     url: str,
@@ -178,35 +193,57 @@ def command(
     output_format: str,
     stack: str | None,
     spec: bool,
+    browser: str,
     timeout: float,
 ) -> ExitStatus:
     """Send what a browser on ORIGIN would send to URL, and explain its verdict.
 
     Response bodies are not needed for the verdict: at most 64 KiB of each is
     read, raw (never decompressed)."""
-    transport = HttpxTransport(
-        timeout=timeout, body=data.encode("utf-8", "surrogateescape") if data is not None else None
-    )
-    try:
-        trace = run_check(
-            url,
-            origin=origin,
-            method=method,
-            headers=[parse_header(text) for text in headers],
-            credentials=credentials,
-            read_headers=read_headers,
-            spec=spec,
+    engines = list(BROWSERS) if browser == "all" else [browser]
+    results: dict[str, tuple[Trace, CheckReport, Sequence[BodyRead]]] = {}
+    for engine in engines:
+        transport = HttpxTransport(
             timeout=timeout,
-            transport=transport,
+            body=data.encode("utf-8", "surrogateescape") if data is not None else None,
         )
-    except CheckError as error:
-        click.echo(f"crossorigin check: {safe(str(error))}", err=True)
-        return ExitStatus.ERROR
-    finally:
-        transport.close()
-    data_out = check_report(trace, stack=stack, bodies=transport.bodies)
+        try:
+            trace = run_check(
+                url,
+                origin=origin,
+                method=method,
+                headers=[parse_header(text) for text in headers],
+                credentials=credentials,
+                read_headers=read_headers,
+                spec=spec,
+                timeout=timeout,
+                transport=transport,
+                browser=engine,
+            )
+        except CheckError as error:
+            click.echo(f"crossorigin check: {safe(str(error))}", err=True)
+            return ExitStatus.ERROR
+        finally:
+            transport.close()
+        report = check_report(trace, stack=stack, bodies=transport.bodies)
+        results[engine] = (trace, report, transport.bodies)
+    allowed = all(trace.allowed for trace, _, _ in results.values())
+    if len(engines) == 1:
+        trace, data_out, bodies = results[engines[0]]
+        if output_format == "json":
+            click.echo(json.dumps(data_out, indent=2))
+        else:
+            print_text(trace, data_out, bodies)
+        return ExitStatus.OK if allowed else ExitStatus.PROBLEMS
+    outcomes = {engine: trace.outcome() for engine, (trace, _, _) in results.items()}
+    line = summary({"request": {"headers": [parse_header(text) for text in headers]}}, outcomes)
     if output_format == "json":
-        click.echo(json.dumps(data_out, indent=2))
+        reports = {engine: report for engine, (_, report, _) in results.items()}
+        click.echo(json.dumps({"browsers": reports, "engines": line}, indent=2))
     else:
-        print_text(trace, data_out, transport.bodies)
-    return ExitStatus.OK if trace.allowed else ExitStatus.PROBLEMS
+        for engine, (trace, data_out, bodies) in results.items():
+            click.echo(f"== {engine} ==")
+            print_text(trace, data_out, bodies)
+            click.echo()
+        click.echo(safe(line))
+    return ExitStatus.OK if allowed else ExitStatus.PROBLEMS

@@ -1,7 +1,14 @@
-"""`make browser-diff`: a large seeded batch in real Chromium, and a report.
+"""`make browser-diff`: a large seeded batch in a real browser, and a report.
 
-    python tests/oracles/chromium/browser_diff.py --count 5000 --seed 1 \
+    python tests/oracles/browsers/browser_diff.py --count 5000 --seed 1 \
         --report reports/browser-diff.md
+    python tests/oracles/browsers/browser_diff.py --browser firefox --count 2000 --seed 1
+
+`--browser` picks the engine (chromium, firefox, webkit; `make browser-diff
+BROWSER=firefox`): its oracle (chromium_harness, firefox_harness,
+webkit_harness) against `simulate(..., browser=...)`. WebKit's oracle cannot
+see console lines, so its reason, console and network error are not compared.
+Comparison 2 (policies) runs in Chromium only.
 
 Runs `--count` generated scenarios (scenario_generator.generate_scenario) in
 Chromium and through the browser model (comparison 1), and `--policies`
@@ -54,21 +61,37 @@ class Group:
     minimal_model: Outcome | None = None
 
 
+#: The engine being compared (set by `main`).
+BROWSER = "chromium"
+#: Fields each engine's oracle cannot observe.
+_UNMEASURED = {"webkit": ("reason", "console", "network_error")}
+
+
 def _model() -> Any:
     from crossorigin.browser import simulate
 
-    return simulate
+    def run(scenario: Scenario) -> Outcome:
+        return simulate(scenario, browser=BROWSER)
+
+    return run
+
+
+def _engine_differences(engine: Outcome, model: Outcome) -> dict[str, tuple[Any, Any]]:
+    observed = dict(engine)
+    for key in _UNMEASURED.get(BROWSER, ()):
+        observed[key] = model.get(key)
+    return differences(observed, model)
 
 
 def _signature(chromium: Outcome, model: Outcome | None, error: str | None) -> str | None:
     if error is not None:
         return f"model raised {error.split(':')[0]}"
     assert model is not None
-    differing = differences(chromium, model)
+    differing = _engine_differences(chromium, model)
     if not differing:
         return None
     return (
-        f"{'+'.join(sorted(differing))}: Chromium {chromium.get('reason')}"
+        f"{'+'.join(sorted(differing))}: {BROWSER} {chromium.get('reason')}"
         f" / model {model.get('reason')}"
     )
 
@@ -214,10 +237,11 @@ def write_report(
     policy_elapsed: float,
 ) -> None:
     lines = [
-        "# Chromium vs crossorigin: browser-diff report",
+        f"# {BROWSER} vs crossorigin: browser-diff report",
         "",
-        f"- Chromium {version}, seed {seed}, generated {time.strftime('%Y-%m-%d %H:%M:%S')}",
-        f"- Comparison 1 (Chromium vs `crossorigin simulate`): **{agreed}/{count}** scenarios "
+        f"- {BROWSER} {version}, seed {seed}, generated {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        f"- Comparison 1 ({BROWSER} vs `crossorigin simulate --browser {BROWSER}`): "
+        f"**{agreed}/{count}** scenarios "
         f"agree ({100 * agreed / max(count, 1):.2f} %), {elapsed:.1f} s "
         f"({count / max(elapsed, 1e-9):.0f} scenarios/s)",
         f"- Comparison 2 (Chromium vs the policy, ASGI middleware under uvicorn): "
@@ -225,7 +249,7 @@ def write_report(
         f"- Disagreement groups: {len(groups)}",
         "",
         "Reproduce one scenario: `generate_scenario(seed, index)` in "
-        "tests/oracles/chromium/scenario_generator.py (names are `random-<seed>-<index>`).",
+        "tests/oracles/browsers/scenario_generator.py (names are `random-<seed>-<index>`).",
         "",
     ]
     for number, group in enumerate(sorted(groups.values(), key=lambda g: -len(g.names)), 1):
@@ -251,6 +275,18 @@ def write_report(
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _unavailable(browser: str) -> str | None:
+    if browser == "firefox":
+        from firefox_harness import firefox_unavailable
+
+        return firefox_unavailable()
+    if browser == "webkit":
+        from webkit_harness import webkit_unavailable
+
+        return webkit_unavailable()
+    return chromium_unavailable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Chromium vs the crossorigin browser model")
     parser.add_argument("--count", type=int, default=5000, help="generated scenarios")
@@ -260,20 +296,27 @@ def main(argv: list[str] | None = None) -> int:
         "--policies", type=int, default=None, help="random policies (default: count / 10)"
     )
     parser.add_argument("--no-minimize", action="store_true", help="skip shrinking")
+    parser.add_argument("--browser", choices=("chromium", "firefox", "webkit"), default="chromium")
     arguments = parser.parse_args(argv)
-    reason = chromium_unavailable()
+    global BROWSER
+    BROWSER = arguments.browser
+    reason = _unavailable(BROWSER)
     if reason is not None:
         print(f"browser-diff: {reason}", file=sys.stderr)
         return 2
     policy_count = arguments.policies if arguments.policies is not None else arguments.count // 10
-    with Oracle() as oracle:
-        print(f"Chromium {oracle.version}: {arguments.count} scenarios, seed {arguments.seed}")
+    if BROWSER != "chromium":
+        policy_count = 0
+    from record_cases import open_oracle
+
+    with open_oracle(BROWSER) as oracle:
+        print(f"{BROWSER} {oracle.version}: {arguments.count} scenarios, seed {arguments.seed}")
         agreed, groups, elapsed = run_scenarios(
             oracle, arguments.seed, arguments.count, not arguments.no_minimize
         )
         print(f"comparison 1: {agreed}/{arguments.count} agree in {elapsed:.1f} s")
-        policy_agreed, policy_failures, policy_elapsed = run_policies(
-            oracle, arguments.seed, policy_count
+        policy_agreed, policy_failures, policy_elapsed = (
+            run_policies(oracle, arguments.seed, policy_count) if policy_count else (0, [], 0.0)
         )
         print(f"comparison 2: {policy_agreed}/{policy_count} agree in {policy_elapsed:.1f} s")
         write_report(

@@ -17,7 +17,7 @@ unique path segment that keys the server's answers). Scenario `i` of seed `s`
 depends only on `(s, i)`, so a disagreement found in a large run is
 reproduced by its name alone.
 
-`python tests/oracles/chromium/scenario_generator.py` rewrites corpus.json: the seeded
+`python tests/oracles/browsers/scenario_generator.py` rewrites corpus.json: the seeded
 scenarios plus `edge_cases()`, Chromium's documented behaviours.
 """
 
@@ -805,7 +805,7 @@ def edge_cases() -> list[Entry]:
         read=["X-Total"],
     )
 
-    # Found by browser-diff (see tests/oracles/chromium/README.md).
+    # Found by browser-diff (see tests/oracles/browsers/README.md).
     cases["duplicate-content-type-combined"] = _scenario(
         headers=[["Content-Type", "text/plain;a=1"], ["content-type", "de"]],
         actual=_answer(ACAO=PAGE),

@@ -1,13 +1,13 @@
 """The browser model against Chromium's recorded outcomes, without a browser.
 
-tests/oracles/chromium/recorded.json holds what Chromium 156 did with every entry of
-tests/oracles/chromium/rule_cases.py (the rules of Fetch's CORS check, CORS-preflight
+tests/oracles/browsers/recorded.json holds what Chromium 156 did with every entry of
+tests/oracles/browsers/rule_cases.py (the rules of Fetch's CORS check, CORS-preflight
 fetch, HTTP-redirect fetch, HTTP-network-or-cache fetch and the URL host/port
-parser, with their sources) and tests/oracles/chromium/wpt_cases.py (web-platform-tests
+parser, with their sources) and tests/oracles/browsers/wpt_cases.py (web-platform-tests
 cases a scenario can express). Each runs through `simulate` with the same
 placeholders filled in; the oracle view (verdict, reason, console line,
 preflight, readable headers, network error, hops) must be Chromium's.
-tests/oracles/chromium/test_browser_model_agreement.py re-records them in real Chromium.
+tests/oracles/browsers/test_browser_model_agreement.py re-records them in real Chromium.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_every_case_is_recorded() -> None:
     assert len(names) == len(set(names)), "case names must be unique"
     missing = sorted(set(names) - set(RECORDED))
     assert not missing, (
-        f"record them: python tests/oracles/chromium/record_cases.py ({missing[:5]}...)"
+        f"record them: python tests/oracles/browsers/record_cases.py ({missing[:5]}...)"
     )
 
 

@@ -1,7 +1,7 @@
 """Chromium 156's documented CORS behaviour, observed through the harness.
 
 These tests hold Chromium itself (not our model) to the Chromium behaviours
-listed in tests/oracles/chromium/README.md, so a browser upgrade that changes
+listed in tests/oracles/browsers/README.md, so a browser upgrade that changes
 behaviour shows up here by name, and they check that the harness records
 what it claims: the verdict, the DevTools reason, the exact console line,
 what the server received, the readable headers.

@@ -1,7 +1,7 @@
 """Chromium and `crossorigin simulate` agree on every scenario of the CI corpus.
 
 The corpus (corpus.json) is written by scenario_generator.py: the edge cases
-from the Chromium behaviours listed in tests/oracles/chromium/README.md and a seeded
+from the Chromium behaviours listed in tests/oracles/browsers/README.md and a seeded
 random batch. Each entry runs in real Chromium and through the model; the
 oracle tuple (allowed, reason, console text, preflight and its request
 headers, readable headers, network error, hops) must be equal. The rule and
@@ -26,7 +26,7 @@ CORPUS = load_corpus(str(CORPUS_PATH))
 
 
 def test_corpus_is_what_the_generator_writes() -> None:
-    assert build_corpus() == CORPUS, "run: python tests/oracles/chromium/scenario_generator.py"
+    assert build_corpus() == CORPUS, "run: python tests/oracles/browsers/scenario_generator.py"
     steps = sum(len(entry.get("steps", [0])) for entry in CORPUS)
     assert len(CORPUS) >= 300 and steps >= 300
 
@@ -61,7 +61,7 @@ def test_model_agrees_with_chromium(oracle: Oracle, entry: dict) -> None:
 
 
 def test_recorded_cases_are_still_what_chromium_does(oracle: Oracle) -> None:
-    """recorded.json (which tests/oracles/chromium/test_browser_recorded.py holds the model to)
+    """recorded.json (which tests/oracles/browsers/test_browser_recorded.py holds the model to)
     is still Chromium's behaviour."""
     from record_cases import RECORDED_PATH, all_cases, record_entry
 

@@ -1,10 +1,10 @@
 """Record Chromium's outcome for every entry of rule_cases.py (and wpt_cases.py)
-into recorded.json: `python tests/oracles/chromium/record_cases.py [--only PREFIX]`.
+into recorded.json: `python tests/oracles/browsers/record_cases.py [--only PREFIX]`.
 
 Theory of operation: each entry runs in real Chromium through the harness
 (`Oracle.run`); the recording keeps what the oracle observed, with ports and
 sids put back as placeholders, so the model can be held to it without a
-browser (tests/oracles/chromium/test_browser_recorded.py). Steps that carry `time` run that
+browser (tests/oracles/browsers/test_browser_recorded.py). Steps that carry `time` run that
 many seconds after the entry's first step (the harness sleeps): Chromium's
 preflight cache runs on the real clock.
 """
@@ -25,13 +25,32 @@ from rule_cases import rule_cases
 from wpt_cases import wpt_cases
 
 RECORDED_PATH = Path(__file__).with_name("recorded.json")
+#: Where each engine's recording lives (Chromium's keeps its first name).
+RECORDED_PATHS = {
+    "chromium": RECORDED_PATH,
+    "firefox": Path(__file__).with_name("recorded-firefox.json"),
+    "webkit": Path(__file__).with_name("recorded-webkit.json"),
+}
+
+
+def open_oracle(browser: str) -> Any:
+    """The real-engine oracle for `browser` (all share one interface)."""
+    if browser == "firefox":
+        from firefox_harness import FirefoxOracle
+
+        return FirefoxOracle()
+    if browser == "webkit":
+        from webkit_harness import WebKitOracle
+
+        return WebKitOracle()
+    return Oracle()
 
 
 def all_cases() -> list[dict[str, Any]]:
     return [*rule_cases(), *wpt_cases()]
 
 
-def record_entry(oracle: Oracle, entry: dict[str, Any]) -> list[dict[str, Any]]:
+def record_entry(oracle: Any, entry: dict[str, Any]) -> list[dict[str, Any]]:
     sid = oracle.new_sid()
     steps = entry["steps"] if "steps" in entry else [entry["scenario"]]
     started = time.monotonic()
@@ -50,23 +69,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="record only entries whose name starts so")
     parser.add_argument("--print", action="store_true", help="print, do not write")
+    parser.add_argument("--browser", choices=sorted(RECORDED_PATHS), default="chromium")
     arguments = parser.parse_args()
+    path = RECORDED_PATHS[arguments.browser]
     recorded: dict[str, Any] = {}
-    if RECORDED_PATH.exists():
-        recorded = json.loads(RECORDED_PATH.read_text(encoding="utf-8"))
-    with Oracle() as oracle:
+    if path.exists():
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    started = time.monotonic()
+    with open_oracle(arguments.browser) as oracle:
         for entry in all_cases():
             if not entry["name"].startswith(arguments.only):
                 continue
             outcomes = record_entry(oracle, entry)
-            recorded[entry["name"]] = {"chromium": oracle.version, "steps": outcomes}
+            recorded[entry["name"]] = {arguments.browser: oracle.version, "steps": outcomes}
             if arguments.print:
                 print(entry["name"], json.dumps(outcomes, ensure_ascii=True))
     names = {entry["name"] for entry in all_cases()}
     recorded = {name: recorded[name] for name in sorted(recorded) if name in names}
     if not arguments.print:
-        RECORDED_PATH.write_text(json.dumps(recorded, indent=1) + "\n", encoding="utf-8")
-        print(f"recorded {len(recorded)} entries in {RECORDED_PATH}")
+        path.write_text(json.dumps(recorded, indent=1) + "\n", encoding="utf-8")
+        seconds = time.monotonic() - started
+        print(f"recorded {len(recorded)} entries in {path} ({seconds:.0f} s)")
     return 0
 
 

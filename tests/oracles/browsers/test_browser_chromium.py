@@ -1,7 +1,7 @@
 """The browser model against real Chromium: every example, both ways.
 
 Each example of tests/support/browser_examples.py runs once in headless Chromium
-(through the shared harness in tests/oracles/chromium/chromium_harness.py) and once in
+(through the shared harness in tests/oracles/browsers/chromium_harness.py) and once in
 the model with the same concrete ports; Chromium must show the expected
 verdict, and the model must agree with Chromium on the verdict, the reason,
 the console line, the preflight sent and the readable headers.

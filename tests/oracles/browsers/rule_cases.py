@@ -6,7 +6,7 @@ Theory of operation: each entry names its area, the rule's source (a Fetch or
 URL standard section, a web-platform-tests file, a Chromium source file) and
 one scenario, or `steps` sharing one URL (the preflight cache). Chromium's
 outcome for every entry is recorded once in recorded.json, so the model is held
-to Chromium without a browser (tests/oracles/chromium/test_browser_recorded.py), and the browser
+to Chromium without a browser (tests/oracles/browsers/test_browser_recorded.py), and the browser
 test re-runs the recording to prove it is still what Chromium does.
 
 The scenarios use the harness placeholders (`{page_port}`, `{api_port}`,
