@@ -340,6 +340,25 @@ def test_invalid_acao_twin(value: str) -> None:
     assert judge.invalid_allow_origin_findings([exchange]) == []
 
 
+def test_invalid_acao_from_two_layers_names_the_layers() -> None:
+    control = get(
+        OWN,
+        ("Access-Control-Allow-Origin", "https://www.example.com"),
+        ("Via", "1.1 varnish"),
+        ("Access-Control-Allow-Origin", "*"),
+    )
+    (found,) = response_findings([control], control)
+    assert found.cls.id == "invalid-acao"
+    assert "two layers both answer CORS" in found.detail
+    assert "the last from via: 1.1 varnish" in found.detail
+
+
+def test_invalid_acao_from_one_layer_says_nothing_of_layers() -> None:
+    control = get(OWN, ("Access-Control-Allow-Origin", "https://www.example.com/"))
+    (found,) = response_findings([control], control)
+    assert "two layers" not in found.detail
+
+
 def test_invalid_acao_is_reported_once_per_value() -> None:
     bad = ("Access-Control-Allow-Origin", "https://www.example.com/")
     control = get(OWN, bad)

@@ -65,6 +65,7 @@ from crossorigin.audit.findings import (
 from crossorigin.audit.probes import Probe, Rule
 from crossorigin.browser import cors_check
 from crossorigin.browser.access import combined_value, preflight_check
+from crossorigin.double_layer import detect_double_layer
 from crossorigin.header_lists import split_list
 from crossorigin.origin import Origin, OriginSyntaxError
 
@@ -340,6 +341,12 @@ def invalid_allow_origin_findings(exchanges: Sequence[Exchange]) -> list[Finding
         )
         if verdict.ok:
             continue
+        detail = f"no browser accepts it: {verdict.message}"
+        # Two layers each adding the header (the application and a proxy,
+        # gateway or CDN) is the usual cause: say which, when the headers tell.
+        layered = detect_double_layer(exchange.response_headers)
+        if layered is not None:
+            detail += f" {layered.message}"
         findings.append(
             Finding(
                 cls=CLASSES["invalid-acao"],
@@ -347,7 +354,7 @@ def invalid_allow_origin_findings(exchanges: Sequence[Exchange]) -> list[Finding
                 probe_origin=origin or None,
                 credentials=False,
                 evidence=exchange,
-                detail=f"no browser accepts it: {verdict.message}",
+                detail=detail,
             )
         )
     return findings
