@@ -19,9 +19,10 @@ proxy's; and the response's other headers name the layers present
 `x-envoy-upstream-service-time`, ...). Both are hints, and the finding says
 "probably".
 
-`check` and `audit` call `detect_double_layer(response_headers)` on each
-response they receive and report the finding (audit: its own class, in the
-findings of the target; check: beside the browser's verdict).
+`detect_double_layer(response_headers)` is called by `crossorigin.explain`
+on the response the browser rejected (so `check` and the playground show it
+beside the verdict) and by the audit's judge on every invalid
+`Access-Control-Allow-Origin` (in that finding's detail).
 """
 
 from __future__ import annotations
