@@ -187,6 +187,7 @@ VARIANTS: dict[str, Any] = {
 # the lines are dropped here). Without either the middleware is the one above.
 logging.getLogger("crossorigin").addHandler(logging.NullHandler())
 logging.getLogger("crossorigin").propagate = False
+VARIANTS["crossorigin"] = crossorigin_app()
 _POLICY = VARIANTS["crossorigin"]._config.table.default.policy
 VARIANTS["crossorigin + metrics"] = CORSMiddleware(bare_app, policy=_POLICY, metrics=Counters())
 VARIANTS["crossorigin + metrics + report_only"] = CORSMiddleware(
@@ -253,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     variants = dict(VARIANTS)
-    variants["crossorigin"] = crossorigin_app()
     variants["crossorigin + resolver"] = warm(
         crossorigin_app(resolver=resolve_everyone, resolver_ttl=86400, resolver_refusal_ttl=86400)
     )
