@@ -360,31 +360,37 @@ CACHE_CASES = [
 # timing_allow_origin: Resource Timing §4.5 "timing allow check"; without it a
 # cross-origin entry's detailed timestamps are 0, CORS or not.
 TIMED = mapped("timed")
-TIMING_CASES = _each(
-    "timing-allow-origin",
-    {"origins": [TIMED], "timing_allow_origin": True},
-    Fetch(
-        "allowed",
-        TIMED,
-        True,
-        timings=True,
-        actual_answer={"timing-allow-origin": TIMED},
-    ),
-    Fetch(
-        "refused",
-        mapped("untimed"),
-        False,
-        timings=False,
-        actual_answer={"timing-allow-origin": None},
-    ),
-) + _each(
-    "timing-allow-origin-any",
-    {"origins": "*", "timing_allow_origin": True},
-    Fetch("allowed", TIMED, True, timings=True, actual_answer={"timing-allow-origin": "*"}),
-) + _each(
-    "timing-allow-origin-off",
-    {"origins": [TIMED]},
-    Fetch("cors-alone", TIMED, True, timings=False, actual_answer={"timing-allow-origin": None}),
+TIMING_CASES = (
+    _each(
+        "timing-allow-origin",
+        {"origins": [TIMED], "timing_allow_origin": True},
+        Fetch(
+            "allowed",
+            TIMED,
+            True,
+            timings=True,
+            actual_answer={"timing-allow-origin": TIMED},
+        ),
+        Fetch(
+            "refused",
+            mapped("untimed"),
+            False,
+            timings=False,
+            actual_answer={"timing-allow-origin": None},
+        ),
+    )
+    + _each(
+        "timing-allow-origin-any",
+        {"origins": "*", "timing_allow_origin": True},
+        Fetch("allowed", TIMED, True, timings=True, actual_answer={"timing-allow-origin": "*"}),
+    )
+    + _each(
+        "timing-allow-origin-off",
+        {"origins": [TIMED]},
+        Fetch(
+            "cors-alone", TIMED, True, timings=False, actual_answer={"timing-allow-origin": None}
+        ),
+    )
 )
 
 CASES = GLOB_CASES + PORT_CASES + GROUP_CASES + STATUS_CASES + CONTINUE_CASES + CACHE_CASES
@@ -450,10 +456,10 @@ def application(options_status: int) -> Callable[[Scope, Any, Send], Awaitable[N
 
 _TIMINGS_SCRIPT = """
 async (url) => {
+  const names = ["domainLookupStart", "connectStart", "requestStart", "responseStart"];
   for (let tries = 0; tries < 100; tries++) {
     const entry = performance.getEntriesByName(url, "resource").at(-1);
-    if (entry) return Object.fromEntries(
-      ["domainLookupStart", "connectStart", "requestStart", "responseStart"].map(k => [k, entry[k]]));
+    if (entry) return Object.fromEntries(names.map(name => [name, entry[name]]));
     await new Promise(resolve => setTimeout(resolve, 20));
   }
   return null;
