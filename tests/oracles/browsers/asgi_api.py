@@ -60,24 +60,36 @@ class PolicyDispatcher:
     def register(self, sid: str, policy: Policy) -> None:
         self._middlewares[sid] = CORSMiddleware(resource_app, policy=policy)
 
+    def register_app(self, sid: str, app: ASGIApp) -> None:
+        """Serve the sid with any ASGI app (a test's own middleware stack)."""
+        self._middlewares[sid] = app
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        self._registry.record(
-            ReceivedRequest(
-                method=scope["method"],
-                path=path,
-                port=self.port,
-                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-            )
+        received = ReceivedRequest(
+            method=scope["method"],
+            path=path,
+            port=self.port,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
         )
+        self._registry.record(received)
+
+        async def send_noting_status(message: MutableMapping[str, Any]) -> None:
+            # The status answered, as the scenario servers note it (an outcome's hops).
+            if message["type"] == "http.response.start":
+                received.status = int(message["status"])
+            await send(message)
+
         sid = path.split("/")[1] if path.count("/") >= 2 else ""
         middleware = self._middlewares.get(sid)
         if middleware is None:
-            await PlainTextResponse("no such scenario", status_code=404)(scope, receive, send)
+            await PlainTextResponse("no such scenario", status_code=404)(
+                scope, receive, send_noting_status
+            )
             return
-        await middleware(scope, receive, send)
+        await middleware(scope, receive, send_noting_status)
 
 
 class UvicornThread:

@@ -44,7 +44,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 CHROMIUM_PATH = "/usr/bin/chromium"
+#: Every name under it resolves to 127.0.0.1 in Chromium (through the flag
+#: below), so one loopback server can serve pages on many origins: the
+#: policy-feature tests put globs' and groups' page origins there. RFC 6761
+#: reserves `.test`, so no real name is shadowed.
+MAPPED_DOMAIN = "crossorigin.test"
 CHROMIUM_ARGS = [
+    f"--host-resolver-rules=MAP *.{MAPPED_DOMAIN} 127.0.0.1",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -463,6 +469,11 @@ class Oracle:
         state.console[:] = [line for line in state.console if sid not in line]
         state.cors_errors.pop(sid, None)
         return console, cors_error
+
+    def page(self, page_origin: str) -> Any:
+        """The Playwright page on `page_origin` that `run` fetches from (opened
+        if need be), for a test that reads more than the outcome."""
+        return self._page_for(page_origin).page
 
     def _page_for(self, page_origin: str) -> _PageState:
         state = self._pages.get(page_origin)
