@@ -1,6 +1,6 @@
 """In-process ASGI overhead: crossorigin vs Starlette's CORSMiddleware vs no-op floors.
 
-Method (as in the shared performance baseline): each request is
+Method: each request is
 `app(scope, receive, send).send(None)` until StopIteration, with no event loop;
 every cell is calibrated to about 25 ms per sample; rounds run every cell once
 in a freshly shuffled order; GC is off during a sample. Overheads are the

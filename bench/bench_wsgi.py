@@ -1,7 +1,7 @@
 """In-process WSGI overhead: crossorigin vs flask-cors (Flask) and vs
 django-cors-headers (Django), each against the bare framework and a no-op layer.
 
-Method (as in the shared performance baseline): each request is
+Method: each request is
 `app(environ.copy(), start_response)`, then the body is iterated and closed;
 cells are calibrated to about 25 ms per sample and run in a freshly shuffled
 order every round; overheads are medians of per-round differences against the

@@ -1,5 +1,4 @@
-"""The timing method shared by the benchmarks (the shared performance
-baseline's method): every cell is a callable running one request; each is
+"""The timing method shared by the benchmarks: every cell is a callable running one request; each is
 calibrated to about 25 ms per sample, warmed up, then sampled once per round
 in a freshly shuffled order (interleaved, so drift and noise hit every cell
 alike), with the garbage collector off during a sample. Results are ns per
