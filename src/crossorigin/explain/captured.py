@@ -1,0 +1,401 @@
+"""Captured traffic explained: a HAR's requests, console lines, a pasted error.
+
+Theory of operation: `har.rebuild` runs the model over each recorded
+request, `not_cors.detect` reads the look-alikes off the same evidence,
+`errors.recognise` reads the browser's own console lines; this module puts
+them into one `ExplainedRequest` per request (the JSON of `crossorigin
+explain`, docs/explain.md). When the browser's line and the model disagree,
+both are kept (`browser_reason`, `disagreement`): nothing is hidden.
+Sensitive header values (cookies, credentials, tokens) are replaced by
+`<hidden>` in the evidence unless `show_secrets`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final, TypedDict
+
+from crossorigin.browser import Exchange, FetchRequest, HTTPResponse, Trace
+from crossorigin.explain.errors import FAILED_TO_FETCH_CAUSES, Recognised, recognise
+from crossorigin.explain.fixes import STACKS
+from crossorigin.explain.har import Rebuilt
+from crossorigin.explain.not_cors import Evidence, decisive, detect
+from crossorigin.explain.reasons import NETWORK_ERRORS, explain_trace
+from crossorigin.explain.stacks import detect_stack
+
+__all__ = [
+    "ExplainedRequest",
+    "explain_error",
+    "explain_rebuilt",
+    "is_sensitive",
+    "match_console",
+]
+
+_SENSITIVE: Final = re.compile(
+    r"^(cookie|set-cookie|authorization|proxy-authorization|x-api-key|api-key|"
+    r".*(token|secret|session|password|auth).*)$",
+    re.IGNORECASE,
+)
+_DECIDING: Final = (
+    "origin", "access-control-request-method", "access-control-request-headers",
+    "access-control-allow-origin", "access-control-allow-credentials",
+    "access-control-allow-methods", "access-control-allow-headers",
+    "access-control-expose-headers", "location", "vary", "server", "via",
+    "cross-origin-resource-policy", "set-cookie", "cookie", "content-type",
+)  # fmt: skip
+
+
+class ExplainedRequest(TypedDict):
+    url: str
+    method: str
+    page_origin: str | None
+    allowed: bool | None
+    reason: str | None
+    cause: str
+    not_cors: str | None
+    fix: dict[str, str] | None
+    summary: str
+    evidence: list[str]
+    notes: list[str]
+    preflight: str
+    stack: list[str]
+    browser_reason: str | None
+    console: str | None
+    disagreement: str | None
+
+
+def is_sensitive(name: str) -> bool:
+    return bool(_SENSITIVE.match(name))
+
+
+def _shown(name: str, value: str, show_secrets: bool) -> str:
+    return f"{name}: {value if show_secrets or not is_sensitive(name) else '<hidden>'}"
+
+
+def _evidence(exchanges: Iterable[Exchange], show_secrets: bool) -> list[str]:
+    lines = []
+    for exchange in exchanges:
+        sent = [
+            _shown(name, value, show_secrets)
+            for name, value in exchange.request_headers
+            if name.lower() in _DECIDING or name.lower().startswith("access-control-")
+        ]
+        got = [
+            _shown(name, value, show_secrets)
+            for name, value in exchange.response.headers
+            if name.lower() in _DECIDING or name.lower().startswith("access-control-")
+        ]
+        lines.append(
+            f"{exchange.kind} {exchange.method} {exchange.url} -> {exchange.response.status}"
+            + (f"; sent {'; '.join(sent)}" if sent else "")
+            + (f"; got {'; '.join(got) if got else 'no CORS headers'}")
+        )
+    return lines
+
+
+def match_console(lines: Iterable[str], browser: str | None) -> dict[str, list[Recognised]]:
+    """Console lines recognised, keyed by the URL they name."""
+    found: dict[str, list[Recognised]] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        recognised = recognise(line, browser=browser)
+        if recognised.url:
+            found.setdefault(recognised.url, []).append(recognised)
+    return found
+
+
+def _chain_evidence(rebuilt: Rebuilt, page: tuple[tuple[str, str], ...]) -> Evidence:
+    entry = rebuilt.entry
+    responses = tuple(
+        (hop.url, hop.status, hop.response_headers, hop.mime_type)
+        for hop in rebuilt.hops
+        if hop.status != 0
+    )
+    return Evidence(
+        page_origin=rebuilt.page_origin,
+        url=entry.url,
+        method=entry.method,
+        request_headers=entry.request_headers,
+        has_cookies=entry.has_cookies,
+        responses=responses,
+        error=entry.error,
+        page_headers=page,
+    )
+
+
+def _fix(fixes: Mapping[str, str], stack: Sequence[str]) -> dict[str, str] | None:
+    if not fixes:
+        return None
+    chosen = [name for name in stack if name in fixes] or list(STACKS)
+    return {name: fixes[name] for name in chosen if name in fixes}
+
+
+def explain_rebuilt(
+    rebuilt: Rebuilt,
+    console: Mapping[str, list[Recognised]] | None = None,
+    *,
+    page_headers: tuple[tuple[str, str], ...] = (),
+    show_secrets: bool = False,
+) -> ExplainedRequest:
+    entry = rebuilt.entry
+    trace = rebuilt.trace
+    findings = detect(_chain_evidence(rebuilt, page_headers))
+    said = (console or {}).get(entry.url, [])
+    browser_line = said[0] if said else None
+    notes: list[str] = []
+    evidence: list[str] = []
+    stack: list[str] = []
+    fix: dict[str, str] | None = None
+    if trace is not None:
+        explanation = explain_trace(trace)
+        stack, stack_why = detect_stack(trace.exchanges)
+        allowed: bool | None = trace.allowed
+        reason, cause, summary = trace.reason, explanation.cause, explanation.summary
+        evidence = _evidence(trace.exchanges, show_secrets)
+        if stack_why:
+            evidence.append(f"stack: {stack_why}")
+        notes.extend(explanation.notes)
+        fix = _fix(explanation.fix_by_stack, stack)
+    else:
+        allowed, reason, cause = False, None, "no-response"
+        summary = (
+            "The recording holds no response for this request: the browser blocked it or it "
+            "failed before an answer" + (f" ({entry.error})." if entry.error else ".")
+        )
+        if entry.error and entry.error in NETWORK_ERRORS:
+            summary += " " + NETWORK_ERRORS[entry.error]
+        if browser_line is None:
+            notes.append(
+                "Give the console log (--console) or paste the console line (--error): the "
+                "browser's own line names the reason."
+            )
+    if rebuilt.preflight == "inferred":
+        notes.append(
+            "The browser sent a preflight the recording does not list (Chromium hides "
+            "preflights from the Network panel): since the request itself went out, the "
+            "preflight must have answered with the Access-Control-Allow-* headers the "
+            "evidence shows for it."
+        )
+    elif rebuilt.preflight == "unknown":
+        notes.append(
+            "The request needed a preflight and the recording holds neither the preflight "
+            "nor a response: the preflight probably failed (it must answer 2xx with "
+            "Access-Control-Allow-Origin for the page's origin, the method and the headers)."
+        )
+    not_cors = decisive(findings, failed=not allowed)
+    for finding in findings:
+        evidence.append(f"{finding.klass}: {finding.evidence}")
+    if not_cors is not None:
+        cause = not_cors.klass
+        summary = f"Not a CORS problem: {not_cors.evidence}. " + (
+            "The CORS failure the browser reports is a symptom." if not allowed else ""
+        )
+        summary = summary.strip()
+    disagreement = None
+    if browser_line is not None and browser_line.kind == "cors" and browser_line.reason:
+        if allowed or (trace is not None and browser_line.reason != reason):
+            disagreement = (
+                f"The browser reported {browser_line.reason}; the model, from the recorded "
+                f"headers, says {reason or 'allowed'}. The recording may lack what the "
+                "browser saw (a hidden preflight, a cached preflight, a service worker), or "
+                "the server answered differently each time."
+            )
+        if trace is None:
+            reason = browser_line.reason
+            cause = "cors"
+            summary = (
+                f"The browser reports {browser_line.reason}"
+                + (f" ({browser_line.parameter})" if browser_line.parameter else "")
+                + "; the recording holds no response to check it against."
+            )
+    elif browser_line is not None and browser_line.not_cors and not_cors is None:
+        cause = browser_line.not_cors
+        summary = f"The console says this is not a CORS failure: {browser_line.cause}."
+    return ExplainedRequest(
+        url=entry.url,
+        method=entry.method,
+        page_origin=rebuilt.page_origin,
+        allowed=allowed,
+        reason=reason,
+        cause=cause,
+        not_cors=not_cors.klass if not_cors else (browser_line.not_cors if browser_line else None),
+        fix=fix if not_cors is None else None,
+        summary=summary,
+        evidence=evidence,
+        notes=notes,
+        preflight=rebuilt.preflight,
+        stack=stack,
+        browser_reason=browser_line.reason if browser_line else None,
+        console=None,
+        disagreement=disagreement,
+    )
+
+
+# --- a pasted line -------------------------------------------------------------------
+
+_PREFLIGHT_REASONS: Final = frozenset(
+    {
+        "InvalidAllowMethodsPreflightResponse",
+        "InvalidAllowHeadersPreflightResponse",
+        "MethodDisallowedByPreflightResponse",
+        "HeaderDisallowedByPreflightResponse",
+    }
+)
+_HEADER_OF: Final = {
+    "AllowOriginMismatch": "Access-Control-Allow-Origin",
+    "MultipleAllowOriginValues": "Access-Control-Allow-Origin",
+    "InvalidAllowOriginValue": "Access-Control-Allow-Origin",
+    "InvalidAllowCredentials": "Access-Control-Allow-Credentials",
+}
+
+
+def _trace_for(recognised: Recognised, line: str) -> Trace:
+    """A trace that fails as the line says, for the explanation table."""
+    reason = recognised.reason or ""
+    base = reason.removeprefix("Preflight") if reason != "PreflightInvalidStatus" else reason
+    preflight = reason.startswith("Preflight") or reason in _PREFLIGHT_REASONS
+    parameter = recognised.parameter or ""
+    credentials = base in ("WildcardOriginNotAllowed", "InvalidAllowCredentials")
+    headers: list[tuple[str, str]] = []
+    if base in _HEADER_OF:
+        headers.append((_HEADER_OF[base], parameter))
+    elif base == "WildcardOriginNotAllowed":
+        headers.append(("Access-Control-Allow-Origin", "*"))
+    url = recognised.url or "https://unknown.invalid/"
+    origin = recognised.origin or "null"
+    method = parameter if reason == "MethodDisallowedByPreflightResponse" else "GET"
+    request = FetchRequest(
+        page_origin=origin,
+        url=url,
+        method=method or "GET",
+        credentials="include" if credentials else "same-origin",
+    )
+    exchange = Exchange(
+        "preflight" if preflight else "actual", "OPTIONS" if preflight else method, url,
+        (("Origin", origin),), HTTPResponse(200, tuple(headers)),
+    )  # fmt: skip
+    return Trace(
+        request=request,
+        exchanges=(exchange,),
+        allowed=False,
+        failed_at="preflight" if preflight else "actual",
+        reason=reason,
+        failed_parameter=parameter,
+        console=line,
+        error=None,
+        response_type="error",
+        readable_headers={},
+        request_origin=origin,
+        tainted=False,
+        unsafe_header_names=(parameter.lower(),)
+        if reason == "HeaderDisallowedByPreflightResponse"
+        else (),
+        final_url=url,
+    )
+
+
+def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
+    """A pasted console line explained (no network, no HAR)."""
+    found = recognise(line, browser=browser)
+    result = ExplainedRequest(
+        url=found.url or "",
+        method="",
+        page_origin=found.origin,
+        allowed=False,
+        reason=found.reason,
+        cause=found.cause,
+        not_cors=found.not_cors,
+        fix=None,
+        summary="",
+        evidence=[],
+        notes=[],
+        preflight="unknown",
+        stack=[],
+        browser_reason=found.reason,
+        console=line.strip(),
+        disagreement=None,
+    )
+    if found.kind == "cors" and found.engine == "chromium" and found.reason:
+        explanation = explain_trace(_trace_for(found, line))
+        summary = explanation.summary
+        if found.reason == "PreflightInvalidStatus":
+            summary = summary.replace("got status 200", "got a status other than 2xx")
+        result["summary"] = summary
+        result["cause"] = explanation.cause
+        result["fix"] = _fix(explanation.fix_by_stack, [])
+        result["notes"] = list(explanation.notes)
+        if found.initial_url:
+            result["notes"].insert(0, f"The request was redirected from {found.initial_url}.")
+    elif found.kind == "cors":
+        what = f" ({found.parameter})" if found.parameter else ""
+        result["summary"] = (
+            f"A CORS failure reported by {found.engine}{what}. Run `crossorigin check "
+            f"{found.url or 'URL'} --origin ORIGIN` to see the server's answer and the fix."
+        )
+    elif found.kind == "not-cors":
+        result["summary"] = _NOT_CORS_WORDS[found.not_cors or ""].format(
+            url=found.url,
+            page=found.initial_url,
+            parameter=found.parameter or "",
+            detail=found.detail or "no detail",
+        )
+    elif found.kind == "network-error":
+        told = NETWORK_ERRORS.get(found.network_error or "")
+        if found.network_error == "net::ERR_FAILED":
+            told = (
+                "Chromium's generic failure: beside a CORS failure it is the second line of "
+                "the pair; find the 'Access to fetch at ... has been blocked by CORS policy' "
+                "line above it and paste that instead"
+            )
+        result["summary"] = (
+            f"Network error {found.network_error}, not a CORS error: "
+            + (told or "the request failed before any CORS check (DNS, connection, TLS, an "
+               "extension); the server's CORS configuration cannot cause it.")
+        )  # fmt: skip
+    elif found.kind == "failed-to-fetch":
+        result["summary"] = (
+            "The script's error alone does not say why: several failures end in it. Look in "
+            "the console and the Network panel for the evidence that tells them apart."
+        )
+        result["notes"] = [f"{name}: {how}" for name, how in FAILED_TO_FETCH_CAUSES]
+    else:
+        result["cause"] = "unrecognised"
+        result["summary"] = (
+            "Not a CORS failure message this tool recognises (Chromium's CORS lines, "
+            "net::ERR_* names, CSP, mixed content, CORP/COEP, Local Network Access, Firefox's "
+            "'Cross-Origin Request Blocked' and WebKit's 'not allowed by "
+            "Access-Control-Allow-Origin' shapes)."
+        )
+    return result
+
+
+_NOT_CORS_WORDS: Final = {
+    "csp": (
+        "Not CORS: the page's own Content-Security-Policy refused to connect to {url} "
+        "({parameter}). The request was never sent. Add the API's origin to connect-src in "
+        "the page's CSP header or meta tag; no change on the API helps."
+    ),
+    "mixed-content": (
+        "Not CORS: the page {page} is https and requested {url} over http; the browser "
+        "blocks it before sending. Serve the API over https. (Chromium and Firefox allow "
+        "http://localhost and 127.0.0.1; Safari does not.)"
+    ),
+    "local-network-access": (
+        "Not a CORS header problem: Local Network Access. A page on a more public address "
+        "space called {url} on a private or loopback address; Chromium requires the user's "
+        "permission (and a secure page). {parameter}"
+    ),
+    "coep": (
+        "Not CORS: the page is cross-origin isolated (Cross-Origin-Embedder-Policy: "
+        "require-corp) and the response from {url} has no Cross-Origin-Resource-Policy "
+        "({detail}). Have that server send Cross-Origin-Resource-Policy: cross-origin (or "
+        "answer the request with CORS and load it with mode 'cors' / crossorigin)."
+    ),
+    "corp": (
+        "Not CORS: the response from {url} carries a Cross-Origin-Resource-Policy that "
+        "forbids this page ({detail}). Send Cross-Origin-Resource-Policy: cross-origin (or "
+        "same-site when the page is on the same site)."
+    ),
+}
