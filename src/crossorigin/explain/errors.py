@@ -100,7 +100,10 @@ def _compile(line: str) -> re.Pattern[str]:
     pieces = re.split("(" + "|".join(re.escape(marker) for marker in _GROUPS) + ")", line)
     regex = "".join(_GROUPS[piece] if piece in _GROUPS else re.escape(piece) for piece in pieces)
     regex = regex.replace(re.escape("Access to fetch at"), f"Access to {_INITIATORS} at", 1)
-    return re.compile(regex, re.DOTALL)
+    # The line ends there or goes on after a space (DevTools appends hints such
+    # as "If an opaque response serves your needs, ..."); a field at the end
+    # of a sentence then stops at the last period, not the first.
+    return re.compile(regex + r"(?:\s.*)?$", re.DOTALL)
 
 
 def _chromium_table() -> tuple[LineTemplate, ...]:

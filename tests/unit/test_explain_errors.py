@@ -1,0 +1,128 @@
+"""Console-line recognition (crossorigin.explain.errors): the model's own lines
+read back, and the look-alikes that are not CORS."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossorigin.browser import messages
+from crossorigin.explain.captured import explain_error
+from crossorigin.explain.errors import recognise
+
+URL = "https://api.example.com/v1/items?x=1"
+FIRST = "https://api.example.com/old"
+PAGE = "https://app.example.com"
+
+
+@pytest.mark.parametrize("reason", sorted(messages.REASONS))
+@pytest.mark.parametrize("redirected", [False, True])
+def test_every_reason_the_model_prints_is_read_back(reason: str, redirected: bool) -> None:
+    line = messages.blocked_line(
+        url=URL,
+        initial_url=FIRST if redirected else URL,
+        page_origin=PAGE,
+        reason=reason,
+        failed_parameter="X-Token, \u00e9",
+    )
+    found = recognise(line)
+    assert (found.kind, found.engine, found.reason) == ("cors", "chromium", reason)
+    assert (found.url, found.origin) == (URL, PAGE)
+    assert found.initial_url == (FIRST if redirected else None)
+    if "{}" in messages.reason_text(reason, "{}"):
+        assert found.parameter == messages.encode_hint("X-Token, \u00e9")
+
+
+def test_xhr_lines_are_read_like_fetch_lines() -> None:
+    line = messages.blocked_line(
+        url=URL, initial_url=URL, page_origin=PAGE, reason="MissingAllowOriginHeader"
+    ).replace("Access to fetch", "Access to XMLHttpRequest")
+    assert recognise(line).reason == "MissingAllowOriginHeader"
+
+
+def test_blink_mode_lines_are_recognised() -> None:
+    line = messages.same_origin_mode_line(url=URL, page_origin=PAGE)
+    found = recognise(line)
+    assert (found.cause, found.url, found.origin) == ("same-origin-mode", URL, PAGE)
+
+
+@pytest.mark.parametrize(
+    ("line", "klass"),
+    [
+        (
+            "Refused to connect to 'https://api.example.com/x' because it violates the "
+            "following Content Security Policy directive: \"connect-src 'self'\".",
+            "csp",
+        ),
+        (
+            "Mixed Content: The page at 'https://app.example.com/' was loaded over HTTPS, but "
+            "requested an insecure resource 'http://api.example.com/x'. This request has been "
+            "blocked; the content must be served over HTTPS.",
+            "mixed-content",
+        ),
+        (
+            "GET https://cdn.example.net/a.js "
+            "net::ERR_BLOCKED_BY_RESPONSE.NotSameOriginAfterDefaultedToSameOriginByCoep 200 (OK)",
+            "coep",
+        ),
+        (
+            "Access to fetch at 'http://192.168.1.2/api' from origin 'https://app.example.com' "
+            "has been blocked by CORS policy: Permission was denied for this request to access "
+            "the `local` address space.",
+            "local-network-access",
+        ),
+    ],
+)
+def test_look_alikes_are_not_cors(line: str, klass: str) -> None:
+    result = explain_error(line)
+    assert result["not_cors"] == klass
+    assert result["summary"].startswith("Not")
+    assert result["fix"] is None
+
+
+def test_failed_to_fetch_alone_lists_the_causes_and_their_evidence() -> None:
+    result = explain_error("Uncaught (in promise) TypeError: Failed to fetch")
+    assert result["cause"] == "failed-to-fetch"
+    causes = {note.split(":")[0] for note in result["notes"]}
+    assert {"cors", "csp", "mixed-content", "local-network-access", "network"} <= causes
+
+
+def test_network_errors_are_named_not_cors() -> None:
+    result = explain_error("GET https://api.example.com/x net::ERR_CONNECTION_REFUSED")
+    assert result["cause"] == "network-error"
+    assert "not a CORS error" in result["summary"]
+    assert result["url"] == "https://api.example.com/x"
+
+
+def test_a_cors_line_is_explained_with_the_reason_table_and_fixes() -> None:
+    line = messages.blocked_line(
+        url=URL, initial_url=URL, page_origin=PAGE, reason="PreflightWildcardOriginNotAllowed"
+    )
+    result = explain_error(line)
+    assert result["cause"] == "credentials-mode-mismatch"
+    assert result["fix"] and "fastapi" in result["fix"]
+    assert "credentials=True" in result["fix"]["fastapi"]
+
+
+def test_firefox_and_webkit_shapes_are_recognised_generically() -> None:
+    firefox = recognise(
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
+        "resource at https://api.example.com/x. (Reason: CORS header "
+        "\u2018Access-Control-Allow-Origin\u2019 missing). Status code: 200.",
+        browser="firefox",
+    )
+    assert (firefox.kind, firefox.engine, firefox.url) == (
+        "cors",
+        "firefox",
+        "https://api.example.com/x",
+    )
+    webkit = recognise(
+        "Origin https://app.example.com is not allowed by Access-Control-Allow-Origin. "
+        "Status code: 200",
+        browser="webkit",
+    )
+    assert (webkit.engine, webkit.origin) == ("webkit", "https://app.example.com")
+
+
+def test_an_unrelated_line_is_said_to_be_unrecognised() -> None:
+    result = explain_error("Uncaught ReferenceError: foo is not defined")
+    assert result["cause"] == "unrecognised"
