@@ -126,3 +126,13 @@ def test_firefox_and_webkit_shapes_are_recognised_generically() -> None:
 def test_an_unrelated_line_is_said_to_be_unrecognised() -> None:
     result = explain_error("Uncaught ReferenceError: foo is not defined")
     assert result["cause"] == "unrecognised"
+
+
+def test_check_reports_a_gateway_error_as_not_cors() -> None:
+    from crossorigin.browser import FetchRequest, HTTPResponse, run_fetch
+    from crossorigin.check import report
+
+    request = FetchRequest(page_origin=PAGE, url=URL)
+    trace = run_fetch(request, lambda *_: HTTPResponse(504, (("Server", "awselb/2.0"),)))
+    notes = report(trace)["explanation"]["notes"]
+    assert any(note.startswith("Not CORS (gateway-error)") for note in notes)

@@ -38,9 +38,10 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
+from crossorigin.browser import Trace
 from crossorigin.browser.access import combined_value
 
-__all__ = ["NOT_CORS", "Finding", "decisive", "detect"]
+__all__ = ["NOT_CORS", "Evidence", "Finding", "decisive", "detect", "not_cors_notes"]
 
 NOT_CORS: Final = (
     "csp",
@@ -265,3 +266,23 @@ def decisive(findings: Sequence[Finding], *, failed: bool) -> Finding | None:
         if not failed and finding.klass == "third-party-cookies" and finding.blocks:
             return finding
     return None
+
+
+def not_cors_notes(trace: Trace) -> list[str]:
+    """The look-alikes a live trace (`crossorigin check`) shows, as notes."""
+    actual = tuple(
+        (exchange.url, exchange.response.status, exchange.response.headers,
+         combined_value(exchange.response.headers, "content-type") or "")
+        for exchange in trace.exchanges
+        if exchange.kind == "actual"
+    )  # fmt: skip
+    request = trace.request
+    evidence = Evidence(
+        page_origin=request.page_origin,
+        url=request.url,
+        method=request.method,
+        request_headers=request.headers,
+        has_cookies=request.credentials == "include",
+        responses=actual,
+    )
+    return [f"Not CORS ({found.klass}): {found.evidence}." for found in detect(evidence)]
