@@ -128,6 +128,17 @@ def test_same_origin_and_non_cors_entries_are_skipped(tmp_path: Path) -> None:
     assert (code, found) == (0, [])
 
 
+def test_sec_fetch_mode_decides_what_is_a_cors_request(tmp_path: Path) -> None:
+    form_post = entry(
+        method="POST",
+        request_headers=[("Origin", PAGE), ("Sec-Fetch-Mode", "navigate")],
+        resource_type="",
+    )
+    cors = entry(request_headers=[("Origin", PAGE), ("Sec-Fetch-Mode", "cors")], resource_type="")
+    _, found = requests_of(tmp_path, har(form_post, cors))
+    assert [r["method"] for r in found] == ["GET"]
+
+
 def test_hidden_preflight_is_inferred_from_the_recorded_request(tmp_path: Path) -> None:
     request = [("Origin", PAGE), ("Content-Type", "application/json"), ("X-Trace", "1")]
     _, [found] = requests_of(

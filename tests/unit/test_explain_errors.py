@@ -136,3 +136,25 @@ def test_check_reports_a_gateway_error_as_not_cors() -> None:
     trace = run_fetch(request, lambda *_: HTTPResponse(504, (("Server", "awselb/2.0"),)))
     notes = report(trace)["explanation"]["notes"]
     assert any(note.startswith("Not CORS (gateway-error)") for note in notes)
+
+
+def test_an_engine_table_plugs_in_from_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once messages.py defines an engine's texts and line function, its
+    table is generated from them and each line reads back to its key."""
+    from crossorigin.explain import errors
+
+    texts = {
+        "CORSMissingAllowOrigin2": "CORS header missing). Status code: {status}.",
+        "CORSAllowOriginNotMatchingOrigin": "CORS header does not match \u2018{}\u2019).",
+    }
+
+    def firefox_line(key: str, *, url: str, parameter: str = "", status: object = None) -> str:
+        text = texts[key].replace("{status}", str(status)).replace("{}", parameter)
+        return f"Blocked: resource at {url}. (Reason: {text}"
+
+    monkeypatch.setattr(messages, "FIREFOX_TEXTS", texts, raising=False)
+    monkeypatch.setattr(messages, "firefox_line", firefox_line, raising=False)
+    monkeypatch.setattr(errors, "_TABLES", {})
+    for key in texts:
+        found = recognise(firefox_line(key, url=URL, parameter=PAGE, status=200), browser="firefox")
+        assert (found.engine, found.reason, found.url) == ("firefox", key.rstrip("0123456789"), URL)

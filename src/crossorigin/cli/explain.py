@@ -121,8 +121,20 @@ def command(
         if console_file is not None:
             text = _read(console_file, _MAX_CONSOLE_BYTES, "console log")
             console = match_console(text.decode("utf-8", "replace").splitlines(), browser)
-        rebuilt, _unknown = rebuild(har)
+        rebuilt, unknown = rebuild(har)
         results = [explain_rebuilt(item, console, show_secrets=show_secrets) for item in rebuilt]
+        if browser not in (None, "chromium"):
+            for result in results:
+                result["notes"].append(
+                    f"The verdict follows the Chromium model; {browser}'s own rules are not "
+                    "modelled by explain yet (its console lines are read with --console)."
+                )
+        if unknown:
+            click.echo(
+                f"note: {unknown} request(s) skipped: the page's origin cannot be told "
+                "(no Origin, page, initiator or Referer)",
+                err=True,
+            )
     if output_format == "json":
         click.echo(json.dumps({"requests": results}, indent=2))
     else:

@@ -73,9 +73,14 @@ def _shown(name: str, value: str, show_secrets: bool) -> str:
     return f"{name}: {value if show_secrets or not is_sensitive(name) else '<hidden>'}"
 
 
-def _evidence(exchanges: Iterable[Exchange], show_secrets: bool) -> list[str]:
+def _evidence(
+    exchanges: Iterable[Exchange], show_secrets: bool, preflight: str = "recorded"
+) -> list[str]:
     lines = []
     for exchange in exchanges:
+        kind = exchange.kind
+        if kind == "preflight" and preflight == "inferred":
+            kind = "preflight (inferred: not in the recording; what it must have answered)"
         sent = [
             _shown(name, value, show_secrets)
             for name, value in exchange.request_headers
@@ -87,7 +92,7 @@ def _evidence(exchanges: Iterable[Exchange], show_secrets: bool) -> list[str]:
             if name.lower() in _DECIDING or name.lower().startswith("access-control-")
         ]
         lines.append(
-            f"{exchange.kind} {exchange.method} {exchange.url} -> {exchange.response.status}"
+            f"{kind} {exchange.method} {exchange.url} -> {exchange.response.status}"
             + (f"; sent {'; '.join(sent)}" if sent else "")
             + (f"; got {'; '.join(got) if got else 'no CORS headers'}")
         )
@@ -153,7 +158,7 @@ def explain_rebuilt(
         stack, stack_why = detect_stack(trace.exchanges)
         allowed: bool | None = trace.allowed
         reason, cause, summary = trace.reason, explanation.cause, explanation.summary
-        evidence = _evidence(trace.exchanges, show_secrets)
+        evidence = _evidence(trace.exchanges, show_secrets, rebuilt.preflight)
         if stack_why:
             evidence.append(f"stack: {stack_why}")
         notes.extend(explanation.notes)

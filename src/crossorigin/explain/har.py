@@ -17,10 +17,11 @@ Theory of operation:
    URL of the entry's page (`pageref` -> `pages[].title`, which browsers set
    to the page's URL), the initiator's URL (Chromium's `_initiator`), the
    `Referer`. An entry whose origin cannot be told is skipped and counted.
-3. A request is kept when it is cross-origin and CORS applies to it (an
-   `Origin` header, or Chromium's `_resourceType` fetch/xhr/eventsource/
-   font); navigations, images and scripts without `crossorigin` are not
-   CORS requests. `OPTIONS` entries with `Access-Control-Request-Method` are
+3. A request is kept when it is cross-origin and CORS applies to it:
+   `Sec-Fetch-Mode: cors` when the recording has it, else Chromium's
+   `_resourceType` fetch/xhr/eventsource/font, else an `Origin` header;
+   navigations, images and scripts without `crossorigin` are not CORS
+   requests. `OPTIONS` entries with `Access-Control-Request-Method` are
    preflights: each is paired with the request it precedes (same URL, same
    origin, the method it asked for).
 4. The script's request is rebuilt from the recorded headers without what
@@ -287,6 +288,11 @@ def page_origin(entry: Entry) -> str | None:
 
 
 def _is_cors_request(entry: Entry) -> bool:
+    # Sec-Fetch-Mode is the browser's own word for the request's mode (Fetch
+    # Metadata §2.3), sent by every current engine over https.
+    mode = combined_value(entry.request_headers, "sec-fetch-mode")
+    if mode is not None:
+        return mode.strip().lower() == "cors"
     if entry.resource_type in _CORS_RESOURCE_TYPES:
         return True
     return entry.resource_type in ("", "other") and (
