@@ -158,3 +158,42 @@ def test_an_engine_table_plugs_in_from_messages(monkeypatch: pytest.MonkeyPatch)
     for key in texts:
         found = recognise(firefox_line(key, url=URL, parameter=PAGE, status=200), browser="firefox")
         assert (found.engine, found.reason, found.url) == ("firefox", key.rstrip("0123456789"), URL)
+
+
+_HOSTILE_UNITS = (
+    "Access to fetch at 'a' from origin '",
+    "(redirected from '",
+    "Refused to connect to '",
+    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
+    "resource at a. (Reason: ",
+    messages.blocked_line(
+        url=URL, initial_url=URL, page_origin=PAGE, reason="MethodDisallowedByPreflightResponse",
+        failed_parameter="P",
+    ) + "X",
+)  # fmt: skip
+
+
+def _hostile_seconds(size: int) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for unit in _HOSTILE_UNITS:
+            recognise((unit * (size // len(unit) + 1))[:size])
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_hostile_lines_cost_far_less_than_cubic_and_long_ones_are_refused() -> None:
+    """Before the groups were limited to a word, a 36 KB paste of repeated
+    `Access to fetch at 'a' from origin '` ran for minutes (every lazy group
+    tried every end point). Four times the size must cost far less than the
+    64 times a cubic search would (generous: quadratic is 16)."""
+    from crossorigin.explain.errors import MAX_LINE
+
+    recognise("warm the tables")
+    small, large = _hostile_seconds(MAX_LINE // 4), _hostile_seconds(MAX_LINE)
+    assert large < max(small, 0.001) * 48
+    found = recognise("Access to fetch at " + "a" * MAX_LINE)
+    assert found.kind == "unknown" and "longer than" in (found.detail or "")

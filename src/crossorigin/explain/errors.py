@@ -37,6 +37,7 @@ __all__ = [
     "BROWSER_NAMES",
     "FAILED_TO_FETCH_CAUSES",
     "TABLE_BUILDERS",
+    "MAX_LINE",
     "LineTemplate",
     "Recognised",
     "recognise",
@@ -52,13 +53,19 @@ _INITIAL: Final = "@@INITIAL@@"
 _ORIGIN: Final = "@@ORIGIN@@"
 _PARAMETER: Final = "@@PARAMETER@@"
 _STATUS: Final = "@@STATUS@@"
+# A URL as a browser prints it never holds whitespace, nor an origin a
+# quote; so those groups stop at the first space and a failed match gives up
+# within one word, not after trying every end point of the line.
 _GROUPS: Final = {
-    _URL: "(?P<url>.+?)",
-    _INITIAL: "(?P<initial_url>.+?)",
-    _ORIGIN: "(?P<origin>.+?)",
-    _PARAMETER: "(?P<parameter>.*?)",
+    _URL: "(?P<url>\\S+?)",
+    _INITIAL: "(?P<initial_url>\\S+?)",
+    _ORIGIN: "(?P<origin>[^\\s']+?)",
+    _PARAMETER: "(?P<parameter>[^\\n]*?)",
     _STATUS: "(?P<status>[0-9]+|\\(null\\))",
 }
+#: Lines longer than this are not recognised (a console line is a sentence
+#: and two URLs; this bounds the work a hostile paste can cause).
+MAX_LINE: Final = 16 * 1024
 #: Chromium prints the same sentence for every initiator: a pasted line may
 #: come from XMLHttpRequest, a font or a script as well as fetch().
 _INITIATORS: Final = "(?:fetch|XMLHttpRequest|font|script|resource|image|stylesheet)"
@@ -72,6 +79,8 @@ class LineTemplate:
     reason: str | None
     cause: str  # a stable code for the kind of line
     pattern: re.Pattern[str]
+    #: The template's longest fixed words: a line without them is not tried.
+    literal: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,24 @@ class Recognised:
     detail: str | None = None
 
 
+def _pieces(line: str) -> list[str]:
+    return re.split("(" + "|".join(re.escape(marker) for marker in _GROUPS) + ")", line)
+
+
+def _literal(line: str) -> str:
+    """The longest fixed text of a printed line, other than the initiator's
+    words (which vary: fetch, XMLHttpRequest, ...)."""
+    fixed = [piece for piece in _pieces(line) if piece not in _GROUPS and "Access to" not in piece]
+    return max(fixed, key=len, default="")
+
+
+def _template(engine: str, reason: str | None, cause: str, line: str) -> LineTemplate:
+    return LineTemplate(engine, reason, cause, _compile(line), _literal(line))
+
+
 def _compile(line: str) -> re.Pattern[str]:
     """A printed line with markers -> a pattern with named groups."""
-    pieces = re.split("(" + "|".join(re.escape(marker) for marker in _GROUPS) + ")", line)
+    pieces = _pieces(line)
     regex = "".join(_GROUPS[piece] if piece in _GROUPS else re.escape(piece) for piece in pieces)
     regex = regex.replace(re.escape("Access to fetch at"), f"Access to {_INITIATORS} at", 1)
     # The line ends there or goes on after a space (DevTools appends hints such
@@ -117,13 +141,13 @@ def _chromium_table() -> tuple[LineTemplate, ...]:
                 reason=reason,
                 failed_parameter=_PARAMETER,
             )
-            rows.append(LineTemplate("chromium", reason, "cors", _compile(line)))
+            rows.append(_template("chromium", reason, "cors", line))
     mode_lines: tuple[tuple[str, str], ...] = (
         ("same-origin-mode", messages.same_origin_mode_line(url=_URL, page_origin=_ORIGIN)),
         ("no-cors-redirect-mode", messages.no_cors_redirect_mode_line(url=_URL)),
         ("unsafe-redirect", messages.unsafe_redirect_line(url=_URL, frame_url=_INITIAL).strip()),
     )
-    rows.extend(LineTemplate("chromium", None, cause, _compile(line)) for cause, line in mode_lines)
+    rows.extend(_template("chromium", None, cause, line) for cause, line in mode_lines)
     # The most specific shape first: a longer literal text wins over a shorter
     # one it contains (a Preflight twin over its plain sentence).
     return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))
@@ -143,7 +167,7 @@ def _engine_table(engine: str, texts_name: str, line_name: str) -> tuple[LineTem
         else:
             printed = line(key, origin=_ORIGIN, parameter=_PARAMETER, status=_STATUS)
             reason = key
-        rows.append(LineTemplate(engine, reason, "cors", _compile(printed)))
+        rows.append(_template(engine, reason, "cors", printed))
     return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))
 
 
@@ -255,7 +279,8 @@ _NOT_CORS: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
         "local-network-access",
         "local-network-access",
         re.compile(
-            r"Access to \w+ at '(?P<url>.+?)' from origin '(?P<origin>.+?)' has been blocked "
+            r"Access to \w+ at '(?P<url>\S+?)' from origin '(?P<origin>[^\s']+?)' has been "
+            r"blocked "
             r"by CORS policy: (?P<parameter>(?:Permission was denied for this request to access "
             r"the|The request client is not a secure context and the resource is in "
             r"more-private address space|Request had no target IP address space, yet the "
@@ -293,6 +318,8 @@ def _groups(match: re.Match[str]) -> dict[str, str | None]:
 def recognise(line: str, *, browser: str | None = None) -> Recognised:
     """What `line` says; `browser` None tries every engine, Chromium first."""
     text = line.strip()
+    if len(text) > MAX_LINE:
+        return Recognised("unknown", detail=f"longer than {MAX_LINE} characters")
     for not_cors, cause, pattern in _NOT_CORS:
         match = pattern.search(text)
         if match:
@@ -300,6 +327,8 @@ def recognise(line: str, *, browser: str | None = None) -> Recognised:
     engines = BROWSER_NAMES if browser is None else (browser,)
     for engine in engines:
         for row in table(engine):
+            if row.literal not in text:
+                continue
             match = row.pattern.search(text)
             if match:
                 fields = _groups(match)
