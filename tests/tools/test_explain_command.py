@@ -381,3 +381,42 @@ def test_escape_sequences_from_the_file_never_reach_the_terminal(tmp_path: Path)
     )
     code, out, _ = run(tmp_path, document)
     assert code == 1 and "\x1b" not in out and "\\x1b" in out
+
+
+def test_many_redirects_to_one_url_are_followed_without_scanning_each_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each request's next hop is found by bisection: the number of entries
+    the chain lookup touches grows linearly with the redirects."""
+    login = "https://id.example.com/login"
+    entries = []
+    for number in range(400):
+        entries.append(
+            entry(
+                url=f"{API}/{number}",
+                request_headers=[("Origin", PAGE)],
+                status=302,
+                response_headers=[("Location", login)],
+                redirect=login,
+            )
+        )
+        entries.append(entry(url=login, request_headers=[("Origin", "null")], mime="text/html"))
+    parsed = har_module.Har(
+        tuple(
+            har_module._entry(index, raw, {"page_1": PAGE + "/"})
+            for index, raw in enumerate(har(*entries)["log"]["entries"])
+        )
+    )
+    touched = []
+    original = har_module.bisect.bisect_right
+
+    def counting(items: Any, *args: Any, **kwargs: Any) -> int:
+        touched.append(1)
+        return original(items, *args, **kwargs)
+
+    monkeypatch.setattr(har_module.bisect, "bisect_right", counting)
+    rebuilt, _ = har_module.rebuild(parsed)
+    assert len(rebuilt) == 400
+    assert all([hop.url for hop in item.hops] == [item.entry.url, login] for item in rebuilt)
+    assert len(touched) == 400  # one lookup per redirect
+    assert [item.hops[1].index for item in rebuilt] == list(range(1, 800, 2))

@@ -36,8 +36,8 @@ from crossorigin.browser import messages
 __all__ = [
     "BROWSER_NAMES",
     "FAILED_TO_FETCH_CAUSES",
-    "TABLE_BUILDERS",
     "MAX_LINE",
+    "TABLE_BUILDERS",
     "LineTemplate",
     "Recognised",
     "recognise",

@@ -40,6 +40,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -316,21 +317,22 @@ def script_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str],
 
 
 def _redirect_chain(first: Entry, by_url: Mapping[str, list[Entry]]) -> list[Entry]:
+    """The hops of a redirected request: each next hop is the first entry
+    for the Location recorded after the previous hop. `by_url` lists are in
+    recording order, so the lookup is a bisection (thousands of redirects to
+    one login URL must not scan each other's entries)."""
     chain = [first]
-    seen = {first.index}
-    while (
-        len(chain) <= MAX_REDIRECT_HOPS and 300 <= chain[-1].status < 400 and chain[-1].redirect_url
-    ):
-        following = [
-            entry
-            for entry in by_url.get(chain[-1].redirect_url, [])
-            if entry.index > chain[-1].index and entry.index not in seen
-        ]
-        if not following:
+    while len(chain) <= MAX_REDIRECT_HOPS and 300 <= chain[-1].status < 400:
+        candidates = by_url.get(chain[-1].redirect_url, []) if chain[-1].redirect_url else []
+        position = bisect.bisect_right(candidates, chain[-1].index, key=_index)
+        if position == len(candidates):
             break
-        chain.append(following[0])
-        seen.add(following[0].index)
+        chain.append(candidates[position])
     return chain
+
+
+def _index(entry: Entry) -> int:
+    return entry.index
 
 
 def _passing_preflight(headers: Sequence[tuple[str, str]], credentials: bool) -> HTTPResponse:
