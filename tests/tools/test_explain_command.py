@@ -420,3 +420,44 @@ def test_many_redirects_to_one_url_are_followed_without_scanning_each_other(
     assert all([hop.url for hop in item.hops] == [item.entry.url, login] for item in rebuilt)
     assert len(touched) == 400  # one lookup per redirect
     assert [item.hops[1].index for item in rebuilt] == list(range(1, 800, 2))
+
+
+@pytest.mark.parametrize(
+    ("lines", "klass"),
+    [
+        (
+            [
+                messages.blocked_line(
+                    url=API, initial_url=API, page_origin=PAGE, reason="MissingAllowOriginHeader"
+                ),
+                f"GET {API} net::ERR_FAILED 502 (Bad Gateway)",
+            ],
+            "gateway-error",
+        ),
+        (
+            [
+                messages.blocked_line(
+                    url="https://id.example.com/login?next=/",
+                    initial_url=API,
+                    page_origin=PAGE,
+                    reason="MissingAllowOriginHeader",
+                )
+            ],
+            "redirect-to-login",
+        ),
+    ],
+)
+def test_console_shows_a_look_alike_the_har_cannot(
+    tmp_path: Path, lines: list[str], klass: str
+) -> None:
+    """A CORS-blocked response is not in Chromium's HAR (status -1, provisional
+    headers only); DevTools' network line or the redirected-from line is the
+    evidence left."""
+    blocked = entry(
+        request_headers=[("Referer", PAGE + "/")], status=-1, _failureText="net::ERR_FAILED"
+    )
+    console = tmp_path / "console.txt"
+    console.write_text("\n".join(lines))
+    _, [found] = requests_of(tmp_path, har(blocked), "--console", str(console))
+    assert (found["not_cors"], found["cause"], found["fix"]) == (klass, klass, None)
+    assert found["browser_reason"] == "MissingAllowOriginHeader"

@@ -20,7 +20,8 @@ from crossorigin.browser import Exchange, FetchRequest, HTTPResponse, Trace
 from crossorigin.explain.errors import FAILED_TO_FETCH_CAUSES, Recognised, recognise
 from crossorigin.explain.fixes import STACKS
 from crossorigin.explain.har import Rebuilt
-from crossorigin.explain.not_cors import Evidence, decisive, detect
+from crossorigin.explain.not_cors import LOGIN_URL as _LOGIN_URL
+from crossorigin.explain.not_cors import Evidence, Finding, decisive, detect
 from crossorigin.explain.reasons import NETWORK_ERRORS, explain_trace
 from crossorigin.explain.stacks import detect_stack
 
@@ -106,8 +107,11 @@ def match_console(lines: Iterable[str], browser: str | None) -> dict[str, list[R
         if not line.strip():
             continue
         recognised = recognise(line, browser=browser)
-        if recognised.url:
-            found.setdefault(recognised.url, []).append(recognised)
+        # A redirected request's line names the final URL and the first one;
+        # the recording lists the request under its first URL.
+        for url in {recognised.url, recognised.initial_url} - {None}:
+            assert url is not None
+            found.setdefault(url, []).append(recognised)
     return found
 
 
@@ -130,6 +134,29 @@ def _chain_evidence(rebuilt: Rebuilt, page: tuple[tuple[str, str], ...]) -> Evid
     )
 
 
+def _console_findings(said: Sequence[Recognised]) -> list[Finding]:
+    """Look-alikes only the console shows when the recording has no response:
+    the status on DevTools' network line, the URL a request was redirected to."""
+    found = []
+    for line in said:
+        if line.status in ("502", "503", "504"):
+            found.append(
+                Finding(
+                    "gateway-error",
+                    f"the console shows {line.network_error} {line.status} for {line.url}: a "
+                    "gateway or proxy error page, which has no CORS headers",
+                )
+            )
+        if line.initial_url and line.url and _LOGIN_URL.search(line.url):
+            found.append(
+                Finding(
+                    "redirect-to-login",
+                    f"the console shows {line.initial_url} redirected to {line.url}, a login page",
+                )
+            )
+    return found
+
+
 def _fix(fixes: Mapping[str, str], stack: Sequence[str]) -> dict[str, str] | None:
     if not fixes:
         return None
@@ -148,7 +175,10 @@ def explain_rebuilt(
     trace = rebuilt.trace
     findings = detect(_chain_evidence(rebuilt, page_headers))
     said = (console or {}).get(entry.url, [])
-    browser_line = said[0] if said else None
+    cors_lines = [line for line in said if line.kind != "network-error"]
+    browser_line = cors_lines[0] if cors_lines else None
+    if trace is None:
+        findings.extend(_console_findings(said))
     notes: list[str] = []
     evidence: list[str] = []
     stack: list[str] = []
@@ -189,6 +219,35 @@ def explain_rebuilt(
             "nor a response: the preflight probably failed (it must answer 2xx with "
             "Access-Control-Allow-Origin for the page's origin, the method and the headers)."
         )
+    disagreement = None
+    if browser_line is not None and browser_line.kind == "cors" and browser_line.reason:
+        if trace is None and browser_line.engine == "chromium":
+            # Nothing recorded to run the model on: explain what the browser said.
+            told = explain_trace(_trace_for(browser_line, ""))
+            reason, cause = browser_line.reason, told.cause
+            summary = f"{told.summary} (From the console: the recording holds no response.)"
+            fix = _fix(told.fix_by_stack, stack)
+            notes.extend(
+                [
+                    *told.notes,
+                    "The failing response is not in the recording, so a look-alike cannot be "
+                    "ruled out: a gateway error page (502/503/504) or a redirect to a login "
+                    "page also lacks CORS headers. The Network panel's status (or DevTools' "
+                    "'GET URL net::ERR_FAILED 502' console line) tells them apart.",
+                ]
+            )
+        elif trace is None:
+            reason, cause = browser_line.reason, "cors"
+            summary = f"The browser reports {browser_line.reason}; the recording holds no response."
+        elif allowed or browser_line.reason != reason:
+            disagreement = (
+                f"The browser reported {browser_line.reason}; the model, from the recorded "
+                f"headers, says {reason or 'allowed'}. The recording may lack what the "
+                "browser saw (a hidden preflight, a cached preflight, a service worker), or "
+                "the server answered differently each time."
+            )
+    elif browser_line is not None and browser_line.not_cors:
+        findings.append(Finding(browser_line.not_cors, f"the console says: {browser_line.cause}"))
     not_cors = decisive(findings, failed=not allowed)
     for finding in findings:
         evidence.append(f"{finding.klass}: {finding.evidence}")
@@ -198,26 +257,6 @@ def explain_rebuilt(
             "The CORS failure the browser reports is a symptom." if not allowed else ""
         )
         summary = summary.strip()
-    disagreement = None
-    if browser_line is not None and browser_line.kind == "cors" and browser_line.reason:
-        if allowed or (trace is not None and browser_line.reason != reason):
-            disagreement = (
-                f"The browser reported {browser_line.reason}; the model, from the recorded "
-                f"headers, says {reason or 'allowed'}. The recording may lack what the "
-                "browser saw (a hidden preflight, a cached preflight, a service worker), or "
-                "the server answered differently each time."
-            )
-        if trace is None:
-            reason = browser_line.reason
-            cause = "cors"
-            summary = (
-                f"The browser reports {browser_line.reason}"
-                + (f" ({browser_line.parameter})" if browser_line.parameter else "")
-                + "; the recording holds no response to check it against."
-            )
-    elif browser_line is not None and browser_line.not_cors and not_cors is None:
-        cause = browser_line.not_cors
-        summary = f"The console says this is not a CORS failure: {browser_line.cause}."
     return ExplainedRequest(
         url=entry.url,
         method=entry.method,
@@ -225,7 +264,7 @@ def explain_rebuilt(
         allowed=allowed,
         reason=reason,
         cause=cause,
-        not_cors=not_cors.klass if not_cors else (browser_line.not_cors if browser_line else None),
+        not_cors=not_cors.klass if not_cors else None,
         fix=fix if not_cors is None else None,
         summary=summary,
         evidence=evidence,

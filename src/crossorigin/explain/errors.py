@@ -292,6 +292,9 @@ _NOT_CORS: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
 
 _NET_ERROR: Final = re.compile(r"net::(?P<name>ERR_[A-Z0-9_]+)(?:\.(?P<detail>[A-Za-z]+))?")
 _URL_IN_LINE: Final = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (?P<url>\S+)")
+#: DevTools' network line beside a failed fetch: `GET URL net::ERR_FAILED 502
+#: (Bad Gateway)`: the status the server answered, which the CORS line omits.
+_STATUS_AFTER_ERROR: Final = re.compile(r"net::ERR_[A-Z0-9_.A-Za-z]+ (?P<status>[1-5][0-9][0-9])\b")
 _FAILED_TO_FETCH: Final = re.compile(
     r"TypeError: (?:Failed to fetch|NetworkError when attempting to fetch resource\.?|"
     r"Load failed)",
@@ -347,8 +350,10 @@ def recognise(line: str, *, browser: str | None = None) -> Recognised:
                 "not-cors", None, None, klass, url=url, network_error=name, not_cors=klass,
                 detail=detail,
             )  # fmt: skip
+        status = _STATUS_AFTER_ERROR.search(text)
         return Recognised("network-error", None, None, "network-error", url=url,
-                          network_error=name, detail=detail)  # fmt: skip
+                          network_error=name, detail=detail,
+                          status=status["status"] if status else None)  # fmt: skip
     if "has been blocked by CORS policy" in text:
         return Recognised("cors", "chromium", None, "cors", detail=text)
     if _FAILED_TO_FETCH.search(text):

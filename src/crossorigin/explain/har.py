@@ -99,7 +99,7 @@ class Entry:
     mime_type: str
     resource_type: str
     initiator_url: str | None
-    error: str | None  # Chromium's `_error` / `_blockedReason` / `_blocked_reason`
+    error: str | None  # `_error`, `_failureText`, `_blockedReason`
 
     @property
     def is_preflight(self) -> bool:
@@ -185,8 +185,10 @@ def _entry(index: int, raw: object, pages: Mapping[str, str]) -> Entry:
     if not isinstance(method, str) or not isinstance(url, str) or not url:
         raise HarError(f"{where}: request needs a string method and url")
     status = response.get("status", 0)
-    if isinstance(status, bool) or not isinstance(status, int) or not 0 <= status <= 999:
-        raise HarError(f"{where}: response.status must be a number (0 when none)")
+    if isinstance(status, bool) or not isinstance(status, int) or not -1 <= status <= 999:
+        raise HarError(f"{where}: response.status must be a number (0 or -1 when none)")
+    # No response: DevTools writes 0, Playwright's recorder -1.
+    status = max(status, 0)
     request_headers = _headers(request.get("headers"), f"{where}.request")
     cookies = request.get("cookies")
     content = response.get("content")
@@ -196,6 +198,7 @@ def _entry(index: int, raw: object, pages: Mapping[str, str]) -> Entry:
             text
             for text in (
                 _text(response.get("_error")),
+                _text(response.get("_failureText")),
                 _text(raw.get("_error")),
                 _text(raw.get("_blockedReason")),
                 _text(raw.get("_blocked_reason")),

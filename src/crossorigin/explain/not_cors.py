@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 from crossorigin.browser import Trace
 from crossorigin.browser.access import combined_value
 
-__all__ = ["NOT_CORS", "Evidence", "Finding", "decisive", "detect", "not_cors_notes"]
+__all__ = ["LOGIN_URL", "NOT_CORS", "Evidence", "Finding", "decisive", "detect", "not_cors_notes"]
 
 NOT_CORS: Final = (
     "csp",
@@ -54,7 +54,10 @@ NOT_CORS: Final = (
     "gateway-error",
 )
 
-_LOGIN: Final = re.compile(r"log-?in|sign-?in|/auth|oauth|/sso|/session|/cas/|saml", re.IGNORECASE)
+#: A URL that names a login page.
+LOGIN_URL: Final = re.compile(
+    r"log-?in|sign-?in|/auth|oauth|/sso|/session|/cas/|saml", re.IGNORECASE
+)
 _PROXIES: Final = (
     "nginx", "cloudflare", "envoy", "awselb", "elb", "varnish", "haproxy", "akamai",
     "cloudfront", "google frontend", "gfe", "traefik", "caddy", "apache", "istio", "kong",
@@ -210,7 +213,7 @@ def _cookies(evidence: Evidence) -> Finding | None:
 def _login(evidence: Evidence) -> Finding | None:
     for url, status, headers, _mime in evidence.responses:
         location = combined_value(headers, "location") or ""
-        if 300 <= status < 400 and _LOGIN.search(location):
+        if 300 <= status < 400 and LOGIN_URL.search(location):
             return Finding(
                 "redirect-to-login",
                 f"{url} answered {status} to {location}: a login page (an expired or missing "
