@@ -461,3 +461,33 @@ def test_console_shows_a_look_alike_the_har_cannot(
     _, [found] = requests_of(tmp_path, har(blocked), "--console", str(console))
     assert (found["not_cors"], found["cause"], found["fix"]) == (klass, klass, None)
     assert found["browser_reason"] == "MissingAllowOriginHeader"
+
+
+def test_credentials_in_query_strings_are_hidden_unless_asked(tmp_path: Path) -> None:
+    url = API + "?access_token=SECRET5&page=2&api_key=SECRET6"
+    document = har(entry(url=url, request_headers=[("Origin", PAGE)]))
+    for output in ("text", "json"):
+        code, out, err = run(tmp_path, document, "--format", output)
+        assert code == 1, err
+        assert "SECRET" not in out and "access_token=<hidden>&page=2" in out
+    _, out, _ = run(tmp_path, document, "--format", "json", "--show-secrets")
+    assert "SECRET5" in out and "SECRET6" in out
+
+
+def test_a_firefox_line_the_model_disagrees_with_is_shown(tmp_path: Path) -> None:
+    document = har(
+        entry(
+            request_headers=[("Origin", PAGE)],
+            response_headers=[("Access-Control-Allow-Origin", PAGE)],
+        )
+    )
+    console = tmp_path / "console.txt"
+    console.write_text(
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote "
+        f"resource at {API}. (Reason: CORS header \u2018Access-Control-Allow-Origin\u2019 "
+        "missing). Status code: 200."
+    )
+    _, [found] = requests_of(tmp_path, document, "--console", str(console), "--browser", "firefox")
+    assert found["allowed"] is True
+    assert found["disagreement"] and "firefox reported" in found["disagreement"]
+    assert any("Chromium model" in note for note in found["notes"])

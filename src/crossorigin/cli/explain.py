@@ -14,7 +14,7 @@ pasted line is a failure), ERROR (2) the file cannot be read or is not a HAR
 from __future__ import annotations
 
 import json
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import click
 
@@ -24,6 +24,7 @@ from crossorigin.explain.captured import (
     ExplainedRequest,
     explain_error,
     explain_rebuilt,
+    hide_secrets,
     match_console,
 )
 from crossorigin.explain.errors import BROWSER_NAMES
@@ -135,6 +136,8 @@ def command(
                 "(no Origin, page, initiator or Referer)",
                 err=True,
             )
+    if not show_secrets:
+        results = [cast(ExplainedRequest, hide_secrets(result)) for result in results]
     if output_format == "json":
         click.echo(json.dumps({"requests": results}, indent=2))
     else:

@@ -29,6 +29,7 @@ __all__ = [
     "ExplainedRequest",
     "explain_error",
     "explain_rebuilt",
+    "hide_secrets",
     "is_sensitive",
     "match_console",
 ]
@@ -64,6 +65,25 @@ class ExplainedRequest(TypedDict):
     browser_reason: str | None
     console: str | None
     disagreement: str | None
+
+
+#: A query parameter whose name says it carries a credential.
+_SECRET_PARAMETER: Final = re.compile(
+    r"(?i)([?&][^=&\s'\"#]*(?:token|secret|password|passwd|auth|key|session|signature|sig)"
+    r"[^=&\s'\"#]*=)[^&\s'\"#]+"
+)
+
+
+def hide_secrets(value: object) -> object:
+    """`value` (a result, or any part) with credential-bearing query values
+    in URLs replaced by `<hidden>` (`?access_token=...`, `&api_key=...`)."""
+    if isinstance(value, str):
+        return _SECRET_PARAMETER.sub(r"\1<hidden>", value)
+    if isinstance(value, list):
+        return [hide_secrets(item) for item in value]
+    if isinstance(value, dict):
+        return {key: hide_secrets(item) for key, item in value.items()}
+    return value
 
 
 def is_sensitive(name: str) -> bool:
@@ -245,6 +265,15 @@ def explain_rebuilt(
                 f"headers, says {reason or 'allowed'}. The recording may lack what the "
                 "browser saw (a hidden preflight, a cached preflight, a service worker), or "
                 "the server answered differently each time."
+            )
+    elif browser_line is not None and browser_line.kind == "cors":
+        # An engine whose lines are recognised by shape only (no reason name).
+        said_text = browser_line.parameter or "a CORS failure"
+        notes.insert(0, f"The {browser_line.engine} console says: {said_text}.")
+        if allowed:
+            disagreement = (
+                f"{browser_line.engine} reported a CORS failure ({said_text}); the Chromium "
+                "model, from the recorded headers, allows the request."
             )
     elif browser_line is not None and browser_line.not_cors:
         findings.append(Finding(browser_line.not_cors, f"the console says: {browser_line.cause}"))
