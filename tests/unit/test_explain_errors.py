@@ -197,3 +197,26 @@ def test_hostile_lines_cost_far_less_than_cubic_and_long_ones_are_refused() -> N
     assert large < max(small, 0.001) * 48
     found = recognise("Access to fetch at " + "a" * MAX_LINE)
     assert found.kind == "unknown" and "longer than" in (found.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("engine", "texts", "line_function"),
+    [("firefox", "FIREFOX_TEXTS", "firefox_line"), ("webkit", "WEBKIT_TEXTS", "webkit_line")],
+)
+def test_every_firefox_and_webkit_line_the_model_prints_is_read_back(
+    engine: str, texts: str, line_function: str
+) -> None:
+    """Active once browser/messages.py holds the engine's texts."""
+    keys = getattr(messages, texts, None)
+    line = getattr(messages, line_function, None)
+    if keys is None or line is None:
+        pytest.skip(f"browser/messages.py has no {texts} yet")
+    for key in keys:
+        if engine == "firefox":
+            printed = line(key, url=URL, parameter="x-token", status=200)
+            expected = (key.rstrip("0123456789"), URL, None)
+        else:
+            printed = line(key, origin=PAGE, parameter="x-token", status=200)
+            expected = (key, None, PAGE if "{origin}" in keys[key] else None)
+        found = recognise(printed, browser=engine)
+        assert (found.reason, found.url, found.origin) == expected, (key, printed)
