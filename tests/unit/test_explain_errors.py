@@ -220,3 +220,23 @@ def test_every_firefox_and_webkit_line_the_model_prints_is_read_back(
             expected = (key, None, PAGE if "{origin}" in keys[key] else None)
         found = recognise(printed, browser=engine)
         assert (found.reason, found.url, found.origin) == expected, (key, printed)
+
+
+def test_a_firefox_reason_is_explained_by_chromium_s_row_for_the_same_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crossorigin.explain import errors
+
+    texts = {"CORSNotSupportingCredentials": "Credential is not supported if '*')."}
+
+    def firefox_line(key: str, *, url: str, parameter: str = "", status: object = None) -> str:
+        return f"Cross-Origin Request Blocked: resource at {url}. (Reason: {texts[key]}"
+
+    monkeypatch.setattr(messages, "FIREFOX_TEXTS", texts, raising=False)
+    monkeypatch.setattr(messages, "firefox_line", firefox_line, raising=False)
+    monkeypatch.setattr(errors, "_TABLES", {})
+    result = explain_error(firefox_line("CORSNotSupportingCredentials", url=URL), browser="firefox")
+    assert result["reason"] == "CORSNotSupportingCredentials"  # the engine's own name
+    assert result["cause"] == "credentials-mode-mismatch"
+    assert result["fix"] is not None
+    assert set(errors.CHROMIUM_EQUIVALENT.values()) <= messages.REASONS

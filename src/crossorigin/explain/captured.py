@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Final, TypedDict
 
 from crossorigin.browser import Exchange, FetchRequest, HTTPResponse, Trace
-from crossorigin.explain.errors import FAILED_TO_FETCH_CAUSES, Recognised, recognise
+from crossorigin.explain.errors import (
+    CHROMIUM_EQUIVALENT,
+    FAILED_TO_FETCH_CAUSES,
+    Recognised,
+    recognise,
+)
 from crossorigin.explain.fixes import STACKS
 from crossorigin.explain.har import Rebuilt
 from crossorigin.explain.not_cors import LOGIN_URL as _LOGIN_URL
@@ -154,6 +160,14 @@ def _chain_evidence(rebuilt: Rebuilt, page: tuple[tuple[str, str], ...]) -> Evid
     )
 
 
+def _chromium_reason(line: Recognised) -> str | None:
+    """Chromium's name for the check the line reports (the explanation
+    table's key), whichever engine printed it."""
+    if line.engine == "chromium":
+        return line.reason
+    return CHROMIUM_EQUIVALENT.get(line.reason or "")
+
+
 def _console_findings(said: Sequence[Recognised]) -> list[Finding]:
     """Look-alikes only the console shows when the recording has no response:
     the status on DevTools' network line, the URL a request was redirected to."""
@@ -240,10 +254,11 @@ def explain_rebuilt(
             "Access-Control-Allow-Origin for the page's origin, the method and the headers)."
         )
     disagreement = None
+    said_reason = _chromium_reason(browser_line) if browser_line is not None else None
     if browser_line is not None and browser_line.kind == "cors" and browser_line.reason:
-        if trace is None and browser_line.engine == "chromium":
+        if trace is None and said_reason is not None:
             # Nothing recorded to run the model on: explain what the browser said.
-            told = explain_trace(_trace_for(browser_line, ""))
+            told = explain_trace(_trace_for(replace(browser_line, reason=said_reason), ""))
             reason, cause = browser_line.reason, told.cause
             summary = f"{told.summary} (From the console: the recording holds no response.)"
             fix = _fix(told.fix_by_stack, stack)
@@ -259,7 +274,7 @@ def explain_rebuilt(
         elif trace is None:
             reason, cause = browser_line.reason, "cors"
             summary = f"The browser reports {browser_line.reason}; the recording holds no response."
-        elif allowed or browser_line.reason != reason:
+        elif allowed or said_reason != reason:
             disagreement = (
                 f"The browser reported {browser_line.reason}; the model, from the recorded "
                 f"headers, says {reason or 'allowed'}. The recording may lack what the "
@@ -390,10 +405,11 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
         console=line.strip(),
         disagreement=None,
     )
-    if found.kind == "cors" and found.engine == "chromium" and found.reason:
-        explanation = explain_trace(_trace_for(found, line))
+    chromium_reason = _chromium_reason(found)
+    if found.kind == "cors" and chromium_reason:
+        explanation = explain_trace(_trace_for(replace(found, reason=chromium_reason), line))
         summary = explanation.summary
-        if found.reason == "PreflightInvalidStatus":
+        if chromium_reason == "PreflightInvalidStatus":
             summary = summary.replace("got status 200", "got a status other than 2xx")
         result["summary"] = summary
         result["cause"] = explanation.cause

@@ -35,6 +35,7 @@ from crossorigin.browser import messages
 
 __all__ = [
     "BROWSER_NAMES",
+    "CHROMIUM_EQUIVALENT",
     "FAILED_TO_FETCH_CAUSES",
     "MAX_LINE",
     "TABLE_BUILDERS",
@@ -207,6 +208,36 @@ TABLE_BUILDERS: Final[Mapping[str, Callable[[], tuple[LineTemplate, ...]]]] = {
     "webkit": lambda: _engine_table("webkit", "WEBKIT_TEXTS", "webkit_line") or _GENERIC["webkit"],
 }
 _TABLES: dict[str, tuple[LineTemplate, ...]] = {}
+
+#: Firefox's and WebKit's reason names -> Chromium's name for the same failed
+#: check, so the explanation table (keyed by Chromium's names) explains them
+#: too. The outcome keeps the engine's own name. WebKit prints one text for a
+#: missing and a mismatching Access-Control-Allow-Origin; the mismatch is
+#: the explanation that covers both.
+CHROMIUM_EQUIVALENT: Final[Mapping[str, str]] = {
+    "CORSMissingAllowOrigin": "MissingAllowOriginHeader",
+    "CORSAllowOriginNotMatchingOrigin": "AllowOriginMismatch",
+    "CORSMultipleAllowOriginNotAllowed": "MultipleAllowOriginValues",
+    "CORSNotSupportingCredentials": "WildcardOriginNotAllowed",
+    "CORSMissingAllowCredentials": "InvalidAllowCredentials",
+    "CORSPreflightDidNotSucceed": "PreflightInvalidStatus",
+    "CORSMethodNotFound": "MethodDisallowedByPreflightResponse",
+    "CORSInvalidAllowMethod": "InvalidAllowMethodsPreflightResponse",
+    "CORSInvalidAllowHeader": "InvalidAllowHeadersPreflightResponse",
+    "CORSMissingAllowHeaderFromPreflight": "HeaderDisallowedByPreflightResponse",
+    "CORSRequestNotHttp": "CorsDisabledScheme",
+    "AllowOriginNotMatching": "AllowOriginMismatch",
+    "AllowOriginMultiple": "MultipleAllowOriginValues",
+    "AllowOriginWildcardWithCredentials": "WildcardOriginNotAllowed",
+    "AllowCredentialsNotTrue": "InvalidAllowCredentials",
+    "PreflightNotSuccessful": "PreflightInvalidStatus",
+    "AllowMethodsInvalid": "InvalidAllowMethodsPreflightResponse",
+    "AllowHeadersInvalid": "InvalidAllowHeadersPreflightResponse",
+    "MethodNotAllowed": "MethodDisallowedByPreflightResponse",
+    "HeaderNotAllowed": "HeaderDisallowedByPreflightResponse",
+    "SchemeNotAllowed": "CorsDisabledScheme",
+    "RedirectWithCredentials": "RedirectContainsCredentials",
+}
 
 
 def table(engine: str) -> tuple[LineTemplate, ...]:
