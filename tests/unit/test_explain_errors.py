@@ -240,3 +240,25 @@ def test_a_firefox_reason_is_explained_by_chromium_s_row_for_the_same_check(
     assert result["cause"] == "credentials-mode-mismatch"
     assert result["fix"] is not None
     assert set(errors.CHROMIUM_EQUIVALENT.values()) <= messages.REASONS
+
+
+def test_firefox_only_failures_are_explained_without_a_cors_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crossorigin.explain import errors
+
+    texts = {"CORSDidNotSucceed2": "CORS request did not succeed). Status code: {status}."}
+
+    def firefox_line(key: str, *, url: str, parameter: str = "", status: object = None) -> str:
+        text = texts[key].replace("{status}", str(status))
+        return f"Cross-Origin Request Blocked: resource at {url}. (Reason: {text}"
+
+    monkeypatch.setattr(messages, "FIREFOX_TEXTS", texts, raising=False)
+    monkeypatch.setattr(messages, "firefox_line", firefox_line, raising=False)
+    monkeypatch.setattr(errors, "_TABLES", {})
+    result = explain_error(firefox_line("CORSDidNotSucceed2", url=URL, status="(null)"))
+    assert (result["reason"], result["cause"], result["fix"]) == (
+        "CORSDidNotSucceed",
+        "network-error",
+        None,
+    )

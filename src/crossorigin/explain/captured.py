@@ -417,6 +417,8 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
         result["notes"] = list(explanation.notes)
         if found.initial_url:
             result["notes"].insert(0, f"The request was redirected from {found.initial_url}.")
+    elif found.kind == "cors" and found.reason in _FIREFOX_ONLY:
+        result["cause"], result["summary"] = _FIREFOX_ONLY[found.reason]
     elif found.kind == "cors":
         what = f" ({found.parameter})" if found.parameter else ""
         result["summary"] = (
@@ -486,5 +488,31 @@ _NOT_CORS_WORDS: Final = {
         "Not CORS: the response from {url} carries a Cross-Origin-Resource-Policy that "
         "forbids this page ({detail}). Send Cross-Origin-Resource-Policy: cross-origin (or "
         "same-site when the page is on the same site)."
+    ),
+}
+
+
+#: Firefox's failures with no Chromium reason: (cause, explanation).
+_FIREFOX_ONLY: Final = {
+    "CORSDidNotSucceed": (
+        "network-error",
+        "Firefox got no response at all (the server is unreachable, the connection was "
+        "refused or reset, a TLS or DNS failure, an extension blocked it): not a CORS header "
+        "problem. 'Status code: (null)' confirms no response came back.",
+    ),
+    "CORSDisabled": (
+        "cors-disabled",
+        "CORS is disabled in this Firefox (content.cors.disable in about:config): every "
+        "cross-origin request fails; no server change helps.",
+    ),
+    "CORSExternalRedirectNotAllowed": (
+        "redirect",
+        "The request was redirected to a location Firefox will not follow for CORS (an "
+        "extension or a non-http(s) target); request the final URL directly.",
+    ),
+    "CORSOriginHeaderNotAdded": (
+        "request-rejected",
+        "Firefox could not add the Origin header to the request (an extension or a "
+        "privacy setting interfering); no server change helps.",
     ),
 }
