@@ -41,6 +41,7 @@ from crossorigin.browser import (
     run_fetch,
 )
 from crossorigin.explain import detect_stack, explain_trace
+from crossorigin.explain.not_cors import not_cors_notes
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
@@ -365,7 +366,7 @@ def report(
         "explanation": {
             "cause": explanation.cause,
             "summary": explanation.summary,
-            "notes": list(explanation.notes),
+            "notes": [*not_cors_notes(trace), *explanation.notes],
             "fix_by_stack": explanation.fix_by_stack,
         },
     }

@@ -69,7 +69,7 @@ def test_the_playground_imports_no_command_module() -> None:
 def test_every_command_is_a_module_of_crossorigin_cli_returning_an_exit_status() -> None:
     assert set(COMMANDS) == {
         "lint", "simulate", "check", "audit", "proxy", "export", "demo", "import",
-        "publish", "diff",
+        "publish", "diff", "explain",
     }  # fmt: skip
     assert sorted(cli.list_commands(click.Context(cli))) == sorted(COMMANDS)
     for name, module in COMMANDS.items():

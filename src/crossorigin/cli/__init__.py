@@ -39,6 +39,7 @@ COMMANDS: Final = {
     "import": "crossorigin.cli.import_",
     "publish": "crossorigin.cli.publish",
     "diff": "crossorigin.cli.diff",
+    "explain": "crossorigin.cli.explain",
 }
 
 
@@ -63,6 +64,8 @@ SUMMARIES: Final = {
     "following the key apply it. A document with problems is not published.",
     "diff": "Which origins, methods, headers and settings gain or lose access from policy "
     "OLD to NEW (policy files or fleet documents). Exit 1 when any access is widened.",
+    "explain": "Explain a HAR file's cross-origin requests, or a pasted console line: allowed "
+    "or blocked, the rule, the evidence, and the fix, including failures that are not CORS.",
 }
 
 

@@ -13,6 +13,15 @@ modules, one concern each:
   nginx, raw HTTP) turning a `Policy` into configuration; Express and nginx
   are `crossorigin export`'s output.
 
+Captured traffic (`crossorigin explain`, docs/explain.md) adds four:
+
+- `har`: a HAR file read within bounds and rebuilt into model runs, with the
+  preflights the recording lacks inferred;
+- `errors`: console lines recognised, from tables generated from the
+  model's own message templates (one per engine);
+- `not_cors`: the failures that look like CORS and are not, with evidence;
+- `captured`: all of it per request, beside the browser's own line.
+
 `crossorigin check` (live HTTP) and the playground (`crossorigin demo`) both
 explain through this package. Nothing here does I/O or imports click.
 """
