@@ -537,3 +537,33 @@ def test_the_model_runs_as_the_users_engine() -> None:
     assert report["model"]["outcome"]["browser"] == "firefox"
     assert report["agree"] is True
     assert any("NetworkError when attempting to fetch" in line for line in report["story"])
+
+
+def test_the_playground_notes_third_party_cookies() -> None:
+    from crossorigin.explain.reasons import THIRD_PARTY_COOKIE_NOTE
+
+    api = "http://127.0.0.1:8000"
+    allow = [["Access-Control-Allow-Origin", PAGE], ["Access-Control-Allow-Credentials", "true"]]
+    exchange = {
+        "kind": "actual",
+        "method": "GET",
+        "target": "/api/items?attempt=x",
+        "request_headers": [["Origin", PAGE]],
+        "decision": {"allowed": True},
+        "status": 200,
+        "status_text": "OK",
+        "response_headers": allow,
+    }
+    report = build_report(
+        attempt="x",
+        page_origin=PAGE,
+        api_origin=api,
+        url=api + "/api/items?attempt=x",
+        request={"method": "GET", "headers": [], "credentials": "include"},
+        exchanges=[exchange],
+        browser={"resolved": True, "status": 200, "readable": {}},
+        read_headers=[],
+        policy={"origins": [PAGE], "credentials": True},
+    )
+    assert report["verdict"] == "allowed"
+    assert THIRD_PARTY_COOKIE_NOTE in report["explanation"]["notes"]
