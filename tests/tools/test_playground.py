@@ -22,7 +22,7 @@ from crossorigin.explain.fixes import fixes_for, policy_arguments
 from crossorigin.export import ExportPlan, render
 from crossorigin.playground import Playground
 from crossorigin.playground.presets import PRESETS, presets_for
-from crossorigin.playground.report import build_report
+from crossorigin.playground.report import build_report, engine_of
 from crossorigin.playground.server import loopback_bind_address
 
 PAGE = "http://localhost:3000"
@@ -448,3 +448,122 @@ def test_the_demo_command_serves_until_interrupted() -> None:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=5)
+
+
+CHROME_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
+SAFARI_UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.0 Safari/605.1.15"
+)
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "engine"),
+    [(CHROME_UA, "chromium"), (FIREFOX_UA, "firefox"), (SAFARI_UA, "webkit"), ("curl/8", None)],
+)
+def test_engine_of_user_agent(user_agent: str, engine: str | None) -> None:
+    assert engine_of(user_agent) == engine
+
+
+def _two_locations_report(browser: dict[str, Any]) -> dict[str, Any]:
+    # A 200 with two different Location values: Chromium and Firefox fail
+    # the response (a network error), WebKit reads one joined value and
+    # shares the answer (tests/oracles/browsers/recorded*.json).
+    api = "http://localhost:8000"
+    exchange = {
+        "kind": "actual",
+        "method": "GET",
+        "target": "/api/items?attempt=x",
+        "request_headers": [["Origin", PAGE]],
+        "decision": {"allowed": True},
+        "status": 200,
+        "status_text": "OK",
+        "response_headers": [
+            ["Location", "/a"],
+            ["Location", "/b"],
+            ["Access-Control-Allow-Origin", "*"],
+        ],
+    }
+    return build_report(
+        attempt="x",
+        page_origin=PAGE,
+        api_origin=api,
+        url=api + "/api/items?attempt=x",
+        request={"method": "GET", "headers": []},
+        exchanges=[exchange],
+        browser=browser,
+        read_headers=[],
+        policy={"origins": "*"},
+    )
+
+
+def test_report_shows_every_engine_and_flags_the_one_that_differs() -> None:
+    report = _two_locations_report(
+        {"resolved": False, "error": "TypeError: Failed to fetch", "user_agent": CHROME_UA}
+    )
+    assert [row["browser"] for row in report["engines"]] == ["chromium", "firefox", "webkit"]
+    assert [row["yours"] for row in report["engines"]] == [True, False, False]
+    assert [row["verdict"] for row in report["engines"]] == ["blocked", "blocked", "allowed"]
+    assert report["agree"] is True
+    (webkit,) = report["engine_differences"]
+    assert webkit["browser"] == "webkit" and not webkit["yours"]
+    assert webkit["text"].startswith("WebKit (Safari) would let the page read this answer")
+
+
+def test_report_flags_the_users_own_engine_as_a_model_bug() -> None:
+    report = _two_locations_report(
+        {"resolved": True, "status": 200, "readable": {}, "user_agent": FIREFOX_UA}
+    )
+    by_engine = {row["browser"]: row for row in report["engines"]}
+    assert by_engine["firefox"]["yours"] and not by_engine["firefox"]["agrees"]
+    differing = {row["browser"]: row for row in report["engine_differences"]}
+    assert set(differing) == {"chromium", "firefox"}
+    assert "bug in crossorigin's model" in differing["firefox"]["text"]
+    assert differing["firefox"]["console"].startswith("Cross-Origin Request Blocked")
+    assert "would block this answer" in differing["chromium"]["text"]
+
+
+def test_the_model_runs_as_the_users_engine() -> None:
+    # Firefox fails this response too, so a Firefox user sees agreement
+    # against the model as Firefox, in Firefox's words.
+    report = _two_locations_report(
+        {"resolved": False, "error": "TypeError: NetworkError", "user_agent": FIREFOX_UA}
+    )
+    assert report["model_browser"] == "firefox"
+    assert report["model"]["outcome"]["browser"] == "firefox"
+    assert report["agree"] is True
+    assert any("NetworkError when attempting to fetch" in line for line in report["story"])
+
+
+def test_the_playground_notes_third_party_cookies() -> None:
+    from crossorigin.explain.reasons import THIRD_PARTY_COOKIE_NOTE
+
+    api = "http://127.0.0.1:8000"
+    allow = [["Access-Control-Allow-Origin", PAGE], ["Access-Control-Allow-Credentials", "true"]]
+    exchange = {
+        "kind": "actual",
+        "method": "GET",
+        "target": "/api/items?attempt=x",
+        "request_headers": [["Origin", PAGE]],
+        "decision": {"allowed": True},
+        "status": 200,
+        "status_text": "OK",
+        "response_headers": allow,
+    }
+    report = build_report(
+        attempt="x",
+        page_origin=PAGE,
+        api_origin=api,
+        url=api + "/api/items?attempt=x",
+        request={"method": "GET", "headers": [], "credentials": "include"},
+        exchanges=[exchange],
+        browser={"resolved": True, "status": 200, "readable": {}},
+        read_headers=[],
+        policy={"origins": [PAGE], "credentials": True},
+    )
+    assert report["verdict"] == "allowed"
+    assert THIRD_PARTY_COOKIE_NOTE in report["explanation"]["notes"]

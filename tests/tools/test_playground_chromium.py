@@ -393,3 +393,16 @@ def test_a_permalink_restores_policy_and_request(
         assert page.get_attribute("#lesson", "data-preset") == PRESETS[0]["id"]
     finally:
         page.context.close()
+
+
+def test_the_engine_table_marks_chromium_as_yours(ui: PageUnderTest) -> None:
+    ui.preset("preflighted-put")
+    ui.send()
+    rows = ui.page.locator("#engine-rows tr")
+    assert rows.count() == 3
+    engines = [rows.nth(index).get_attribute("data-engine") for index in range(3)]
+    assert engines == ["chromium", "firefox", "webkit"]
+    chromium = ui.page.locator("#engine-rows tr[data-engine='chromium']")
+    assert "(your browser)" in chromium.inner_text()
+    assert chromium.get_attribute("class") == "agree"
+    assert ui.text("#engines-summary")

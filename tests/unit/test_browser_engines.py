@@ -189,3 +189,195 @@ def test_same_origin_mode_redirected_away_is_a_silent_network_error_in_firefox()
     firefox = simulate(scenario, browser="firefox")
     assert (firefox["console"], firefox["network_error"]) == (None, "NS_ERROR_DOM_BAD_URI")
     assert simulate(scenario)["console"].startswith("Unsafe attempt to load URL ")
+
+
+def _get(url: str, actual: Any, **request: Any) -> dict[str, Any]:
+    return {
+        "page_origin": PAGE,
+        "request": {"url": url, "method": "GET", "credentials": "omit", **request},
+        "responses": {"actual": actual},
+    }
+
+
+def _ok(*headers: tuple[str, str]) -> dict[str, Any]:
+    return {"status": 200, "headers": [["Access-Control-Allow-Origin", "*"], *headers]}
+
+
+def _redirect(status: int, *locations: str) -> dict[str, Any]:
+    headers = [["Location", location] for location in locations]
+    return {"status": status, "headers": [*headers, ["Access-Control-Allow-Origin", "*"]]}
+
+
+@pytest.mark.parametrize(
+    ("browser", "sent"),
+    [
+        ("chromium", "/api/%41%7e%2e%zz%7F"),
+        ("firefox", "/api/%41%7e%2e%zz%7F"),
+        # libsoup decodes the escapes of unreserved characters only.
+        ("webkit", "/api/A~.%zz%7F"),
+    ],
+)
+def test_escapes_on_the_request_line(browser: str, sent: str) -> None:
+    outcome = simulate(_get(API + "/%41%7e%2e%zz%7F", _ok()), browser=browser)
+    assert outcome["hops"][0]["url"] == "http://127.0.0.1:8000" + sent
+
+
+@pytest.mark.parametrize(
+    ("browser", "second_hop"),
+    [
+        ("chromium", None),  # net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION
+        ("firefox", None),
+        ("webkit", "http://127.0.0.1:8000/a,%20/b"),  # one value, joined with ", "
+    ],
+)
+def test_two_location_values(browser: str, second_hop: str | None) -> None:
+    outcome = simulate(_get(API, [_redirect(302, "/a", "/b"), _ok()]), browser=browser)
+    hops = outcome["hops"]
+    assert (hops[1]["url"] if len(hops) > 1 else None) == second_hop
+
+
+@pytest.mark.parametrize(
+    ("browser", "path"),
+    [("chromium", "/%C3%A9"), ("firefox", "/%C3%A9"), ("webkit", "/%C3%83%C2%A9")],
+)
+def test_non_ascii_location(browser: str, path: str) -> None:
+    # The model's header values are their bytes read as Latin-1: `Ã©` is a
+    # UTF-8 `é` on the wire, which WebKit's URL parser encodes once more.
+    outcome = simulate(_get(API, [_redirect(302, "/\u00c3\u00a9"), _ok()]), browser=browser)
+    assert outcome["hops"][1]["url"] == "http://127.0.0.1:8000" + path
+
+
+@pytest.mark.parametrize(("browser", "allowed"), [("chromium", False), ("webkit", True)])
+def test_manual_redirect_to_bad_port(browser: str, allowed: bool) -> None:
+    scenario = _get(API, _redirect(302, "http://127.0.0.1:99999/"), redirect="manual")
+    trace = simulate_trace(scenario, browser=browser)
+    assert trace.allowed is allowed
+    assert trace.response_type == ("opaqueredirect" if allowed else "error")
+
+
+@pytest.mark.parametrize(("browser", "origin"), [("chromium", None), ("webkit", PAGE)])
+def test_origin_after_post_redirected_to_get(browser: str, origin: str | None) -> None:
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": PAGE + "/r", "method": "POST", "credentials": "omit"},
+        "responses": {"actual": [_redirect(303, "/n"), _ok()]},
+    }
+    hops = simulate(scenario, browser=browser)["hops"]
+    assert [hop["method"] for hop in hops] == ["POST", "GET"]
+    assert hops[1]["origin"] == origin
+
+
+@pytest.mark.parametrize("value", ["Bytes=0-1", "BYTES=0-1", "bytes=+1-2", "bytes=1-+2"])
+@pytest.mark.parametrize(("browser", "safelisted"), [("chromium", False), ("webkit", True)])
+def test_range_syntax(browser: str, safelisted: bool, value: str) -> None:
+    scenario = _get(API, _ok(), headers=[["Range", value]])
+    scenario["responses"]["preflight"] = {"status": 204, "headers": []}
+    assert simulate(scenario, browser=browser)["preflight_sent"] is not safelisted
+
+
+@pytest.mark.parametrize("value", ["bytes=-5", "bytes=1--1", "bytes= 0-1", "bytes=2-1"])
+def test_webkit_range_still_refused(value: str) -> None:
+    scenario = _get(API, _ok(), headers=[["Range", value]])
+    scenario["responses"]["preflight"] = {"status": 204, "headers": []}
+    assert simulate(scenario, browser="webkit")["preflight_sent"]
+
+
+@pytest.mark.parametrize(("browser", "evicted"), [("chromium", True), ("webkit", True)])
+def test_credentials_miss_evicts(browser: str, evicted: bool) -> None:
+    cache = PreflightCache()
+    granted = [
+        ["Access-Control-Allow-Origin", PAGE],
+        ["Access-Control-Allow-Methods", "PUT"],
+        ["Access-Control-Max-Age", "600"],
+    ]
+    assert simulate(_put(granted), cache=cache, browser=browser)["allowed"]
+    with_credentials = simulate(_put([], credentials="include"), cache=cache, browser=browser)
+    assert with_credentials["preflight_sent"] and not with_credentials["allowed"]
+    again = simulate(_put([]), cache=cache, browser=browser)
+    assert again["preflight_sent"] is evicted
+
+
+def test_webkit_method_miss_keeps_entry() -> None:
+    cache = PreflightCache()
+    granted = [
+        ["Access-Control-Allow-Origin", PAGE],
+        ["Access-Control-Allow-Methods", "PUT"],
+        ["Access-Control-Max-Age", "600"],
+    ]
+    assert simulate(_put(granted), cache=cache, browser="webkit")["allowed"]
+    assert not simulate(_put(granted, method="DELETE"), cache=cache, browser="webkit")["allowed"]
+    assert not simulate(_put([]), cache=cache, browser="webkit")["preflight_sent"]
+
+
+@pytest.mark.parametrize(("browser", "served"), [("chromium", True), ("firefox", False)])
+def test_cached_wildcards(browser: str, served: bool) -> None:
+    # Firefox's cache holds `*` as a literal token: a later DELETE with another
+    # header preflights again (measured on the corpus entry cache-wildcard-methods).
+    cache = PreflightCache()
+    granted = [
+        ["Access-Control-Allow-Origin", PAGE],
+        ["Access-Control-Allow-Methods", "*"],
+        ["Access-Control-Allow-Headers", "*"],
+        ["Access-Control-Max-Age", "600"],
+    ]
+    assert simulate(_put(granted, headers=[["X-Custom", "1"]]), cache=cache, browser=browser)[
+        "allowed"
+    ]
+    later = simulate(
+        _put([], method="DELETE", headers=[["X-Other", "1"]]), cache=cache, browser=browser
+    )
+    assert later["preflight_sent"] is not served
+
+
+def test_firefox_names_the_failed_preflight_url() -> None:
+    # A same-origin POST redirected elsewhere needs a preflight there; when
+    # that preflight is a network error, Firefox's line names its URL.
+    scenario = {
+        "page_origin": PAGE,
+        "request": {
+            "url": PAGE + "/r",
+            "method": "POST",
+            "headers": [["X-Custom", "1"]],
+            "credentials": "omit",
+        },
+        "responses": {
+            "preflight": {"status": 204, "headers": [["Access-Control-Allow-Origin", "\x00"]]},
+            "actual": [_redirect(307, API), _ok()],
+        },
+    }
+    outcome = simulate(scenario, browser="firefox")
+    assert outcome["network_error"] == "NS_ERROR_DOM_INVALID_HEADER_VALUE"
+    assert f"remote resource at {API}." in outcome["console"]
+
+
+def test_webkit_keeps_authorization_across_origins() -> None:
+    # The kept header needs a preflight from `null` on the next hop, which a
+    # preflight allowing only the page refuses (corpus entry
+    # redirect-cross-origin-drops-authorization; Chromium follows).
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": API, "method": "GET", "headers": [["Authorization", "Bearer t"]]},
+        "responses": {
+            "preflight": {
+                "status": 204,
+                "headers": [
+                    ["Access-Control-Allow-Origin", PAGE],
+                    ["Access-Control-Allow-Headers", "authorization"],
+                ],
+            },
+            "actual": [
+                {
+                    "status": 307,
+                    "headers": [
+                        ["Access-Control-Allow-Origin", PAGE],
+                        ["Location", "http://127.0.0.1:8001/next"],
+                    ],
+                },
+                _ok(),
+            ],
+        },
+    }
+    assert simulate(scenario, browser="chromium")["allowed"]
+    webkit = simulate(scenario, browser="webkit")
+    assert not webkit["allowed"]
+    assert len(webkit["hops"]) == 1

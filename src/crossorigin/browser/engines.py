@@ -135,6 +135,48 @@ class Engine:
     #: The largest `Access-Control-Max-Age` number that parses (beyond it:
     #: unparsable); None: any (Chromium's 64-bit rule is in access.py).
     max_age_parse_limit: int | None = None
+    #: Whether repeated `Location` headers are one value joined with ", "
+    #: (WebKit's HTTPHeaderMap::add, Source/WebCore/platform/network/
+    #: HTTPHeaderMap.cpp) rather than a header-block error when they differ.
+    joins_repeated_location: bool = False
+    #: Whether a `Location` is parsed from its bytes read as Latin-1, so a
+    #: UTF-8 `é` on the wire becomes `Ã©` and is escaped as such (WebKit:
+    #: ResourceResponseBase.cpp keeps header values as Latin-1 strings and
+    #: Source/WTF/wtf/URLParser.cpp UTF-8-encodes them) rather than each
+    #: byte escaped as it is (Chromium's EscapeNonASCII).
+    location_from_latin1: bool = False
+    #: Whether the request line carries the path and query with the escapes
+    #: of RFC 3986 unreserved characters decoded (`%41` is sent as `A`):
+    #: WebKitGTK's network layer (libsoup) normalizes the URL it sends,
+    #: after Source/WTF/wtf/URLParser.cpp kept the escapes.
+    sends_unreserved_decoded: bool = False
+    #: Whether `Range` takes any case of `bytes` and a `+` before a number
+    #: (WebKit: parseRange in Source/WebCore/platform/network/
+    #: HTTPParsers.cpp compares the unit ignoring ASCII case and reads the
+    #: numbers with a signed-integer parser).
+    lenient_range_syntax: bool = False
+    #: Whether a cache lookup that fails only because the request carries
+    #: credentials the entry was not made for erases the entry (WebKit:
+    #: CrossOriginPreflightResultCache.cpp canSkipPreflight; measured, while
+    #: a method miss keeps it).
+    credentials_miss_evicts: bool = False
+    #: Whether a redirect that turns the request into a GET keeps the
+    #: `Origin` header the first request carried, even to the page's own
+    #: origin (WebKit, measured: its request keeps the header it set).
+    keeps_origin_after_method_change: bool = False
+    #: Whether `manual` mode returns an opaque-redirect for a Location that
+    #: does not parse (WebKit, measured), without Firefox's other rules.
+    manual_ignores_bad_location: bool = False
+    #: Whether a redirect keeps every request header: `Authorization` on a
+    #: hop to another origin (Fetch §4.4 step 13 drops it) and the body's
+    #: `Content-Type` when the request becomes a GET (WebKit, measured: the
+    #: kept header makes the next hop need a preflight with `Origin: null`).
+    redirect_keeps_headers: bool = False
+    #: Whether a cached `*` in `Access-Control-Allow-Methods` or
+    #: `-Headers` covers later requests (Firefox's cache compares the cached
+    #: tokens literally: nsCORSListenerProxy.cpp
+    #: nsPreflightCache::CacheEntry::CheckRequest; measured).
+    cache_honours_wildcards: bool = True
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -224,6 +266,7 @@ FIREFOX: Final = Engine(
     ),
     redirect_scheme_errors_after_cors=frozenset({"NS_ERROR_DOM_BAD_URI"}),
     failed_preflight_evicts=True,
+    cache_honours_wildcards=False,
     # The digits are read into an unsigned 64-bit number, and an overflow
     # caches nothing (measured: 9223372036854775807 caches for the cap,
     # 99999999999999999999 not at all).
@@ -244,7 +287,10 @@ WEBKIT: Final = Engine(
     # Measured in WebKitGTK 2.50 (tests/oracles/browsers/recorded-webkit.json): a
     # User-Agent set by the page is sent and preflighted; a cache miss keeps
     # the entry; a cached `*` covers Authorization; `|` stays in paths; a
-    # blank Location fails; a userinfo redirect outside `cors` mode is followed.
+    # blank Location fails; a userinfo redirect outside `cors` mode is followed;
+    # escapes of unreserved characters reach the server decoded; repeated
+    # Location values are one value; `Bytes=0-1` and `bytes=+1-2` are
+    # safelisted; a redirect keeps the request's headers and its Origin.
     cache_layout="chromium",
     cache_miss_evicts=False,
     cache_wildcard_covers_authorization=True,
@@ -254,6 +300,15 @@ WEBKIT: Final = Engine(
     caches_permanent_redirects=False,
     type_errors="webkit",
     failed_to_fetch="TypeError: Load failed",
+    range_first_only=True,
+    lenient_range_syntax=True,
+    joins_repeated_location=True,
+    location_from_latin1=True,
+    sends_unreserved_decoded=True,
+    credentials_miss_evicts=True,
+    keeps_origin_after_method_change=True,
+    manual_ignores_bad_location=True,
+    redirect_keeps_headers=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

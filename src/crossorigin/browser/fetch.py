@@ -65,7 +65,7 @@ from crossorigin.browser.types import (
     Trace,
     Transport,
 )
-from crossorigin.browser.url import URL, parse_location, parse_url
+from crossorigin.browser.url import URL, decode_unreserved, parse_location, parse_url
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = ["MAX_REDIRECTS", "canonical_url", "run_fetch"]
@@ -137,6 +137,9 @@ class _State:
     # such a URL is answered without reaching the server (measured: WPT
     # redirect-location "#invalidurl:" with 301/308 hits the server once).
     permanent: dict[str, HTTPResponse] = field(default_factory=dict)
+    # Whether a redirect that changed the method kept the Origin header the
+    # request had (Engine.keeps_origin_after_method_change).
+    origin_kept: bool = False
 
     @property
     def request_origin(self) -> str:
@@ -250,8 +253,11 @@ def _network_error(state: _State, failed_at: str, name: str, *, log: bool = Fals
     name = dict(profile.network_errors).get(name, name)
     if profile.logs_cors_network_errors and (log or state.response_tainting == "cors"):
         # Firefox names the URL of the request that failed, fragment and all
-        # (measured: the 21st hop of a redirect chain, not the first URL).
-        url = (state.sent_url or state.url).serialize()
+        # (measured: the 21st hop of a redirect chain, not the first URL; a
+        # preflight's own URL when the preflight failed, even after a
+        # redirect from another URL).
+        failed = state.url if failed_at == "preflight" else (state.sent_url or state.url)
+        url = failed.serialize()
         return _finish(
             state,
             allowed=False,
@@ -266,14 +272,17 @@ def _network_error(state: _State, failed_at: str, name: str, *, log: bool = Fals
     )
 
 
-def _header_block_error(response: HTTPResponse) -> tuple[str, str | None]:
+def _header_block_error(
+    response: HTTPResponse, profile: Engine = CHROMIUM
+) -> tuple[str, str | None]:
     """Chromium net's checks on a response's header block, before anything
     reads it: (network error or "", the Location value or None).
 
     A NUL byte anywhere fails the response (net/http/http_response_headers.cc
     `TryToCreate`); `Location` is a header that must not repeat with different
     values (net/http/http_stream_parser.cc, `HeadersContainMultipleCopiesOfField`;
-    identical copies are fine)."""
+    identical copies are fine). An engine that joins repeated headers
+    (WebKit) reads one Location, the values joined with ", "."""
     location: str | None = None
     for name, value in response.headers:
         if "\x00" in value or "\x00" in name:
@@ -282,9 +291,29 @@ def _header_block_error(response: HTTPResponse) -> tuple[str, str | None]:
             trimmed = value.strip(" \t")
             if location is None:
                 location = trimmed
+            elif profile.joins_repeated_location:
+                location = f"{location}, {trimmed}"
             elif trimmed != location:
                 return "net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION", None
     return "", location
+
+
+def _parse_location(value: str, base: URL, profile: Engine) -> URL | None:
+    """The redirect target, read as the engine reads a Location's bytes."""
+    if profile.location_from_latin1:
+        # WebKit: the header's bytes are Latin-1 characters, which the URL
+        # parser then UTF-8-encodes (measured: a UTF-8 `é` arrives as
+        # `%C3%83%C2%A9`).
+        return parse_url(value, base)
+    return parse_location(value, base)
+
+
+def _wire_url(state: _State) -> str:
+    """The URL the request line carries, without its fragment."""
+    url = state.url.serialize(fragment=False)
+    if state.profile.sends_unreserved_decoded:
+        return decode_unreserved(url)
+    return url
 
 
 @lru_cache(maxsize=256)
@@ -402,7 +431,7 @@ def run_fetch(
                 if refused is not None:
                     return refused
         response = _send_actual(state, transport)
-        net_error, location = _header_block_error(response)
+        net_error, location = _header_block_error(response, profile)
         stage = "actual"
         if net_error:
             return _network_error(state, stage, net_error)
@@ -414,7 +443,15 @@ def run_fetch(
                 return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
-            target = parse_location(location, state.url)
+            target = _parse_location(location, state.url, profile)
+            if (
+                target is None
+                and request.redirect == "manual"
+                and profile.manual_ignores_bad_location
+            ):
+                return _finish(
+                    state, allowed=True, response_type="opaqueredirect", response=response
+                )
             if target is None and profile.location_parsed_when_followed:
                 if request.redirect == "manual":
                     return _finish(
@@ -505,6 +542,8 @@ def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> 
         now=now,
         spec=spec or profile.cache_layout == "spec",
         miss_evicts=spec or profile.cache_miss_evicts,
+        credentials_miss_evicts=not spec and profile.credentials_miss_evicts,
+        cached_wildcards=spec or profile.cache_honours_wildcards,
         wildcard_covers_authorization=not spec and profile.cache_wildcard_covers_authorization,
     )
 
@@ -517,16 +556,16 @@ def _preflight(
     headers.append(("Access-Control-Request-Method", state.method))
     if state.unsafe:
         headers.append(("Access-Control-Request-Headers", ",".join(state.unsafe)))
-    url = state.url.serialize(fragment=False)
+    url = _wire_url(state)
     response = transport("preflight", "OPTIONS", url, headers)
     state.exchanges.append(Exchange("preflight", "OPTIONS", url, tuple(headers), response))
-    net_error, location = _header_block_error(response)
+    net_error, location = _header_block_error(response, state.profile)
     if net_error:
         return _network_error(state, "preflight", net_error)
     if (
         response.status in access.REDIRECT_STATUSES
         and location
-        and parse_location(location, state.url) is None
+        and _parse_location(location, state.url, state.profile) is None
     ):
         # net refuses to follow before the preflight loader sees a redirect.
         return _network_error(state, "preflight", "net::ERR_INVALID_REDIRECT")
@@ -583,10 +622,14 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
     headers = list(state.headers)
     # Fetch §3.1 "append a request `Origin` header": always for CORS requests,
     # and for any method other than GET and HEAD.
-    sends_origin = state.response_tainting == "cors" or state.method not in ("GET", "HEAD")
+    sends_origin = (
+        state.response_tainting == "cors"
+        or state.method not in ("GET", "HEAD")
+        or state.origin_kept
+    )
     if sends_origin:
         headers.insert(0, ("Origin", state.request_origin))
-    url = state.url.serialize(fragment=False)
+    url = _wire_url(state)
     cacheable = (
         state.profile.caches_permanent_redirects
         and state.method == "GET"
@@ -608,9 +651,12 @@ def _send_actual(state: _State, transport: Transport) -> HTTPResponse:
         # Userinfo never reaches the server's request line (measured in
         # Firefox, which follows such redirects outside `cors` mode).
         sent = URL(sent.scheme, "", "", sent.host, sent.port, sent.path, sent.query, None)
+    sent_text = sent.serialize(fragment=False)
+    if state.profile.sends_unreserved_decoded:
+        sent_text = decode_unreserved(sent_text)
     state.hops.append(
         Hop(
-            sent.serialize(fragment=False),
+            sent_text,
             state.method,
             response.status,
             state.response_tainting,
@@ -716,28 +762,35 @@ def _follow_redirect(
         # userinfo in `no-cors` and `same-origin` mode and to the page's own
         # origin, silently (no console line, no DevTools reason).
         return _finish(state, allowed=False, response_type="error", failed_at="redirect")
+    keeps_headers = state.profile.redirect_keeps_headers and not spec
     if state.url.origin != target.origin:
         # Fetch §4.4 HTTP-redirect fetch, step 13: "If request's current URL's
         # origin is not same origin with locationURL's origin, then for each
         # headerName of CORS non-wildcard request-header name, delete headerName
         # from request's header list." So the next hop goes without
         # Authorization, and needs no preflight for it.
-        state.headers = [
-            (name, value)
-            for name, value in state.headers
-            if name.lower() not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
-        ]
+        if not keeps_headers:
+            state.headers = [
+                (name, value)
+                for name, value in state.headers
+                if name.lower() not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
+            ]
         if not state.same_origin_as_page(state.url):
             state.tainted = True
     status = response.status
     if (status in (301, 302) and state.method == "POST") or (
         status == 303 and state.method not in ("GET", "HEAD")
     ):
+        if state.profile.keeps_origin_after_method_change and not spec:
+            # The Origin the request carried stays on it (measured in
+            # WebKitGTK 2.50: a same-origin GET after POST 303 sends it).
+            state.origin_kept = True
         state.method = "GET"
-        state.headers = [
-            (name, value)
-            for name, value in state.headers
-            if name.lower() not in _REQUEST_BODY_HEADER_NAMES
-        ]
+        if not keeps_headers:
+            state.headers = [
+                (name, value)
+                for name, value in state.headers
+                if name.lower() not in _REQUEST_BODY_HEADER_NAMES
+            ]
     state.url = target
     return None

@@ -143,11 +143,18 @@ class PreflightCache:
         spec: bool = False,
         miss_evicts: bool = True,
         wildcard_covers_authorization: bool = False,
+        credentials_miss_evicts: bool = False,
+        cached_wildcards: bool = True,
     ) -> bool:
         """Whether a cached preflight lets this request skip its own.
         `miss_evicts` and `wildcard_covers_authorization` are the engine's
         (WebKit keeps an entry a lookup misses, and lets a cached `*` cover
-        Authorization; Chromium does neither)."""
+        Authorization; Chromium does neither). `credentials_miss_evicts`:
+        an entry missed only for want of credentials is erased even so
+        (WebKit, measured). `cached_wildcards` False: in the standard's
+        layout a cached `*` is a name like any other and covers nothing else
+        (Firefox: nsPreflightCache::CacheEntry::CheckRequest compares the
+        cached tokens literally; measured)."""
         if not spec:
             key = (origin, url)
             entry = self._chromium.get(key)
@@ -167,13 +174,15 @@ class PreflightCache:
                 )
                 is None
             )
-            if not covered and miss_evicts:
+            credentials_miss = credentials and not entry.credentials
+            if not covered and (miss_evicts or (credentials_miss and credentials_miss_evicts)):
                 del self._chromium[key]
             return covered
-        if not self._spec_method_match(origin, url, credentials, method, now):
+        wildcards = cached_wildcards and not credentials
+        if not self._spec_method_match(origin, url, credentials, method, now, wildcards):
             return False
         return all(
-            self._spec_header_match(origin, url, credentials, name, now)
+            self._spec_header_match(origin, url, credentials, name, now, wildcards)
             for name in unsafe_header_names
         )
 
@@ -184,21 +193,21 @@ class PreflightCache:
         return expires_at is not None and expires_at > now
 
     def _spec_method_match(
-        self, origin: str, url: str, credentials: bool, method: str, now: float
+        self, origin: str, url: str, credentials: bool, method: str, now: float, wildcards: bool
     ) -> bool:
         if fetch_tables.is_cors_safelisted_method(method):
             return True
         if self._live((origin, url, credentials, "method", method), now):
             return True
-        return not credentials and self._live((origin, url, credentials, "method", "*"), now)
+        return wildcards and self._live((origin, url, credentials, "method", "*"), now)
 
     def _spec_header_match(
-        self, origin: str, url: str, credentials: bool, name: str, now: float
+        self, origin: str, url: str, credentials: bool, name: str, now: float, wildcards: bool
     ) -> bool:
         if self._live((origin, url, credentials, "header", name), now):
             return True
         return (
-            not credentials
+            wildcards
             and name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
             and self._live((origin, url, credentials, "header", "*"), now)
         )

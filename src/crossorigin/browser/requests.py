@@ -139,6 +139,10 @@ def is_chromium_safelisted_request_header(name: str, value: str) -> bool:
 
 
 _RANGE_START = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+#: WebKit's parseRange (HTTPParsers.cpp): `bytes` in any case, numbers read
+#: by a signed-integer parser that takes a leading `+` (measured:
+#: `Bytes=0-1`, `BYTES=0-1` and `bytes=+1-2` are safelisted).
+_LENIENT_RANGE = re.compile(r"bytes=\+?([0-9]+)-(?:\+?([0-9]+))?", re.IGNORECASE)
 
 
 def _engine_safelisted(profile: Engine) -> Callable[[str, str], bool]:
@@ -158,7 +162,8 @@ def _engine_safelisted(profile: Engine) -> Callable[[str, str], bool]:
             return False
         if profile.range_first_only and lowered == "range":
             # Measured: numbers of any size; `bytes=1--1` is not a range.
-            match = _RANGE_START.fullmatch(value)
+            pattern = _LENIENT_RANGE if profile.lenient_range_syntax else _RANGE_START
+            match = pattern.fullmatch(value)
             return match is not None and (
                 not match.group(2) or int(match.group(1)) <= int(match.group(2))
             )

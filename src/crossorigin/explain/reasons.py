@@ -26,20 +26,23 @@ from typing import Any, Final
 from crossorigin.browser import Exchange, PreflightCache, Trace, run_fetch
 from crossorigin.browser.access import combined_value
 from crossorigin.browser.model import parse_scenario
+from crossorigin.browser.url import parse_url
 from crossorigin.double_layer import DoubleLayer, detect_double_layer
 from crossorigin.explain.fixes import fixes_for
 from crossorigin.explain.requirements import Requirements, requirements
-from crossorigin.origin import Origin, OriginSyntaxError
+from crossorigin.origin import Origin, OriginSyntaxError, same_site
 from crossorigin.policy import ConfigError
 
 __all__ = [
     "BLOCKED",
     "NETWORK_ERRORS",
+    "THIRD_PARTY_COOKIE_NOTE",
     "Blocked",
     "Cause",
     "Explanation",
     "explain",
     "explain_trace",
+    "third_party_cookie_notes",
 ]
 
 
@@ -107,6 +110,35 @@ CREDENTIALS_NOTE: Final = (
     "(not *) and Access-Control-Allow-Credentials: true. If the request needs no cookies, "
     "drop credentials: 'include' instead."
 )
+
+#: A credentialed request from a page on one site to an API on another:
+#: CORS may allow it, yet the browser need not send the user's cookie.
+THIRD_PARTY_COOKIE_NOTE: Final = (
+    "The page and the API are on different sites, so the API's cookie is a third-party "
+    "cookie here: CORS can allow this request and it can still arrive without the user's "
+    "cookie. Safari blocks third-party cookies, Firefox partitions them (a cookie the API "
+    "set when visited directly is not the one sent from this page), and every browser "
+    "sends a cookie cross-site only if it was set with `SameSite=None; Secure`. Serve the "
+    "API from the page's site (a subdomain or a path of it), or authenticate with a token "
+    "in a header."
+)
+
+
+def third_party_cookie_notes(trace: Trace) -> tuple[str, ...]:
+    """THIRD_PARTY_COOKIE_NOTE when the request includes credentials and
+    its URL (the last one fetched) is on another site than the page (HTML
+    §7.5 schemeful same site)."""
+    if trace.request.credentials != "include":
+        return ()
+    url = parse_url(trace.final_url or trace.request.url)
+    if url is None:
+        return ()
+    try:
+        if same_site(trace.request.page_origin, url.origin):
+            return ()
+    except (OriginSyntaxError, ValueError):
+        return ()
+    return (THIRD_PARTY_COOKIE_NOTE,)
 
 
 # --- the rows ---------------------------------------------------------------------------
@@ -426,6 +458,13 @@ def _fixes(need: Requirements) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def _allowed(trace: Trace, need: Requirements) -> Explanation:
+    explanation = _allowed_why(trace, need)
+    if trace.response_type != "cors":
+        return explanation
+    return replace(explanation, notes=explanation.notes + third_party_cookie_notes(trace))
+
+
+def _allowed_why(trace: Trace, need: Requirements) -> Explanation:
     unreadable = [
         name
         for name in trace.request.read_headers
@@ -509,6 +548,7 @@ def explain_trace(trace: Trace) -> Explanation:
         and blocked.header("access-control-allow-origin") == "*"
     ):
         notes.append(CREDENTIALS_NOTE)
+    notes.extend(third_party_cookie_notes(trace))
     notes.extend(fix_notes)
     notes.append(_proxy_note(trace, need))
     return Explanation(cause.summary, fixes, tuple(notes), cause.code)

@@ -12,6 +12,13 @@ the recording; this module only arranges and compares them.
 
 Where the browser and the model disagree (they should not), `agreement`
 lists each check and `agree` is False, so the page can flag it.
+
+`engines` holds the model's verdict as each engine (Chromium, Firefox,
+WebKit) for the same recorded answers, the engine the user's browser runs
+(from its User-Agent) marked; `engine_differences` names each engine whose
+verdict is not what the user's browser did, with its reason and console
+line. The user's own engine differing is a bug in the model; another
+engine differing is a real difference between browsers.
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ from urllib.parse import urlsplit
 
 from crossorigin import fetch_tables
 from crossorigin.browser import ScenarioError, Trace, simulate_trace
+from crossorigin.browser.engines import BROWSERS, ENGINES
 from crossorigin.explain import STACK_NAMES, STACKS, explain_trace, fixes_for
 from crossorigin.explain.fixes import SNIPPET_STACKS
 from crossorigin.origin import Origin, OriginSyntaxError
 from crossorigin.policy import ConfigError, Policy
 
-__all__ = ["build_report", "scenario_for"]
+__all__ = ["build_report", "engine_of", "scenario_for"]
 
 
 #: A header name is a token (RFC 9110 section 5.6.2); fetch() throws on anything else.
@@ -79,6 +87,90 @@ def scenario_for(
         "responses": {kind: hops for kind, hops in responses.items() if hops},
         "read_headers": list(read_headers),
     }
+
+
+def engine_of(user_agent: str) -> str | None:
+    """The engine a User-Agent names (`chromium`, `firefox`, `webkit`), or
+    None. Chromium-based browsers also say `AppleWebKit` and `Safari`, so
+    `Chrome/` is looked for first; Firefox on iOS runs WebKit (`FxiOS`)."""
+    if "Firefox/" in user_agent and "FxiOS" not in user_agent:
+        return "firefox"
+    if any(mark in user_agent for mark in ("Chrome/", "Chromium/", "CriOS/", "Edg/")):
+        return "chromium"
+    if "AppleWebKit/" in user_agent:
+        return "webkit"
+    return None
+
+
+def _engine_verdict(trace: Trace) -> str:
+    if trace.allowed:
+        return "allowed"
+    return "rejected" if trace.failed_at == "request" else "blocked"
+
+
+def engine_rows(
+    scenario: Mapping[str, Any], browser: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The model's verdict as each engine, and the engines whose verdict is
+    not what the user's browser did (see the module docstring)."""
+    resolved = bool(browser.get("resolved"))
+    yours = engine_of(str(browser.get("user_agent") or ""))
+    rows: list[dict[str, Any]] = []
+    for name in BROWSERS:
+        row: dict[str, Any] = {
+            "browser": name,
+            "product": ENGINES[name].product,
+            "yours": name == yours,
+        }
+        try:
+            trace = simulate_trace(scenario, browser=name)
+        except ScenarioError as error:
+            row.update(verdict="unknown", allowed=None, agrees=False, error=str(error))
+            rows.append(row)
+            continue
+        row.update(
+            verdict=_engine_verdict(trace),
+            allowed=trace.allowed,
+            reason=trace.reason,
+            console=trace.console,
+            error=trace.error,
+            network_error=trace.network_error,
+            preflight=bool(trace.preflights),
+            agrees=trace.allowed == resolved,
+        )
+        rows.append(row)
+    differences = [
+        {
+            "browser": row["browser"],
+            "product": row["product"],
+            "yours": row["yours"],
+            "verdict": row["verdict"],
+            "reason": row.get("reason"),
+            "console": row.get("console"),
+            "error": row.get("error"),
+            "text": _difference_text(row, resolved),
+        }
+        for row in rows
+        if not row["agrees"]
+    ]
+    return rows, differences
+
+
+def _difference_text(row: Mapping[str, Any], resolved: bool) -> str:
+    product = row["product"]
+    if row["verdict"] == "unknown":
+        return f"The model could not replay this attempt as {product}: {row.get('error')}"
+    if row["yours"]:
+        did = "let the page read it" if resolved else "did not"
+        return (
+            f"The model as {product} (the engine your browser runs) says "
+            f"{row['verdict']}, but your browser {did}: a bug in crossorigin's model; "
+            "please report it with the scenario below."
+        )
+    if row["allowed"]:
+        return f"{product} would let the page read this answer; your browser blocked it."
+    why = row.get("console") or row.get("reason") or row.get("error") or "no reason given"
+    return f"{product} would block this answer, which your browser let the page read: {why}"
 
 
 def _check(what: str, browser: object, model: object) -> dict[str, Any]:
@@ -305,8 +397,8 @@ def _story(
                 "request from being sent, it stops the page from reading the answer."
             )
         verdict += (
-            " Your script only sees `TypeError: Failed to fetch`; the real reason is in the "
-            "browser's console (below)."
+            f" Your script only sees `{trace.error or 'TypeError: Failed to fetch'}`; the real "
+            "reason is in the browser's console (below)."
         )
         lines.append(verdict)
     return lines
@@ -353,8 +445,12 @@ def build_report(
             for stack, name in SNIPPET_STACKS.items()
             if stack in snippets
         ]
+    # The model runs as the engine the user's browser is (Chromium when the
+    # User-Agent does not tell), so `agreement` compares like with like.
+    engine = engine_of(str(browser.get("user_agent") or "")) or "chromium"
+    report["model_browser"] = engine
     try:
-        trace = simulate_trace(scenario)
+        trace = simulate_trace(scenario, browser=engine)
     except ScenarioError as error:
         report.update(
             model=None,
@@ -370,10 +466,13 @@ def build_report(
             verdict="unknown",
             headline="The model could not replay this attempt",
             story=[str(error)],
+            engines=[],
+            engine_differences=[],
         )
         return report
     explanation = explain_trace(trace)
     agreement = _agreement(trace, browser, exchanges)
+    engines, differences = engine_rows(scenario, browser)
     hidden = [name for name, value in trace.readable_headers.items() if value is None]
     if not trace.allowed and explanation.cause == "request-rejected":
         # fetch() threw before anything was sent (an invalid header name or
@@ -419,5 +518,7 @@ def build_report(
         },
         agreement=agreement,
         agree=all(check["agree"] for check in agreement),
+        engines=engines,
+        engine_differences=differences,
     )
     return report

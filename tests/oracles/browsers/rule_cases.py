@@ -413,7 +413,9 @@ def redirect_cases() -> list[Entry]:
         (
             "location-two-values",
             scenario(
-                actual=[answer(302, ("Location", "/{sid}/a"), ("Location", "/{sid}/b"), ANY_ACAO)]
+                # One answer for every hop, as the harness's server gives
+                # (WebKit follows the joined value `/{sid}/a, /{sid}/b` in a loop).
+                actual=answer(302, ("Location", "/{sid}/a"), ("Location", "/{sid}/b"), ANY_ACAO)
             ),
         ),
         (
@@ -643,7 +645,7 @@ def redirect_cases() -> list[Entry]:
             "location-no-cors-two-values",
             scenario(
                 mode="no-cors",
-                actual=[answer(302, ("Location", "/{sid}/a"), ("Location", "/{sid}/b"))],
+                actual=answer(302, ("Location", "/{sid}/a"), ("Location", "/{sid}/b")),
             ),
         ),
         (

@@ -9,16 +9,7 @@ from engine_live import corpus_disagreements, open_or_skip, stale_recordings
 pytestmark = pytest.mark.browser
 
 #: Corpus entries the model as Firefox does not match yet (name -> why).
-KNOWN: dict[str, str] = {
-    "cache-wildcard-methods": (
-        "a preflight cached with `Access-Control-Allow-Methods: *` does not serve a later "
-        "DELETE with a custom header in Firefox; the model's Firefox cache says it does"
-    ),
-    "random-20261124-240": (
-        "a network error after a redirect: Firefox names the redirect target in its "
-        "console line, the model the URL last sent"
-    ),
-}
+KNOWN: dict[str, str] = {}
 
 
 def test_firefox_still_does_what_was_recorded_and_the_model_agrees() -> None:

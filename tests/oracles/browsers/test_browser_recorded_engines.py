@@ -31,33 +31,7 @@ PLACEHOLDERS = {
 #: Entries where the model is known not to match the engine, and why.
 KNOWN_DISAGREEMENTS = {
     "firefox": set(),
-    # WebKit (19 of 455 entries, measured in WebKitGTK 2.50, not yet modelled):
-    # its URL parser decodes some escapes (`%41` is `A`); it reads repeated or
-    # non-ASCII Location values its own way; `manual` mode with a bad-port
-    # Location; it keeps sending `Origin` on a same-origin GET after a POST
-    # redirect; its Range
-    # safelist takes `bytes=+1-` and an upper-case unit.
-    "webkit": {
-        "cache-credentials-miss-evicts",
-        "console-url-escaped-dot-inside",
-        "console-url-kept-escapes",
-        "init-body-303-to-get",
-        "redirect-location-manual-bad-port",
-        "redirect-location-no-cors-two-values",
-        "redirect-location-non-ascii",
-        "redirect-location-same-twice",
-        "redirect-location-two-values",
-        "redirect-location-two-values-on-200",
-        "redirect-preflight-two-locations",
-        "request-header-range-capital-unit",
-        "request-header-range-plus",
-        "request-header-range-upper-unit",
-        "wpt-redirect-method-301-POST",
-        "wpt-redirect-method-302-POST",
-        "wpt-redirect-method-303-DELETE",
-        "wpt-redirect-method-303-POST",
-        "wpt-redirect-method-303-PUT",
-    },
+    "webkit": set(),
 }
 #: What the WebKit oracle cannot observe (an automation session writes no
 #: console; tests/oracles/browsers/webkit_harness.py): left out of its comparison.

@@ -9,17 +9,7 @@ from engine_live import corpus_disagreements, open_or_skip, stale_recordings
 pytestmark = pytest.mark.browser
 
 #: Corpus entries the model as WebKit does not match yet (name -> why).
-_ESCAPES = "WebKit's URL parser decodes `%41` in a path to `A`; the model keeps Chromium's escapes"
-KNOWN: dict[str, str] = {
-    "redirect-cross-origin-drops-authorization": (
-        "WebKit refuses the cross-origin redirect of a request that sent Authorization; "
-        "the model follows it as Chromium does (Fetch §4.4 step 13 drops the header)"
-    ),
-    "random-20261124-108": "the requests WebKit sent differ from the model's (not yet analysed)",
-    "random-20261124-209": "the requests WebKit sent differ from the model's (not yet analysed)",
-    "random-20261124-260": _ESCAPES,
-    "random-20261124-314": _ESCAPES,
-}
+KNOWN: dict[str, str] = {}
 
 
 def test_webkit_still_does_what_was_recorded_and_the_model_agrees() -> None:

@@ -294,11 +294,11 @@
       const readable = {};
       for (const name of readHeaders) readable[name] = response.headers.get(name);
       const text = await response.text();
-      return { resolved: true, status: response.status, type: response.type, readable, body: text.slice(0, 400) };
+      return { resolved: true, status: response.status, type: response.type, readable, body: text.slice(0, 400), user_agent: navigator.userAgent };
     } catch (error) {
       const readable = {};
       for (const name of readHeaders) readable[name] = null;
-      return { resolved: false, error: `${error.name}: ${error.message}`, readable };
+      return { resolved: false, error: `${error.name}: ${error.message}`, readable, user_agent: navigator.userAgent };
     }
   }
 
@@ -355,6 +355,7 @@
     for (const line of report.story || []) story.append(el("li", {}, prose(line)));
 
     renderAgreement(report);
+    renderEngines(report);
     renderWire(report);
     renderWhy(report);
     renderTabs($("snippet-tabs"), report.snippets || [], "snippet");
@@ -382,6 +383,31 @@
     summary.textContent = report.agree
       ? "They agree on every point: the model, fed the answers the API really sent, predicts exactly what your browser did."
       : "The model and your browser DISAGREE on the rows marked below. That is a bug in crossorigin's model: please report it with the scenario below.";
+  }
+
+  // The model's verdict as Chromium, Firefox and WebKit for the same answers;
+  // a row that is not what your browser did is flagged (report.py engine_rows).
+  function renderEngines(report) {
+    const rows = clear($("engine-rows"));
+    const words = { allowed: "allowed", blocked: "blocked by CORS", rejected: "fetch() throws", unknown: "cannot tell" };
+    for (const row of report.engines || []) {
+      const name = row.yours ? `${row.product} (your browser)` : row.product;
+      const why = row.console || row.reason || (row.verdict === "allowed" ? "" : row.error || "");
+      rows.append(
+        el(
+          "tr",
+          { class: row.agrees ? "agree" : "disagree", dataEngine: row.browser },
+          el("td", { text: name }),
+          el("td", { text: words[row.verdict] || row.verdict }),
+          el("td", { class: "console", text: why }),
+          el("td", { class: "mark", text: row.agrees ? "✓ as yours" : "✕ DIFFERENT" }),
+        ),
+      );
+    }
+    const differences = report.engine_differences || [];
+    $("engines-summary").textContent = differences.length
+      ? differences.map((difference) => difference.text).join(" ")
+      : "All three engines would do what your browser did.";
   }
 
   function headerTable(headers, highlight, extraHighlight) {
