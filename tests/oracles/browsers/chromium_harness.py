@@ -313,6 +313,28 @@ def start_http_server(registry: ScenarioRegistry) -> _QuietServer:
 # --- Placeholders ------------------------------------------------------------------
 
 
+def fetch_argument(concrete: Scenario) -> dict[str, Any]:
+    """What the page script (`_FETCH_SCRIPT`) gets for one concrete scenario:
+    the URL, the `fetch()` init (defaults as the scenario format states), the
+    response headers to read and the body. Every engine's harness sends this."""
+    request = concrete["request"]
+    init: dict[str, Any] = {
+        "method": request.get("method", "GET"),
+        "headers": [list(pair) for pair in request.get("headers", [])],
+        "credentials": request.get("credentials", "same-origin"),
+        "mode": request.get("mode", "cors"),
+    }
+    for key in ("redirect", "cache", "keepalive"):
+        if key in request:
+            init[key] = request[key]
+    return {
+        "url": request["url"],
+        "init": init,
+        "read": concrete.get("read_headers", []),
+        "body": request.get("body"),
+    }
+
+
 def fill_placeholders(value: Any, replacements: dict[str, str]) -> Any:
     """`value` (a JSON tree) with every `{name}` placeholder in its strings replaced."""
     if isinstance(value, str):
@@ -420,24 +442,9 @@ class Oracle:
             self.registry.register(sid, concrete["responses"])
         before = len(self.registry.received(sid))
         state = self._page_for(concrete["page_origin"])
-        request = concrete["request"]
-        init: dict[str, Any] = {
-            "method": request.get("method", "GET"),
-            "headers": [list(pair) for pair in request.get("headers", [])],
-            "credentials": request.get("credentials", "same-origin"),
-            "mode": request.get("mode", "cors"),
-        }
-        for key in ("redirect", "cache", "keepalive"):
-            if key in request:
-                init[key] = request[key]
         result = state.page.evaluate(
             _FETCH_SCRIPT,
-            {
-                "url": request["url"],
-                "init": init,
-                "read": concrete.get("read_headers", []),
-                "body": request.get("body"),
-            },
+            fetch_argument(concrete),
         )
         console: str | None = None
         cors_error: dict[str, Any] | None = None

@@ -45,6 +45,7 @@ from chromium_harness import (
     Scenario,
     ScenarioRegistry,
     _outcome,
+    fetch_argument,
     fill_placeholders,
     start_http_server,
 )
@@ -271,24 +272,7 @@ class FirefoxOracle:
             self.registry.register(sid, concrete["responses"])
         before = len(self.registry.received(sid))
         tab = self._tab_for(concrete["page_origin"])
-        request = concrete["request"]
-        init: dict[str, Any] = {
-            "method": request.get("method", "GET"),
-            "headers": [list(pair) for pair in request.get("headers", [])],
-            "credentials": request.get("credentials", "same-origin"),
-            "mode": request.get("mode", "cors"),
-        }
-        for key in ("redirect", "cache", "keepalive"):
-            if key in request:
-                init[key] = request[key]
-        argument = json.dumps(
-            {
-                "url": request["url"],
-                "init": init,
-                "read": concrete.get("read_headers", []),
-                "body": request.get("body"),
-            }
-        )
+        argument = json.dumps(fetch_argument(concrete))
         seen_events = len(self.bidi.events)
         # Steps of one entry share a sid: only lines logged from now on count.
         logged_before = len(self._console(sid))

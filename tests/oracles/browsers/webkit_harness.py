@@ -35,6 +35,7 @@ from chromium_harness import (
     Scenario,
     ScenarioRegistry,
     _outcome,
+    fetch_argument,
     fill_placeholders,
     start_http_server,
 )
@@ -207,24 +208,7 @@ class WebKitOracle:
             self.registry.register(sid, concrete["responses"])
         before = len(self.registry.received(sid))
         self._window_for(concrete["page_origin"])
-        request = concrete["request"]
-        init: dict[str, Any] = {
-            "method": request.get("method", "GET"),
-            "headers": [list(pair) for pair in request.get("headers", [])],
-            "credentials": request.get("credentials", "same-origin"),
-            "mode": request.get("mode", "cors"),
-        }
-        for key in ("redirect", "cache", "keepalive"):
-            if key in request:
-                init[key] = request[key]
-        argument = json.dumps(
-            {
-                "url": request["url"],
-                "init": init,
-                "read": concrete.get("read_headers", []),
-                "body": request.get("body"),
-            }
-        )
+        argument = json.dumps(fetch_argument(concrete))
         raw = self._call("POST", "/execute/async", {"script": _ASYNC_SCRIPT, "args": [argument]})
         result = json.loads(raw)
         received = self.registry.received(sid)[before:]
