@@ -245,6 +245,20 @@ def _finish(
     )
 
 
+def _rejected(state: _State, *, error: str | None = None, console: str | None = None) -> Trace:
+    """fetch() refused the request before sending anything (a TypeError for
+    the script; `console`, when the engine logs one, for DevTools)."""
+    return _finish(
+        state,
+        allowed=False,
+        response_type="error",
+        failed_at="request",
+        error=error,
+        console=console,
+        sent_origin=False,
+    )
+
+
 def _network_error(state: _State, failed_at: str, name: str, *, log: bool = False) -> Trace:
     """A network error, named as the engine names it; an engine that logs a
     CORS line for a CORS request's network error (Firefox: "CORS request did
@@ -350,14 +364,10 @@ def run_fetch(
         raise ScenarioError(f"request.url {request.url!r}: the model fetches http and https only")
     state = _State(request, page, page_origin, url, url, request.method, [], profile=profile)
     if url.has_credentials:
-        return _finish(
+        return _rejected(
             state,
-            allowed=False,
-            response_type="error",
-            failed_at="request",
             error="TypeError: Failed to execute 'fetch' on 'Window': Request cannot be "
             f"constructed from a URL that includes credentials: {request.url}",
-            sent_origin=False,
         )
     try:
         prepared = prepare_request(
@@ -371,14 +381,7 @@ def run_fetch(
             engine=profile,
         )
     except RequestRejected as rejected:
-        return _finish(
-            state,
-            allowed=False,
-            response_type="error",
-            failed_at="request",
-            error=str(rejected),
-            sent_origin=False,
-        )
+        return _rejected(state, error=str(rejected))
     state.method = prepared.method
     state.headers = list(prepared.headers)
     cache = cache if cache is not None else PreflightCache()
@@ -395,14 +398,7 @@ def run_fetch(
                     if profile.logs_mode_errors
                     else None
                 )
-                return _finish(
-                    state,
-                    allowed=False,
-                    response_type="error",
-                    failed_at="request",
-                    console=console,
-                    sent_origin=False,
-                )
+                return _rejected(state, console=console)
             if request.mode == "no-cors":
                 if request.redirect != "follow":
                     console = (
@@ -410,14 +406,7 @@ def run_fetch(
                         if profile.logs_mode_errors
                         else None
                     )
-                    return _finish(
-                        state,
-                        allowed=False,
-                        response_type="error",
-                        failed_at="request",
-                        console=console,
-                        sent_origin=False,
-                    )
+                    return _rejected(state, console=console)
                 state.response_tainting = "opaque"
             else:
                 state.response_tainting = "cors"
