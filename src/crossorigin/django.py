@@ -44,7 +44,7 @@ from crossorigin.edge import merge_vary, own_origin, read_environ
 from crossorigin.engine import Engine, Resolution
 from crossorigin.observe import BoundObserver, Observer
 from crossorigin.policy import ConfigError, Issue, IssueCode, Policy, policy_or_issues
-from crossorigin.resolver import RequestInfo, call_async, call_sync, is_async
+from crossorigin.resolver import RequestInfo, Resolver, call_async, call_sync, is_async
 from crossorigin.sources.document import PolicyDocument
 from crossorigin.views import django_view, policy_of, views_marked
 
@@ -202,6 +202,21 @@ def _refuse_django_cors_headers_settings(config: object) -> None:
     raise ImproperlyConfigured("\n".join(lines))
 
 
+def _resolver_call(
+    request: HttpRequest, engine: Engine | None
+) -> tuple[bytes, tuple[Resolver, str, RequestInfo, float]] | None:
+    """When this request's origin is for the policy's resolver to decide (and
+    not already decided): the raw origin, and the arguments of the call that
+    `call_sync` or `call_async` makes; else None."""
+    origin = _origin(request)
+    if engine is None or origin is None or not engine.needs_resolver(origin):
+        return None
+    resolver = engine.resolver
+    assert resolver is not None
+    info = RequestInfo.from_environ(request.META)
+    return origin, (resolver, origin.decode("latin-1"), info, engine.resolver_timeout)
+
+
 class CORSMiddleware:
     """Django middleware (sync and async) applying `settings.CROSSORIGIN`."""
 
@@ -264,17 +279,10 @@ class CORSMiddleware:
             return self.__acall__(request)
         engine, debug, observer = self._select(request)
         resolution = None
-        origin = _origin(request)
-        if engine is not None and origin is not None and engine.needs_resolver(origin):
-            resolver = engine.resolver
-            assert resolver is not None
-            outcome = call_sync(
-                resolver,
-                origin.decode("latin-1"),
-                RequestInfo.from_environ(request.META),
-                engine.resolver_timeout,
-            )
-            resolution = engine.settle(origin, outcome)
+        pending = _resolver_call(request, engine)
+        if engine is not None and pending is not None:
+            origin, call = pending
+            resolution = engine.settle(origin, call_sync(*call))
         extra, answer = self._decide(request, engine, debug, observer, resolution)
         if answer is not None:
             return answer
@@ -285,17 +293,10 @@ class CORSMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         engine, debug, observer = self._select(request)
         resolution = None
-        origin = _origin(request)
-        if engine is not None and origin is not None and engine.needs_resolver(origin):
-            resolver = engine.resolver
-            assert resolver is not None
-            outcome = await call_async(
-                resolver,
-                origin.decode("latin-1"),
-                RequestInfo.from_environ(request.META),
-                engine.resolver_timeout,
-            )
-            resolution = engine.settle(origin, outcome)
+        pending = _resolver_call(request, engine)
+        if engine is not None and pending is not None:
+            origin, call = pending
+            resolution = engine.settle(origin, await call_async(*call))
         extra, answer = self._decide(request, engine, debug, observer, resolution)
         if answer is not None:
             return answer
