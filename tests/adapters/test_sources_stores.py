@@ -18,7 +18,8 @@ from crossorigin.sources.document import MAX_DOCUMENT_BYTES, digest_of
 from crossorigin.sources.etcd_source import EtcdGateway
 from crossorigin.sources.publish import TargetError, parse_target
 from crossorigin.sources.redis_source import RedisSource, redacted_url
-from servers.stores import EtcdServer, RedisServer, free_port
+from servers.processes import free_port
+from servers.stores import EtcdServer, RedisServer
 
 KEY = "cors/policy"
 V1 = b'version = "1"\norigins = ["https://one.example"]\n'

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from crossorigin import Policy
 from crossorigin.cli.export import command
-from servers.nginx import NGINX, free_port, running_nginx
+from servers.nginx import NGINX, running_nginx
 from servers.parity import POLICIES, compare_server, policy_toml
+from servers.processes import free_port
 from servers.upstream import running_upstream
 
 pytestmark = [

@@ -41,8 +41,9 @@ with instrumented(__name__ == "__main__"):
     from crossorigin import ConfigError, Engine, Policy, fetch_tables
     from crossorigin.export import FORMATS, ExportError, ExportPlan, render
     from crossorigin.export.nginx import render_nginx_parts
-from servers.nginx import NGINX, free_port, running_nginx
+from servers.nginx import NGINX, running_nginx
 from servers.parity import Probe, expected, is_known_gap, observed
+from servers.processes import free_port
 
 TOKEN = sorted(fetch_tables.TOKEN_CHARACTERS)
 ORIGIN_SHAPES = [

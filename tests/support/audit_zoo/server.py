@@ -33,6 +33,7 @@ from typing import Any
 
 from audit_zoo.fixtures import Fixture, ZooRequest, ZooResponse, ZooSite, build_fixtures
 from audit_zoo.frameworks import build_apps
+from servers.processes import stop
 
 DEFAULT_SITE = "https://www.example.com"
 
@@ -262,9 +263,4 @@ def running_zoo(site: str = DEFAULT_SITE, timeout: float = 30.0) -> Iterator[Run
             raise RuntimeError(f"the zoo did not start: {errors[-2000:]}")
         yield RunningZoo(match.group(0), site, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process, timeout=5)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from servers.nginx import free_port, wait_for_port
+from servers.processes import free_port, serving_process
 
 APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = Path("/usr/lib/apache2/modules")
@@ -71,17 +71,5 @@ DocumentRoot {tmp}/docs
         stderr=subprocess.DEVNULL,
         env={**os.environ, "APACHE_RUN_DIR": str(tmp)},
     )
-    try:
-        try:
-            wait_for_port(port, process)
-        except RuntimeError as error:
-            log = (tmp / "error.log").read_text() if (tmp / "error.log").exists() else ""
-            raise AssertionError(f"{error}\n{log[-3000:]}") from None
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    with serving_process(process, port, log=tmp / "error.log") as url:
+        yield url

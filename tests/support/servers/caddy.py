@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from servers.nginx import free_port, wait_for_port
+from servers.processes import free_port, serving_process
 
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 
@@ -51,16 +51,7 @@ http://127.0.0.1:{port} {{
         env=environment,
     )
     try:
-        try:
-            wait_for_port(port, process)
-        except RuntimeError as error:
-            raise AssertionError(f"{error}\n{(tmp / 'caddy.log').read_text()[-3000:]}") from None
-        yield f"http://127.0.0.1:{port}"
+        with serving_process(process, port, log=tmp / "caddy.log") as url:
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
         log.close()

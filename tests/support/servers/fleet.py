@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from servers.stores import free_port
+from servers.processes import free_port, stop
 
 APP = Path(__file__).with_name("fleet_app.py")
 SRC = Path(__file__).resolve().parents[3] / "src"
@@ -98,11 +98,7 @@ class Fleet:
             if process.poll() is None:
                 process.terminate()
         for process in self.processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop(process)
 
 
 class Monitor:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from servers.processes import stop
+
 APP = Path(__file__).parent / "node_app.js"
 
 
@@ -25,5 +27,4 @@ def running_node(module: Path, flavour: str = "http") -> Iterator[str]:
         assert match, line + process.stderr.read(4000)
         yield f"http://127.0.0.1:{match.group(1)}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)

@@ -1,13 +1,20 @@
-"""Run a `crossorigin` command as a real process and wait for its banner.
+"""Real server processes on loopback for the tests: start, wait, always stop.
 
-`running_command(args, ready=REGEX)` starts `python -m crossorigin.cli ARGS`,
-reads stderr until a line matches `ready` (bounded wait), keeps collecting the
-rest of stderr in the background, and stops the process on exit.
+- `free_port()`, `wait_for_port(port, process)`: a port to give a server, and
+  a bounded wait until it accepts connections (failing at once if it exits).
+- `stop(process)`: terminate, then kill what does not exit in time.
+- `serving_process(process, port, log=PATH)`: the three above as one context
+  manager yielding the base URL, with the tail of the server's log in the
+  failure when it never listens.
+- `running_command(args, ready=REGEX)` starts `python -m crossorigin.cli ARGS`,
+  reads stderr until a line matches `ready` (bounded wait), keeps collecting
+  the rest of stderr in the background, and stops the process on exit.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +22,55 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port}")
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Terminate `process`; kill it if it has not exited after `timeout` s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+@contextmanager
+def serving_process(
+    process: subprocess.Popen[Any], port: int, *, log: Path | None = None, timeout: float = 10.0
+) -> Iterator[str]:
+    """Yield http://127.0.0.1:PORT once `process` listens there; always stop
+    it. When it never listens, fail with the tail of `log` (if given)."""
+    try:
+        try:
+            wait_for_port(port, process, timeout)
+        except RuntimeError as error:
+            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+            raise AssertionError(f"{error}\n{tail}") from None
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
 
 
 @dataclass
@@ -75,10 +131,5 @@ def running_command(args: list[str], ready: str, timeout: float = 15.0) -> Itera
             raise AssertionError(f"{args[0]} did not start; stderr:\n" + "\n".join(lines))
         yield RunningCommand(process, matched[0], lines)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process, timeout=5)
         reader.join(timeout=5)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from servers.processes import free_port, stop
+
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 ETCD = shutil.which("etcd") or "/usr/bin/etcd"
 
@@ -35,12 +37,6 @@ def require(program: str, package: str) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: {program} missing (Debian package {package})", pytrace=False)
         pytest.skip(f"{program} missing (Debian package {package}; scripts/install-system-deps)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _Server:
@@ -90,12 +86,7 @@ class _Server:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+            stop(self.process)
         self.log.close()
 
 

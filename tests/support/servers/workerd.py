@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from servers.nginx import free_port, wait_for_port
+from servers.processes import free_port, serving_process
 
 _LOCAL = Path(__file__).resolve().parents[3] / ".ci" / "node" / "node_modules" / ".bin" / "workerd"
 
@@ -58,16 +58,7 @@ const corsWorker :Workerd.Worker = (
         [binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT, cwd=tmp
     )
     try:
-        try:
-            wait_for_port(port, process, timeout=30)
-        except RuntimeError as error:
-            raise AssertionError(f"{error}\n{(tmp / 'workerd.log').read_text()[-3000:]}") from None
-        yield f"http://127.0.0.1:{port}"
+        with serving_process(process, port, log=tmp / "workerd.log", timeout=30) as url:
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
         log.close()
