@@ -66,6 +66,44 @@ def converge(
     )
 
 
+def wait_until_refused(fleet: Fleet, data: bytes, keeping: int) -> None:
+    """Every process says it refused `data` and still serves version `keeping`."""
+    deadline = time.monotonic() + 10
+    while not all(digest_of(data) in (status["last_error"] or "") for status in fleet.statuses()):
+        assert time.monotonic() < deadline, fleet.statuses()
+        time.sleep(0.02)
+    assert {status["version"] for status in fleet.statuses()} == {str(keeping)}
+
+
+def outage_then_pause(
+    fleet: Fleet,
+    monitor: Monitor,
+    server: RedisServer | EtcdServer,
+    publish_to: Callable[[bytes], None],
+    publish_while_paused: Callable[[bytes], tuple[int, str, str]],
+) -> None:
+    """From version 2: the store killed, then restarted (version 3); then
+    paused, when a publish fails with one line, exit 2, and the fleet serves
+    on; resumed, the next publish converges (version 4)."""
+    server.kill()
+    time.sleep(0.5)
+    assert fleet.allow_origin("https://app2.example") == ["https://app2.example"] * 4
+    server.start()
+    converge(fleet, monitor, 3, publish_to)
+
+    server.pause()
+    try:
+        # Valid, and possibly applied once the store resumes: the command
+        # cannot know, and says so.
+        monitor.valid.add(digest_of(version(99)))
+        code, _, err = publish_while_paused(version(99))
+        assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+        assert fleet.allow_origin("https://app3.example") == ["https://app3.example"] * 4
+    finally:
+        server.resume()
+    converge(fleet, monitor, 4, publish_to)
+
+
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis")
@@ -113,37 +151,18 @@ def test_redis_fleet(redis_server: RedisServer, tmp_path: Path) -> None:
             # process, which keeps version 2 and says why.
             direct.set(KEY, POISON)
             direct.publish(KEY, "poisoned")
-            deadline = time.monotonic() + 10
-            while not all(
-                digest_of(POISON) in (status["last_error"] or "") for status in fleet.statuses()
-            ):
-                assert time.monotonic() < deadline, fleet.statuses()
-                time.sleep(0.02)
-            assert {status["version"] for status in fleet.statuses()} == {"2"}
+            wait_until_refused(fleet, POISON, keeping=2)
 
             # The store killed: processes keep serving; restarted (its
             # append-only file brings back the poisoned key): still refused;
-            # a publish right after the restart reaches everyone.
-            redis_server.kill()
-            time.sleep(0.5)
-            assert fleet.allow_origin("https://app2.example") == ["https://app2.example"] * 4
-            redis_server.start()
-            converge(fleet, monitor, 3, publish_ok)
-
-            # The store paused: publishing fails with one line, exit 2; the
-            # fleet serves on; resumed, the next publish converges.
-            redis_server.pause()
-            try:
-                # Valid, and possibly applied once the store resumes: the
-                # command cannot know, and says so.
-                monitor.valid.add(digest_of(version(99)))
-                code, _, err = publish(document, target, version(99))
-                assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+            # a publish right after the restart reaches everyone. Paused:
+            # the write was sent and not answered, which the error says.
+            def publish_while_paused(data: bytes) -> tuple[int, str, str]:
+                code, out, err = publish(document, target, data)
                 assert "may still apply it" in err
-                assert fleet.allow_origin("https://app3.example") == ["https://app3.example"] * 4
-            finally:
-                redis_server.resume()
-            converge(fleet, monitor, 4, publish_ok)
+                return code, out, err
+
+            outage_then_pause(fleet, monitor, redis_server, publish_ok, publish_while_paused)
 
             # Partitioned from the store while it changes: the notification
             # reaches nobody (pub/sub does not queue it); the read on
@@ -193,28 +212,15 @@ def test_etcd_fleet(etcd_server: EtcdServer, tmp_path: Path) -> None:
             assert gateway.range(KEY)[0] == version(2)
 
             gateway.put(KEY, POISON)
-            deadline = time.monotonic() + 10
-            while not all(
-                digest_of(POISON) in (status["last_error"] or "") for status in fleet.statuses()
-            ):
-                assert time.monotonic() < deadline, fleet.statuses()
-                time.sleep(0.02)
-            assert {status["version"] for status in fleet.statuses()} == {"2"}
+            wait_until_refused(fleet, POISON, keeping=2)
 
-            etcd_server.kill()
-            time.sleep(0.5)
-            assert fleet.allow_origin("https://app2.example") == ["https://app2.example"] * 4
-            etcd_server.start()
-            converge(fleet, monitor, 3, publish_ok)
-
-            etcd_server.pause()
-            try:
-                monitor.valid.add(digest_of(version(99)))
-                code, _, err = publish(document, target, version(99))
-                assert code == 2 and err.count("\n") == 1 and "cannot write" in err
-            finally:
-                etcd_server.resume()
-            converge(fleet, monitor, 4, publish_ok)
+            outage_then_pause(
+                fleet,
+                monitor,
+                etcd_server,
+                publish_ok,
+                lambda data: publish(document, target, data),
+            )
 
             # Partitioned while the key moves on twice and etcd compacts its
             # history: the watch cannot resume from the last revision seen;
