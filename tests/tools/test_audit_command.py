@@ -3,6 +3,7 @@ dead hosts as errors (never clean), retries, timeouts."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -20,6 +21,7 @@ from crossorigin.audit.findings import Severity
 from crossorigin.audit.targets import read_targets
 from crossorigin.cli import main
 from crossorigin.cli.audit import exit_status
+from servers.raw_tcp import raw_tcp, request_heads
 
 # The zoo runs the real frameworks (dev dependencies in pyproject.toml).
 pytest.importorskip("flask_cors")
@@ -158,31 +160,11 @@ def test_a_dead_host_is_an_error_never_clean(capsys: pytest.CaptureFixture[str])
 
 
 def test_a_server_that_never_answers_times_out_as_an_error() -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
+    def hold(connection: socket.socket, stop: threading.Event) -> None:
+        stop.wait()
 
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
-        (report,) = audit([url], timeout=0.3, retries=0)
-    finally:
-        stop.set()
-        thread.join(5)
-        for connection in accepted:
-            connection.close()
-        listener.close()
+    with raw_tcp(hold, backlog=16) as server:
+        (report,) = audit([server.base_url + "/"], timeout=0.3, retries=0)
     assert report.findings == []
     assert len(report.errors) == 1 and "Timeout" in report.errors[0]
     assert exit_status([report], Severity.MEDIUM) == 2
@@ -190,58 +172,26 @@ def test_a_server_that_never_answers_times_out_as_an_error() -> None:
 
 def test_a_transient_failure_is_retried() -> None:
     """The first connection is reset, the retry gets a reflecting answer."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    served = {"count": 0}
-    stop = threading.Event()
+    accepted = itertools.count(1)
 
-    def serve() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            served["count"] += 1
-            with connection:
-                if served["count"] == 1:
-                    connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0"
-                    )
-                    continue
-                connection.settimeout(2)
-                try:
-                    while True:
-                        data = b""
-                        while b"\r\n\r\n" not in data:
-                            chunk = connection.recv(65536)
-                            if not chunk:
-                                raise ConnectionError
-                            data += chunk
-                        origin = b""
-                        for line in data.split(b"\r\n"):
-                            if line.lower().startswith(b"origin:"):
-                                origin = line.split(b":", 1)[1].strip()
-                        headers = b"Content-Length: 0\r\n"
-                        if origin:
-                            headers += b"Access-Control-Allow-Origin: " + origin + b"\r\n"
-                            headers += b"Access-Control-Allow-Credentials: true\r\n"
-                        connection.sendall(b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n")
-                except (ConnectionError, TimeoutError, OSError):
-                    continue
+    def serve(connection: socket.socket, stop: threading.Event) -> None:
+        if next(accepted) == 1:
+            # SO_LINGER with a zero timeout: closing sends a reset.
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            return
+        for head in request_heads(connection, stop):
+            origin = b""
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"origin:"):
+                    origin = line.split(b":", 1)[1].strip()
+            headers = b"Content-Length: 0\r\n"
+            if origin:
+                headers += b"Access-Control-Allow-Origin: " + origin + b"\r\n"
+                headers += b"Access-Control-Allow-Credentials: true\r\n"
+            connection.sendall(b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n")
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
-        (report,) = audit([url], timeout=2, retries=2, concurrency=1)
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    with raw_tcp(serve, backlog=16) as server:
+        (report,) = audit([server.base_url + "/"], timeout=2, retries=2, concurrency=1)
     assert report.errors == []
     assert [finding.cls.id for finding in report.findings] == ["origin-reflected"]
 

@@ -8,30 +8,23 @@ import json
 import resource
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
 
 from crossorigin.audit import audit
 from crossorigin.audit.http1 import MAX_INTERIM_RESPONSES
 from crossorigin.cli import main
+from servers.raw_tcp import RawServer, raw_tcp, request_heads
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-@contextmanager
-def endless_continue() -> Iterator[tuple[str, list[int]]]:
+def endless_continue() -> AbstractContextManager[RawServer]:
     """Answers every request with `100 Continue` heads, forever, as fast as
-    the socket takes them; counts connections."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    connections = [0]
+    the socket takes them."""
 
-    def flood(connection: socket.socket) -> None:
+    def flood(connection: socket.socket, stop: threading.Event) -> None:
         with connection:
             try:
                 connection.recv(65536)
@@ -40,25 +33,7 @@ def endless_continue() -> Iterator[tuple[str, list[int]]]:
             except OSError:
                 return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            connections[0] += 1
-            threading.Thread(target=flood, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api", connections
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    return raw_tcp(flood)
 
 
 def _thread_cpu() -> float:
@@ -70,59 +45,26 @@ def test_an_endless_100_continue_costs_little_and_is_an_error() -> None:
     """The parser gives up after MAX_INTERIM_RESPONSES heads: a few
     connections and a fraction of a second of this thread's CPU, where an
     uncapped client parses forever (the flood never ends)."""
-    with endless_continue() as (url, connections):
+    with endless_continue() as server:
         before = _thread_cpu()
-        (report,) = audit([url], retries=1, timeout=5)
+        (report,) = audit([server.base_url + "/api"], retries=1, timeout=5)
         spent = _thread_cpu() - before
     assert report.findings == []
     assert report.errors and all("interim" in error for error in report.errors)
     assert f"more than {MAX_INTERIM_RESPONSES} interim" in report.errors[0]
-    assert connections[0] <= 2  # the baseline and its one retry: the host is given up on
+    assert server.connections <= 2  # the baseline and its one retry: the host is given up on
     assert spent < 2.0, spent
 
 
-@contextmanager
-def raw_answers(answer: bytes) -> Iterator[str]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    stop = threading.Event()
+def raw_answers(answer: bytes) -> AbstractContextManager[RawServer]:
+    """Answers every request with the bytes `answer`."""
 
-    def serve(connection: socket.socket) -> None:
+    def serve(connection: socket.socket, stop: threading.Event) -> None:
         with connection:
-            try:
-                connection.settimeout(2)
-                data = b""
-                while not stop.is_set():
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                    while b"\r\n\r\n" in data:
-                        _, data = data.split(b"\r\n\r\n", 1)
-                        connection.sendall(answer)
-            except OSError:
-                return
+            for _ in request_heads(connection, stop):
+                connection.sendall(answer)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api"
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    return raw_tcp(serve)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +85,8 @@ def raw_answers(answer: bytes) -> Iterator[str]:
 def test_unjudgeable_answers_carry_a_note_in_every_format(
     answer: bytes, note: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with raw_answers(answer) as url:
+    with raw_answers(answer) as server:
+        url = server.base_url + "/api"
         code = main(["audit", "--no-progress", "--seed", "1", "--format", "json", url])
         (target,) = json.loads(capsys.readouterr().out)["targets"]
         assert code == 0

@@ -26,6 +26,7 @@ from crossorigin.audit.pacing import Pacer
 from crossorigin.audit.scanner import REDACTED
 from crossorigin.audit.transport import ConnectError, KeepAliveTransport, Proxy
 from crossorigin.cli import main
+from servers.raw_tcp import raw_tcp
 
 SITE = "https://www.example.com"
 SECRET = "s3cr3t-token-4f9a"
@@ -200,15 +201,12 @@ def loopback_proxy() -> Iterator[tuple[str, list[str], list[str]]]:
     """A small forward proxy: CONNECT tunnels, absolute-form requests
     forwarded in origin form; records each request line and each
     Proxy-Authorization it got."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    stop = threading.Event()
     lines: list[str] = []
     authorizations: list[str] = []
 
-    def pipe(client: socket.socket, upstream: socket.socket, pending: bytes) -> None:
+    def pipe(
+        client: socket.socket, upstream: socket.socket, pending: bytes, stop: threading.Event
+    ) -> None:
         if pending:
             upstream.sendall(pending)
         sockets = [client, upstream]
@@ -243,7 +241,7 @@ def loopback_proxy() -> Iterator[tuple[str, list[str], list[str]]]:
             body += upstream.recv(65536)
         client.sendall(head + b"\r\n\r\n" + body)
 
-    def handle(client: socket.socket) -> None:
+    def handle(client: socket.socket, stop: threading.Event) -> None:
         upstream: socket.socket | None = None
         buffered = b""
         with client:
@@ -263,7 +261,7 @@ def loopback_proxy() -> Iterator[tuple[str, list[str], list[str]]]:
                     host, port = target.rsplit(":", 1)
                     with socket.create_connection((host, int(port))) as tunnel:
                         client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                        pipe(client, tunnel, buffered)
+                        pipe(client, tunnel, buffered, stop)
                     return
                 # Absolute form (RFC 9112 §3.2.2): forwarded in origin form,
                 # one request at a time over one upstream connection.
@@ -283,24 +281,8 @@ def loopback_proxy() -> Iterator[tuple[str, list[str], list[str]]]:
         if upstream is not None:
             upstream.close()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", lines, authorizations
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    with raw_tcp(handle) as server:
+        yield server.base_url, lines, authorizations
 
 
 def test_http_targets_go_through_the_proxy_in_absolute_form(

@@ -15,6 +15,7 @@ from crossorigin.audit import AttackerNames, Scanner, audit
 from crossorigin.audit.findings import Severity
 from crossorigin.audit.scanner import GIVE_UP_AFTER
 from crossorigin.cli.audit import exit_status
+from servers.raw_tcp import raw_tcp, request_heads
 
 ATTACKER = AttackerNames.generate(seed=3)
 
@@ -23,59 +24,24 @@ ATTACKER = AttackerNames.generate(seed=3)
 def answers_then_silence(answered: int) -> Iterator[tuple[str, list[int]]]:
     """Trusts `Origin: null` (with credentials) on the first `answered`
     requests, then reads and never answers again (connections stay open)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    stop = threading.Event()
     count = [0]
     lock = threading.Lock()
 
-    def handle(connection: socket.socket) -> None:
-        connection.settimeout(0.1)
-        data = b""
-        with connection:
-            while not stop.is_set():
-                try:
-                    chunk = connection.recv(65536)
-                except TimeoutError:
-                    continue
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                data += chunk
-                while b"\r\n\r\n" in data:
-                    head, data = data.split(b"\r\n\r\n", 1)
-                    with lock:
-                        count[0] += 1
-                        number = count[0]
-                    if number > answered:
-                        continue
-                    headers = b"Content-Length: 0\r\n"
-                    if b"\r\nOrigin: null\r\n" in head + b"\r\n":
-                        headers += b"Access-Control-Allow-Origin: null\r\n"
-                        headers += b"Access-Control-Allow-Credentials: true\r\n"
-                    connection.sendall(b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n")
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        for head in request_heads(connection, stop, timeout=0.1, patient=True):
+            with lock:
+                count[0] += 1
+                number = count[0]
+            if number > answered:
                 continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+            headers = b"Content-Length: 0\r\n"
+            if b"\r\nOrigin: null\r\n" in head + b"\r\n":
+                headers += b"Access-Control-Allow-Origin: null\r\n"
+                headers += b"Access-Control-Allow-Credentials: true\r\n"
+            connection.sendall(b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n")
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api", count
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    with raw_tcp(handle) as server:
+        yield server.base_url + "/api", count
 
 
 def test_a_host_that_stops_answering_is_given_up_on_never_clean() -> None:

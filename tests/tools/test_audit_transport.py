@@ -29,59 +29,25 @@ from crossorigin.audit.transport import (
     RemoteProtocolError,
     UnsupportedProtocol,
 )
+from servers.raw_tcp import RawServer, raw_tcp, request_heads
 
 Answer = Callable[[int], bytes]
 
 
 @contextmanager
-def raw_server(answer: Answer, close_after_each: bool = False) -> Iterator[tuple[str, list[int]]]:
+def raw_server(answer: Answer, close_after_each: bool = False) -> Iterator[tuple[str, RawServer]]:
     """Answers request number N (over all connections) with `answer(N)`."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    connections: list[int] = []
     counter = [0]
 
-    def handle(connection: socket.socket) -> None:
-        connection.settimeout(2)
-        with connection:
-            data = b""
-            while not stop.is_set():
-                try:
-                    chunk = connection.recv(65536)
-                except (TimeoutError, OSError):
-                    return
-                if not chunk:
-                    return
-                data += chunk
-                while b"\r\n\r\n" in data:
-                    _, data = data.split(b"\r\n\r\n", 1)
-                    counter[0] += 1
-                    connection.sendall(answer(counter[0]))
-                    if close_after_each:
-                        return
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        for _ in request_heads(connection, stop):
+            counter[0] += 1
+            connection.sendall(answer(counter[0]))
+            if close_after_each:
                 return
-            connections.append(1)
-            threading.Thread(target=handle, args=(connection,), daemon=True).start()
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/", connections
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    with raw_tcp(handle, backlog=16) as server:
+        yield server.base_url + "/", server
 
 
 def _endpoint(url: str) -> tuple[str, str, int]:
@@ -113,21 +79,21 @@ def test_chunked_bodies_and_interim_answers_keep_the_connection() -> None:
             b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
         )
 
-    with raw_server(answer) as (url, connections):
+    with raw_server(answer) as (url, server):
         responses = asyncio.run(_get_many(url, 3))
     assert [r.body for r in responses] == [b"abcde"] * 3
     assert [dict(r.headers)["X-N"] for r in responses] == ["1", "2", "3"]
-    assert len(connections) == 1
+    assert server.connections == 1
 
 
 def test_connection_close_opens_a_new_connection() -> None:
     def answer(number: int) -> bytes:
         return b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
 
-    with raw_server(answer, close_after_each=True) as (url, connections):
+    with raw_server(answer, close_after_each=True) as (url, server):
         responses = asyncio.run(_get_many(url, 3))
     assert [r.status for r in responses] == [204] * 3
-    assert len(connections) == 3
+    assert server.connections == 3
 
 
 def test_an_idle_connection_closed_by_the_server_is_retried_fresh() -> None:
@@ -137,10 +103,10 @@ def test_an_idle_connection_closed_by_the_server_is_retried_fresh() -> None:
     def answer(number: int) -> bytes:
         return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
-    with raw_server(answer, close_after_each=True) as (url, connections):
+    with raw_server(answer, close_after_each=True) as (url, server):
         responses = asyncio.run(_get_many(url, 3))
     assert [r.body for r in responses] == [b"ok"] * 3
-    assert len(connections) == 3
+    assert server.connections == 3
 
 
 def test_garbage_is_a_protocol_error() -> None:
@@ -155,11 +121,11 @@ def test_a_body_until_close_ends_the_connection() -> None:
     def answer(number: int) -> bytes:
         return b"HTTP/1.0 200 OK\r\nX-N: " + str(number).encode() + b"\r\n\r\nall of it"
 
-    with raw_server(answer, close_after_each=True) as (url, connections):
+    with raw_server(answer, close_after_each=True) as (url, server):
         responses = asyncio.run(_get_many(url, 2))
     assert [r.body for r in responses] == [b"all of it"] * 2
     assert [r.version for r in responses] == ["HTTP/1.0"] * 2
-    assert len(connections) == 2
+    assert server.connections == 2
 
 
 def test_a_server_that_never_answers_is_a_read_timeout() -> None:
@@ -307,14 +273,14 @@ def test_idle_connections_are_kept_for_the_most_recent_hosts_only() -> None:
             await transport.aclose()
 
     with (
-        raw_server(answer) as (first, first_connections),
-        raw_server(answer) as (second, second_connections),
+        raw_server(answer) as (first, first_server),
+        raw_server(answer) as (second, second_server),
     ):
         asyncio.run(visit(first, second))
     # The first host's idle connection was closed when the second was used,
     # and the fourth request reused the third's.
-    assert len(first_connections) == 2
-    assert len(second_connections) == 1
+    assert first_server.connections == 2
+    assert second_server.connections == 1
 
 
 def _h11_parse(data: bytes, method: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
