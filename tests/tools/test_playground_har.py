@@ -518,3 +518,17 @@ def test_what_the_script_read_is_kept(
     # The API did send the header the script could not read.
     assert ("X-Request-Id", attempt) in _headers(entry["response"])
     assert entry["_playground"]["cause"] == "unreadable-headers"
+
+
+def test_the_documented_sample_uses_the_exports_fields(
+    playground: Playground, client: httpx.Client, tmp_path: Path
+) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "explain.md").read_text()
+    sample = docs.split("<!-- docs-test: file playground.har -->\n```json\n")[1].split("```")[0]
+    documented = json.loads(sample)["log"]["entries"][-1]
+    attempt = "documented"
+    _send(playground, client, _case("preflight-refuses-header"), "chromium", attempt)
+    exported = _entries(_export(playground, client, tmp_path / "d.har", attempt))[-1]
+    for name in ("_fetch", "_playground"):
+        assert set(documented[name]) <= set(exported[name]), name
+    assert exported["_playground"]["reason"] == documented["_playground"]["reason"]
