@@ -25,6 +25,7 @@ from crossorigin.browser import FetchRequest, HTTPResponse, run_fetch
 from crossorigin.browser.types import Body
 from crossorigin.cli import main
 from crossorigin.playground import Playground
+from crossorigin.playground.api import MAX_RECORDED_BODY
 from crossorigin.playground.har_export import OMITTED, har_filename
 
 USER_AGENTS = {
@@ -532,3 +533,23 @@ def test_the_documented_sample_uses_the_exports_fields(
     for name in ("_fetch", "_playground"):
         assert set(documented[name]) <= set(exported[name]), name
     assert exported["_playground"]["reason"] == documented["_playground"]["reason"]
+
+
+def test_a_long_body_is_kept_cut_and_says_so(
+    playground: Playground, client: httpx.Client, tmp_path: Path
+) -> None:
+    """The recorder keeps MAX_RECORDED_BODY bytes of a body (it holds up to
+    thousands of exchanges); the application still receives all of it."""
+    attempt = "long-body"
+    body = "abcdefgh" * 2560  # 20 KiB
+    answer = client.post(
+        f"{playground.api_url}?attempt={attempt}",
+        headers={"Origin": playground.page_origin, "Content-Type": "text/plain"},
+        content=body.encode(),
+    )
+    assert answer.json()["received_body"] == body
+    (entry,) = _entries(_export(playground, client, tmp_path / "l.har", attempt))
+    post = entry["request"]["postData"]
+    assert post["text"] == body[:MAX_RECORDED_BODY]
+    assert entry["request"]["bodySize"] == len(body)
+    assert post["comment"] == f"the first {MAX_RECORDED_BODY} bytes of {len(body)}"

@@ -4,9 +4,9 @@ Theory of operation: three layers, outermost first.
 
 1. `ExchangeRecorder` (WSGI): notes each request's line, headers and body
    exactly as the HTTP server parsed them (names as sent, in order, repeats
-   kept; the body up to `MAX_BODY` bytes), the status and headers the layers
-   below answered, and how long they took to answer, under the `attempt`
-   query parameter of the URL (the playground's HAR export, har_export.py,
+   kept; the body's first `MAX_RECORDED_BODY` bytes), the status and headers
+   the layers below answered, and how long they took to answer, under the
+   `attempt` query parameter of the URL (the playground's HAR export, har_export.py,
    is written from these notes). It asks the engine that serves the request
    for its `Decision` too, only to show *why* (the reason code and sentence);
    the answer itself comes from the adapter.
@@ -50,6 +50,9 @@ MAX_ATTEMPTS: Final = 500
 #: Exchanges kept per attempt (a fetch makes at most a few).
 MAX_EXCHANGES_PER_ATTEMPT: Final = 10
 MAX_BODY: Final = 64 * 1024
+#: Body bytes kept per exchange: the demo's bodies are a few lines, and the
+#: recorder holds up to MAX_ATTEMPTS * MAX_EXCHANGES_PER_ATTEMPT exchanges.
+MAX_RECORDED_BODY: Final = 8 * 1024
 
 ITEMS: Final = [
     {"id": 1, "name": "apples"},
@@ -176,8 +179,9 @@ class ExchangeRecorder:
 
 
 def _take_body(environ: Environ) -> dict[str, Any] | None:
-    """The request body as received (at most MAX_BODY bytes), put back for the
-    layers below; None when the request has none."""
+    """The request body as received (its first MAX_RECORDED_BODY bytes), put
+    back for the layers below (at most MAX_BODY bytes, as the application
+    reads); None when the request has none."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -186,10 +190,11 @@ def _take_body(environ: Environ) -> dict[str, Any] | None:
         return None
     data = environ["wsgi.input"].read(min(length, MAX_BODY))
     environ["wsgi.input"] = io.BytesIO(data)
+    kept = data[:MAX_RECORDED_BODY]
     return {
-        "text": data.decode("utf-8", "replace"),
+        "text": kept.decode("utf-8", "replace"),
         "size": length,
-        "truncated": length > len(data),
+        "truncated": length > len(kept),
     }
 
 

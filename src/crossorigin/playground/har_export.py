@@ -57,6 +57,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from crossorigin._version import __version__
+from crossorigin.playground.api import MAX_RECORDED_BODY
 
 __all__ = [
     "OMITTED",
@@ -65,6 +66,7 @@ __all__ = [
     "ReportLog",
     "build_har",
     "har_filename",
+    "kept_request",
 ]
 
 #: What replaces a cookie's value unless the export is asked for cookies.
@@ -85,6 +87,16 @@ _TIMINGS_COMMENT: Final = (
     "headers; send and receive were not measured (0); blocked, dns, connect and ssl "
     "are unknown on the server's side (-1)"
 )
+
+
+def kept_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The page's request as a report reported it, its body cut to
+    MAX_RECORDED_BODY bytes (`body_size` keeps the length in bytes)."""
+    kept = dict(request)
+    body = str(request.get("body") or "").encode()
+    kept["body"] = body[:MAX_RECORDED_BODY].decode("utf-8", "ignore")
+    kept["body_size"] = len(body)
+    return kept
 
 
 class ReportLog:
@@ -335,10 +347,10 @@ def _unsent_entry(
         ]
     text = str(asked.get("body") or "")
     if text and method.upper() not in _BODYLESS:
-        size = len(text.encode())
+        size = int(asked.get("body_size") or len(text.encode()))
         request["bodySize"] = size
         request["postData"] = _post_data(
-            {"text": text, "size": size},
+            {"text": text, "size": size, "truncated": size > len(text.encode())},
             _header(script_headers, "content-type") or _STRING_BODY_TYPE,
         )
     return {

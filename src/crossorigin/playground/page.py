@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from crossorigin.explain.fixes import SNIPPET_STACKS, fixes_for
-from crossorigin.playground.har_export import har_filename
+from crossorigin.playground.har_export import har_filename, kept_request
 from crossorigin.playground.report import build_report
 from crossorigin.playground.serving import BackgroundServer, LoopbackHTTPServer
 from crossorigin.policy import ConfigError, Policy
@@ -288,8 +288,11 @@ def report_for(
             {
                 "page_origin": page_origin,
                 "url": report["url"],
-                "request": report["request"],
-                "browser": report["browser"],
+                "request": kept_request(report["request"]),
+                "browser": {
+                    key: report["browser"].get(key)
+                    for key in ("resolved", "status", "type", "error", "readable", "user_agent")
+                },
                 "verdict": report["verdict"],
                 "reason": outcome.get("reason"),
                 "cause": (report.get("explanation") or {}).get("cause"),
