@@ -10,6 +10,7 @@ browser-versus-model table must agree. Screenshots go to reports/playground/.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from crossorigin.cli import main
 from crossorigin.playground import Playground
 from crossorigin.playground.presets import PRESETS
 
@@ -406,3 +408,56 @@ def test_the_engine_table_marks_chromium_as_yours(ui: PageUnderTest) -> None:
     assert "(your browser)" in chromium.inner_text()
     assert chromium.get_attribute("class") == "agree"
     assert ui.text("#engines-summary")
+
+
+def _explain(path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    main(["explain", str(path), "--format", "json"])
+    return list(json.loads(capsys.readouterr().out)["requests"])
+
+
+def test_the_har_export_reads_back_to_the_verdict_the_page_showed(
+    ui: PageUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Send, download the page's "Export as HAR", `crossorigin explain` it: the
+    verdict and the reason the page showed. Allowed, missing Allow-Origin,
+    credentials with *, and a refused preflight (its request never sent)."""
+    shown: dict[str, tuple[bool, str]] = {}
+    for preset, methods in (
+        ("simple-get", None),
+        ("origin-not-allowed", None),
+        ("credentials-wildcard", None),
+        ("preflighted-put", "GET"),
+    ):
+        ui.preset(preset)
+        if methods is not None:
+            ui.page.fill("#p-methods", methods)
+        attempt = ui.send()
+        verdict = ui.page.get_attribute("#result", "data-verdict")
+        reason = ui.text("#reason-code") if ui.page.locator("#console-block").is_visible() else ""
+        shown[attempt] = (verdict in ("allowed", "partial"), reason)
+        with ui.page.expect_download() as download:
+            ui.page.click("#export-har")
+        path = tmp_path / download.value.suggested_filename
+        assert path.name == f"crossorigin-playground-{attempt}.har"
+        download.value.save_as(path)
+        (result,) = _explain(path, capsys)
+        assert (result["allowed"], result["reason"] or "") == shown[attempt], preset
+        assert result["page_origin"] == ui.playground.page_origin
+        # What the real browser reported rides along in the file.
+        entries = json.loads(path.read_text())["log"]["entries"]
+        fetch = entries[-1]["_fetch"]
+        assert (fetch["outcome"] == "resolved") is shown[attempt][0]
+        assert "HeadlessChrome" in fetch["user_agent"] or "Chrome/" in fetch["user_agent"]
+        assert "demo-cookie" not in path.read_text()
+    assert [allowed for allowed, _ in shown.values()] == [True, False, False, False]
+    # The export of every attempt: the same verdicts, attempt by attempt.
+    with ui.page.expect_download() as download:
+        ui.page.click("#export-har-all")
+    path = tmp_path / "all.har"
+    download.value.save_as(path)
+    by_attempt = {
+        result["url"].rpartition("attempt=")[2]: (result["allowed"], result["reason"] or "")
+        for result in _explain(path, capsys)
+    }
+    assert {attempt: by_attempt[attempt] for attempt in shown} == shown

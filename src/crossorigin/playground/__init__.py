@@ -13,6 +13,7 @@ did, and renders the policy as FastAPI/Flask/Django/Express/nginx
 configuration.
 
 Modules: `presets` (the seed's cases), `report` (one attempt, in words),
+`har_export` (attempts as a HAR file that `crossorigin explain` reads back),
 `api`, `page`, `server` (both servers, started and stopped together); the
 policy as configuration per stack is `crossorigin.explain.fixes`, the command
 `crossorigin.cli.demo`.

@@ -2,10 +2,12 @@
 
 Theory of operation: three layers, outermost first.
 
-1. `ExchangeRecorder` (WSGI): notes each request's line and headers exactly
-   as the HTTP server parsed them (names as sent, in order, repeats kept) and
-   the status and headers the layers below answered, under the `attempt`
-   query parameter of the URL. It asks the engine that serves the request
+1. `ExchangeRecorder` (WSGI): notes each request's line, headers and body
+   exactly as the HTTP server parsed them (names as sent, in order, repeats
+   kept; the body's first `MAX_RECORDED_BODY` bytes), the status and headers
+   the layers below answered, and how long they took to answer, under the
+   `attempt` query parameter of the URL (the playground's HAR export, har_export.py,
+   is written from these notes). It asks the engine that serves the request
    for its `Decision` too, only to show *why* (the reason code and sentence);
    the answer itself comes from the adapter.
 2. `crossorigin.wsgi.CORSMiddleware`: the engine decides (preflights are
@@ -21,6 +23,7 @@ bound to loopback only.
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -47,6 +50,9 @@ MAX_ATTEMPTS: Final = 500
 #: Exchanges kept per attempt (a fetch makes at most a few).
 MAX_EXCHANGES_PER_ATTEMPT: Final = 10
 MAX_BODY: Final = 64 * 1024
+#: Body bytes kept per exchange: the demo's bodies are a few lines, and the
+#: recorder holds up to MAX_ATTEMPTS * MAX_EXCHANGES_PER_ATTEMPT exchanges.
+MAX_RECORDED_BODY: Final = 8 * 1024
 
 ITEMS: Final = [
     {"id": 1, "name": "apples"},
@@ -109,6 +115,11 @@ class ExchangeRecorder:
         with self._lock:
             return [dict(exchange) for exchange in self._attempts.get(attempt, ())]
 
+    def attempts(self) -> list[str]:
+        """The attempt ids remembered, the least recently used first."""
+        with self._lock:
+            return list(self._attempts)
+
     def _keep(self, attempt: str, exchange: dict[str, Any]) -> None:
         with self._lock:
             kept = self._attempts.setdefault(attempt, [])
@@ -127,6 +138,8 @@ class ExchangeRecorder:
         engine = self._cors.engines.engine_for(environ.get("PATH_INFO", ""))
         decision = engine.decide(method, raw_headers) if engine is not None else None
         query = environ.get("QUERY_STRING", "")
+        clock = time.perf_counter()
+        body = _take_body(environ)
         exchange: dict[str, Any] = {
             "kind": decision.kind.value if decision is not None else "not-cors",
             "method": method,
@@ -146,6 +159,8 @@ class ExchangeRecorder:
             "policy": engine.policy.to_dict() if engine is not None else None,
             "time": time.time(),
         }
+        if body is not None:
+            exchange["body"] = body
 
         def recording_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -154,11 +169,33 @@ class ExchangeRecorder:
             exchange["status"] = int(code)
             exchange["status_text"] = text
             exchange["response_headers"] = [[name, value] for name, value in headers]
+            # From the request parsed to the answer's headers, on the server's clock.
+            exchange["wait_ms"] = round((time.perf_counter() - clock) * 1000, 3)
             # Kept before the answer is written, so it is there when the page asks.
             self._keep(attempt, exchange)
             return start_response(status, headers, exc_info)
 
         return self._cors(environ, recording_start_response)
+
+
+def _take_body(environ: Environ) -> dict[str, Any] | None:
+    """The request body as received (its first MAX_RECORDED_BODY bytes), put
+    back for the layers below (at most MAX_BODY bytes, as the application
+    reads); None when the request has none."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length <= 0:
+        return None
+    data = environ["wsgi.input"].read(min(length, MAX_BODY))
+    environ["wsgi.input"] = io.BytesIO(data)
+    kept = data[:MAX_RECORDED_BODY]
+    return {
+        "text": kept.decode("utf-8", "replace"),
+        "size": length,
+        "truncated": length > len(kept),
+    }
 
 
 class _Handler(WSGIRequestHandler):

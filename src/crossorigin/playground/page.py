@@ -14,6 +14,10 @@ Routes (all on the page's origin, so no CORS is involved in driving the demo):
 - `POST /control/report` `{"attempt", "url", "request", "browser",
   "read_headers"}`: the report of one attempt (report.py).
 - `GET /control/exchanges?attempt=ID`: what the API recorded for an attempt.
+- `GET /har?attempt=ID` (or `GET /har` for every attempt remembered): the
+  recorded exchanges and what the page reported, as a HAR 1.2 download
+  (har_export.py) that `crossorigin explain` reads back; cookie values are
+  omitted unless `&cookies=1`. 404 when the attempt sent nothing.
 
 Requests whose `Host` is not this server's name are refused (a DNS-rebinding
 page cannot drive the control API), and control POSTs must be JSON.
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from crossorigin.explain.fixes import SNIPPET_STACKS, fixes_for
+from crossorigin.playground.har_export import har_filename, kept_request
 from crossorigin.playground.report import build_report
 from crossorigin.playground.serving import BackgroundServer, LoopbackHTTPServer
 from crossorigin.policy import ConfigError, Policy
@@ -155,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/control/exchanges":
             attempt = parse_qs(url.query).get("attempt", [""])[0]
             self._json(200, {"exchanges": self.server.playground.api.recorder.exchanges(attempt)})
+        elif url.path == "/har":
+            self._har(parse_qs(url.query))
         elif url.path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:
@@ -194,6 +201,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, playground.report(data, self.headers.get("Host", "")))
         else:
             self._error(404, f"no route {path}")
+
+    def _har(self, query: dict[str, list[str]]) -> None:
+        attempt = query.get("attempt", [""])[0] or None
+        har = self.server.playground.har(
+            attempt,
+            self.headers.get("Host", ""),
+            include_cookies=query.get("cookies", [""])[0] == "1",
+        )
+        if har is None:
+            self._error(404, "nothing was sent to the API in this attempt (or it is forgotten)")
+            return
+        body = json.dumps(har, indent=2).encode()
+        disposition = f'attachment; filename="{har_filename(attempt)}"'
+        self._send(200, body, "application/json", (("Content-Disposition", disposition),))
 
     def _page(self, name: str) -> None:
         files = self.server.files
@@ -247,7 +268,7 @@ def report_for(
     read_headers = data.get("read_headers") or []
     request = data.get("request") or {}
     browser = data.get("browser") or {}
-    return build_report(
+    report = build_report(
         attempt=attempt,
         page_origin=page_origin,
         api_origin=api_origin,
@@ -260,3 +281,22 @@ def report_for(
         read_headers=[str(name) for name in read_headers if isinstance(name, str)],
         policy=policy,
     )
+    if attempt:
+        outcome = (report.get("model") or {}).get("outcome") or {}
+        playground.reports.keep(
+            attempt,
+            {
+                "page_origin": page_origin,
+                "url": report["url"],
+                "request": kept_request(report["request"]),
+                "browser": {
+                    key: report["browser"].get(key)
+                    for key in ("resolved", "status", "type", "error", "readable", "user_agent")
+                },
+                "verdict": report["verdict"],
+                "reason": outcome.get("reason"),
+                "cause": (report.get("explanation") or {}).get("cause"),
+                "model_browser": report.get("model_browser"),
+            },
+        )
+    return report

@@ -20,6 +20,7 @@ from typing import Any
 
 from crossorigin.explain.fixes import SNIPPET_STACKS
 from crossorigin.playground.api import ApiServer
+from crossorigin.playground.har_export import AttemptRecord, ReportLog, build_har
 from crossorigin.playground.page import PageServer, report_for
 from crossorigin.playground.presets import presets_for
 from crossorigin.policy import Policy
@@ -101,6 +102,8 @@ class Playground:
             {f"{name}:{self.page.port}" for name in self.names}
             | (self.names if self.page.port == 80 else frozenset())
         )
+        #: What the page reported of each attempt, for the HAR export.
+        self.reports = ReportLog()
         self.page.attach(self)
 
     def origins_for(self, host_header: str) -> tuple[str, str]:
@@ -126,6 +129,26 @@ class Playground:
 
     def report(self, data: dict[str, Any], host_header: str = "") -> dict[str, Any]:
         return report_for(self, data, host_header)
+
+    def har(
+        self, attempt: str | None, host_header: str = "", *, include_cookies: bool = False
+    ) -> dict[str, Any] | None:
+        """The HAR of one attempt, or of every attempt remembered when
+        `attempt` is None; None when that attempt sent nothing to the API."""
+        page_origin, api_origin = self.origins_for(host_header)
+        if attempt is None:
+            ids = list(dict.fromkeys([*self.api.recorder.attempts(), *self.reports.attempts()]))
+        else:
+            ids = [attempt]
+        records = [
+            AttemptRecord(one, self.api.recorder.exchanges(one), self.reports.get(one))
+            for one in ids
+        ]
+        if attempt is not None and all(record.sent_nothing for record in records):
+            return None
+        return build_har(
+            records, page_origin=page_origin, api_origin=api_origin, include_cookies=include_cookies
+        )
 
     def start(self) -> Playground:
         self.page.start()

@@ -360,6 +360,7 @@
     renderWhy(report);
     renderTabs($("snippet-tabs"), report.snippets || [], "snippet");
     renderReplay(report);
+    renderExport(report);
     result.dataset.state = "done";
     result.scrollIntoView({ block: "start" });
   }
@@ -565,6 +566,23 @@
     if (request.credentials === "include") parts.push("--credentials");
     $("check-command").textContent = parts.join(" ");
     $("scenario-json").textContent = JSON.stringify(report.scenario, null, 2);
+    $("explain-command").textContent = `crossorigin explain ${harFilename(report.attempt)}`;
+  }
+
+  // The HAR download of this attempt (GET /har, page.py); nothing to export
+  // when fetch() threw before sending anything.
+  function harFilename(attempt) {
+    return `crossorigin-playground-${String(attempt).replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64)}.har`;
+  }
+
+  function renderExport(report) {
+    const sentSomething = (report.exchanges || []).length > 0 || report.verdict !== "rejected";
+    $("har-export").hidden = !sentSomething;
+    $("explain-command").hidden = !sentSomething;
+    const link = $("export-har");
+    link.href = `/har?attempt=${encodeURIComponent(report.attempt)}`;
+    link.setAttribute("download", harFilename(report.attempt));
+    $("export-har-all").setAttribute("download", "crossorigin-playground.har");
   }
 
   // -- start --------------------------------------------------------------------------------
