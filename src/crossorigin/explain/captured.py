@@ -227,6 +227,22 @@ def explain_rebuilt(
             evidence.append(f"stack: {stack_why}")
         notes.extend(explanation.notes)
         fix = _fix(explanation.fix_by_stack, stack)
+        failure = rebuilt.recorded_failure
+        if allowed and failure:
+            # The browser's word wins: something other than the CORS check
+            # (a resource policy, an extension, an abort) failed it.
+            allowed, cause, fix = False, "network-error", None
+            summary = (
+                f"The browser failed this request ({failure}) although its CORS headers "
+                "pass: something other than the CORS check refused it."
+            )
+        if rebuilt.credentials_inferred:
+            notes.append(
+                "The recording holds no Cookie, but the browser failed this request the way "
+                "only a credentialed request fails, so the page used credentials: 'include' "
+                "(no cookie was sent: none was stored for the API's site, or third-party "
+                "cookies are blocked)."
+            )
     else:
         allowed, reason, cause = False, None, "no-response"
         summary = (

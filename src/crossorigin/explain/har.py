@@ -125,6 +125,14 @@ class Rebuilt:
     preflight_entry: Entry | None = None
     hops: list[Entry] = field(default_factory=list)
     problem: str | None = None  # why the model could not run
+    #: The recording has no Cookie, yet only a credentialed request fails
+    #: the way the browser's did: the page asked for credentials.
+    credentials_inferred: bool = False
+
+    @property
+    def recorded_failure(self) -> str | None:
+        """The failure the recording names for the request (its last hop)."""
+        return next((hop.error for hop in reversed(self.hops) if hop.error), None)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -291,7 +299,20 @@ def page_origin(entry: Entry) -> str | None:
     return _origin_of(combined_value(entry.request_headers, "referer"))
 
 
+def blocked_by_resource_policy(error: str | None) -> bool:
+    """The recording says a Cross-Origin-Resource-Policy check (Fetch §3.6),
+    or COEP's default of it, refused the response: Chromium's
+    `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin...` or its blocked reason
+    `corp-not-same-origin...` (measured, tests/oracles/browsers/hars)."""
+    lowered = (error or "").lower()
+    return "err_blocked_by_response" in lowered or lowered.startswith(("corp-", "coep-"))
+
+
 def _is_cors_request(entry: Entry) -> bool:
+    if blocked_by_resource_policy(entry.error):
+        # A no-cors request (Sec-Fetch-Mode: no-cors) is not a CORS request,
+        # but its failure looks like one to the page: it is explained too.
+        return True
     # Sec-Fetch-Mode is the browser's own word for the request's mode (Fetch
     # Metadata §2.3), sent by every current engine over https.
     mode = combined_value(entry.request_headers, "sec-fetch-mode")
@@ -355,13 +376,44 @@ def _passing_preflight(headers: Sequence[tuple[str, str]], credentials: bool) ->
 def _run(
     entry: Entry, origin: str, hops: list[Entry], preflight: Entry | None, browser: str
 ) -> Rebuilt:
-    credentials = "include" if entry.has_cookies else "same-origin"
+    if entry.has_cookies:
+        return _run_as(entry, origin, hops, preflight, browser, "include")
+    rebuilt = _run_as(entry, origin, hops, preflight, browser, "same-origin")
+    failed = any(hop.error for hop in hops)
+    if failed and (rebuilt.trace is None or rebuilt.trace.allowed):
+        # No Cookie was recorded, but the browser failed a request the model
+        # allows without credentials. `credentials: "include"` sends no
+        # Cookie when the browser has none for the site (or blocks
+        # third-party cookies), and a preflight never carries one (Fetch
+        # §4.8 step 3): if the model with credentials fails the request as
+        # the browser did, that is what the page asked for.
+        with_credentials = _run_as(entry, origin, hops, preflight, browser, "include")
+        if with_credentials.trace is not None and not with_credentials.trace.allowed:
+            with_credentials.credentials_inferred = True
+            return with_credentials
+    return rebuilt
+
+
+def _mode(entry: Entry) -> str:
+    mode = (combined_value(entry.request_headers, "sec-fetch-mode") or "").strip().lower()
+    return "no-cors" if mode == "no-cors" else "cors"
+
+
+def _run_as(
+    entry: Entry,
+    origin: str,
+    hops: list[Entry],
+    preflight: Entry | None,
+    browser: str,
+    credentials: str,
+) -> Rebuilt:
     request = FetchRequest(
         page_origin=origin,
         url=entry.url,
         method=entry.method,
         headers=script_headers(entry.request_headers),
         credentials=credentials,
+        mode=_mode(entry),
     )
     state: dict[str, str] = {"preflight": "not-needed"}
     hop_count = [0]
@@ -409,14 +461,15 @@ def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
     for entry in har.entries:
         by_url.setdefault(entry.url, []).append(entry)
     redirect_targets = {(entry.redirect_url) for entry in har.entries if 300 <= entry.status < 400}
-    preflights: dict[tuple[str, str, str], list[Entry]] = {}
-    results: list[Rebuilt] = []
+    preflights: list[tuple[tuple[str, str, str], Entry]] = []
+    requests: list[tuple[Entry, str]] = []
+    keyed: dict[tuple[str, str, str], list[int]] = {}  # key -> positions in `requests`
     unknown = 0
     for entry in har.entries:
         if entry.is_preflight:
             origin = page_origin(entry) or ""
             method = combined_value(entry.request_headers, "access-control-request-method") or ""
-            preflights.setdefault((entry.url, origin, method.upper()), []).append(entry)
+            preflights.append(((entry.url, origin, method.upper()), entry))
             continue
         if not _is_cors_request(entry) or entry.url in redirect_targets:
             continue
@@ -424,10 +477,38 @@ def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
         if found is None:
             unknown += 1
             continue
-        origin = found
-        if origin != "null" and _origin_of(entry.url) == origin:
+        if found != "null" and _origin_of(entry.url) == found:
             continue
-        waiting = preflights.get((entry.url, origin, entry.method.upper()))
-        preflight = waiting.pop() if waiting else None
-        results.append(_run(entry, origin, _redirect_chain(entry, by_url), preflight, browser))
+        keyed.setdefault((entry.url, found, entry.method.upper()), []).append(len(requests))
+        requests.append((entry, found))
+    paired = _pair_preflights(preflights, keyed, requests)
+    results = [
+        _run(entry, origin, _redirect_chain(entry, by_url), paired.get(position), browser)
+        for position, (entry, origin) in enumerate(requests)
+    ]
     return results, unknown
+
+
+def _pair_preflights(
+    preflights: Sequence[tuple[tuple[str, str, str], Entry]],
+    keyed: Mapping[tuple[str, str, str], list[int]],
+    requests: Sequence[tuple[Entry, str]],
+) -> dict[int, Entry]:
+    """Each recorded preflight paired with the request it was sent for: the
+    nearest unpaired request for the same URL, origin and method. Nearest
+    either way: a HAR lists entries by the time each started, and Chromium
+    starts the request before its preflight (the DevTools protocol reports
+    the fetch, then the OPTIONS it needs), Firefox the other way round."""
+    paired: dict[int, Entry] = {}
+    for key, preflight in preflights:
+        positions = keyed.get(key)
+        if not positions:
+            continue
+        at = bisect.bisect_left(positions, preflight.index, key=lambda p: requests[p][0].index)
+        # The two neighbours in recording order; an unpaired one wins, the
+        # nearer first. Paired neighbours are skipped over, one step each way.
+        candidates = [p for p in positions[max(at - 2, 0) : at + 2] if p not in paired]
+        if candidates:
+            best = min(candidates, key=lambda p: abs(requests[p][0].index - preflight.index))
+            paired[best] = preflight
+    return paired
