@@ -33,6 +33,7 @@ from crossorigin.explain.stacks import detect_stack
 
 __all__ = [
     "ExplainedRequest",
+    "console_only",
     "explain_error",
     "explain_rebuilt",
     "hide_secrets",
@@ -138,6 +139,34 @@ def match_console(lines: Iterable[str], browser: str | None) -> dict[str, list[R
         for url in {recognised.url, recognised.initial_url} - {None}:
             assert url is not None
             found.setdefault(url, []).append(recognised)
+    return found
+
+
+def console_only(
+    lines: Iterable[str], recorded_urls: Iterable[str], browser: str | None
+) -> list[ExplainedRequest]:
+    """The failures the console names for requests the recording does not
+    hold, one per URL: a request refused before it existed (a CSP
+    `connect-src` refusal is in no Network panel and no HAR) is known only
+    from its console line."""
+    seen = set(recorded_urls)
+    found = []
+    for line in lines:
+        if not line.strip():
+            continue
+        recognised = recognise(line, browser=browser)
+        if recognised.kind not in ("cors", "not-cors") or not recognised.url:
+            continue
+        if recognised.url in seen or recognised.initial_url in seen:
+            continue
+        seen.add(recognised.url)
+        result = explain_error(line, browser=browser)
+        result["notes"].insert(
+            0,
+            "This request is not in the recording: the browser refused it before sending "
+            "it, and only its console line names it.",
+        )
+        found.append(result)
     return found
 
 
@@ -446,6 +475,7 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
             url=found.url,
             page=found.initial_url,
             parameter=found.parameter or "",
+            parameter_or_csp=found.parameter or "its connect-src directive",
             detail=found.detail or "no detail",
         )
     elif found.kind == "network-error":
@@ -481,7 +511,7 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
 _NOT_CORS_WORDS: Final = {
     "csp": (
         "Not CORS: the page's own Content-Security-Policy refused to connect to {url} "
-        "({parameter}). The request was never sent. Add the API's origin to connect-src in "
+        "({parameter_or_csp}). The request was never sent. Add the API's origin to connect-src in "
         "the page's CSP header or meta tag; no change on the API helps."
     ),
     "mixed-content": (

@@ -297,6 +297,25 @@ _NOT_CORS: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
             re.DOTALL,
         ),
     ),
+    # Chromium's wording since about version 130 (measured on 156,
+    # tests/oracles/browsers/hars/chromium/csp-connect-src.console.txt): the
+    # violation line, then fetch()'s own rejection.
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Connecting to '(?P<url>[^'\s]+)' violates the following Content Security Policy "
+            r"directive: \"(?P<parameter>[^\"]*)\""
+        ),
+    ),
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Fetch API cannot load (?P<url>\S+?)\. Refused to connect because it violates the "
+            r"document's Content Security Policy"
+        ),
+    ),
     (
         "mixed-content",
         "mixed-content",

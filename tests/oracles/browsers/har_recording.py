@@ -166,7 +166,10 @@ CASE_REASONS = {
     "invalid-allow-methods": "InvalidAllowMethodsPreflightResponse",
 }
 
-_ALLOW_PUT = (("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Allow-Headers", "content-type"))
+_ALLOW_PUT = (
+    ("Access-Control-Allow-Methods", "PUT"),
+    ("Access-Control-Allow-Headers", "content-type"),
+)
 _CREDENTIALED = ("Access-Control-Allow-Credentials", "true")
 #: A top-level visit that signs in: the API's cookie, sendable cross-site.
 _SIGN_IN = Route(
@@ -629,7 +632,8 @@ class ChromiumHar:
         ids = {
             params["requestId"]
             for name, params in self.events
-            if name == "requestWillBeSent" and params["request"]["url"] == url
+            if name == "requestWillBeSent"
+            and params["request"]["url"] == url
             and params.get("initiator", {}).get("type") != "preflight"
         }
         for name, params in self.events:
@@ -895,17 +899,36 @@ def main(argv: list[str] | None = None) -> int:
         print(recording.case, json.dumps(recording.verdict))
         if args.print:
             for entry in recording.har["log"]["entries"]:
-                print(" ", entry["request"]["method"], entry["request"]["url"], entry["_resourceType"],
-                      [f'{h["name"]}: {h["value"]}' for h in entry["request"]["headers"] if h["name"].lower() in ("origin","cookie","sec-fetch-mode","access-control-request-method")],
-                      "->", entry["response"]["status"], entry["response"].get("_error"), entry.get("_blockedReason"),
-                      [f'{h["name"]}: {h["value"]}' for h in entry["response"]["headers"] if h["name"].lower() not in ("date","server","content-length")])
+                print(
+                    " ",
+                    entry["request"]["method"],
+                    entry["request"]["url"],
+                    entry["_resourceType"],
+                    [
+                        f"{h['name']}: {h['value']}"
+                        for h in entry["request"]["headers"]
+                        if h["name"].lower()
+                        in ("origin", "cookie", "sec-fetch-mode", "access-control-request-method")
+                    ],
+                    "->",
+                    entry["response"]["status"],
+                    entry["response"].get("_error"),
+                    entry.get("_blockedReason"),
+                    [
+                        f"{h['name']}: {h['value']}"
+                        for h in entry["response"]["headers"]
+                        if h["name"].lower() not in ("date", "server", "content-length")
+                    ],
+                )
             print("  console:", recording.console)
         else:
             store(recording, origins)
     return 0
 
 
-def _record_for_storage(playwright: Any, cases: tuple[Case, ...]) -> tuple[list[Recording], Origins]:
+def _record_for_storage(
+    playwright: Any, cases: tuple[Case, ...]
+) -> tuple[list[Recording], Origins]:
     with servers(cases) as origins:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM_PATH, headless=True, args=chromium_args(origins)
