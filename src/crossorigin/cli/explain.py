@@ -22,6 +22,7 @@ from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.explain.captured import (
     ExplainedRequest,
+    console_failures,
     console_only,
     explain_error,
     explain_rebuilt,
@@ -125,7 +126,7 @@ def command(
             text = _read(console_file, _MAX_CONSOLE_BYTES, "console log")
             lines = text.decode("utf-8", "replace").splitlines()
             console = match_console(lines, browser)
-        rebuilt, unknown = rebuild(har, browser or "chromium")
+        rebuilt, unknown = rebuild(har, browser or "chromium", console_failures(console))
         results = [explain_rebuilt(item, console, show_secrets=show_secrets) for item in rebuilt]
         results += console_only(lines, (entry.url for entry in har.entries), browser)
         if unknown:

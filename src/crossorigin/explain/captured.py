@@ -33,6 +33,7 @@ from crossorigin.explain.stacks import detect_stack
 
 __all__ = [
     "ExplainedRequest",
+    "console_failures",
     "console_only",
     "explain_error",
     "explain_rebuilt",
@@ -140,6 +141,18 @@ def match_console(lines: Iterable[str], browser: str | None) -> dict[str, list[R
             assert url is not None
             found.setdefault(url, []).append(recognised)
     return found
+
+
+def console_failures(console: Mapping[str, list[Recognised]]) -> dict[str, str | None]:
+    """URL -> the CORS reason the console gave for it, in Chromium's words
+    (None when the line names none): what `har.rebuild` holds the recording
+    to when it lacks the failure."""
+    failures: dict[str, str | None] = {}
+    for url, said in console.items():
+        lines = [line for line in said if line.kind == "cors"]
+        if lines:
+            failures[url] = _chromium_reason(lines[0])
+    return failures
 
 
 def console_only(

@@ -316,6 +316,21 @@ _NOT_CORS: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
             r"document's Content Security Policy"
         ),
     ),
+    # Firefox (measured on 153 ESR, tests/oracles/browsers/hars/firefox).
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Content-Security-Policy: The page’s settings blocked the loading of a resource "
+            r"\(connect-src\) at (?P<url>\S+) because it violates the following directive: "
+            r"“(?P<parameter>[^”]*)”"
+        ),
+    ),
+    (
+        "mixed-content",
+        "mixed-content",
+        re.compile(r"Blocked loading mixed active content “(?P<url>[^”\s]+)”"),
+    ),
     (
         "mixed-content",
         "mixed-content",

@@ -50,6 +50,7 @@ from crossorigin import fetch_tables
 from crossorigin.browser import FetchRequest, HTTPResponse, PreflightCache, Trace, run_fetch
 from crossorigin.browser.access import combined_value
 from crossorigin.browser.types import ScenarioError
+from crossorigin.explain.errors import CHROMIUM_EQUIVALENT
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
@@ -303,9 +304,14 @@ def blocked_by_resource_policy(error: str | None) -> bool:
     """The recording says a Cross-Origin-Resource-Policy check (Fetch §3.6),
     or COEP's default of it, refused the response: Chromium's
     `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin...` or its blocked reason
-    `corp-not-same-origin...` (measured, tests/oracles/browsers/hars)."""
+    `corp-not-same-origin...`, Firefox's `NS_ERROR_DOM_CORP_FAILED`
+    (measured, tests/oracles/browsers/hars)."""
     lowered = (error or "").lower()
-    return "err_blocked_by_response" in lowered or lowered.startswith(("corp-", "coep-"))
+    return (
+        "err_blocked_by_response" in lowered
+        or "ns_error_dom_corp_failed" in lowered  # Firefox's fetchError
+        or lowered.startswith(("corp-", "coep-"))
+    )
 
 
 def _is_cors_request(entry: Entry) -> bool:
@@ -374,12 +380,18 @@ def _passing_preflight(headers: Sequence[tuple[str, str]], credentials: bool) ->
 
 
 def _run(
-    entry: Entry, origin: str, hops: list[Entry], preflight: Entry | None, browser: str
+    entry: Entry,
+    origin: str,
+    hops: list[Entry],
+    preflight: Entry | None,
+    browser: str,
+    said: Mapping[str, str | None] | None = None,
 ) -> Rebuilt:
     if entry.has_cookies:
         return _run_as(entry, origin, hops, preflight, browser, "include")
     rebuilt = _run_as(entry, origin, hops, preflight, browser, "same-origin")
-    failed = any(hop.error for hop in hops)
+    said = said or {}
+    failed = entry.url in said or any(hop.error for hop in hops)
     if failed and (rebuilt.trace is None or rebuilt.trace.allowed):
         # No Cookie was recorded, but the browser failed a request the model
         # allows without credentials. `credentials: "include"` sends no
@@ -388,7 +400,17 @@ def _run(
         # §4.8 step 3): if the model with credentials fails the request as
         # the browser did, that is what the page asked for.
         with_credentials = _run_as(entry, origin, hops, preflight, browser, "include")
-        if with_credentials.trace is not None and not with_credentials.trace.allowed:
+        trace = with_credentials.trace
+        # Without a recorded response only a preflight failure can explain
+        # it: a request refused on its own response would have recorded it.
+        fits = trace is not None and not trace.allowed
+        if fits and rebuilt.trace is None:
+            fits = trace is not None and trace.failed_at == "preflight"
+        # And the browser's own reason, when its console named one, must be it.
+        if fits and said.get(entry.url) is not None:
+            reason = trace.reason if trace is not None else None
+            fits = said[entry.url] in (reason, CHROMIUM_EQUIVALENT.get(reason or ""))
+        if fits:
             with_credentials.credentials_inferred = True
             return with_credentials
     return rebuilt
@@ -453,10 +475,15 @@ class _NoResponse(Exception):
     """The HAR holds no response where the model needs one."""
 
 
-def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
+def rebuild(
+    har: Har, browser: str = "chromium", failed: Mapping[str, str | None] | None = None
+) -> tuple[list[Rebuilt], int]:
     """Every cross-origin CORS request of the HAR run through the model of
     `browser` (chromium, firefox or webkit), in recording order, and the
-    number of entries skipped for want of a page origin."""
+    number of entries skipped for want of a page origin. `failed`: the URLs
+    the browser's console says failed, each with the reason it named in
+    Chromium's words (None when unnamed): Firefox records no failure in the
+    network events of a response CORS refused."""
     by_url: dict[str, list[Entry]] = {}
     for entry in har.entries:
         by_url.setdefault(entry.url, []).append(entry)
@@ -483,7 +510,14 @@ def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
         requests.append((entry, found))
     paired = _pair_preflights(preflights, keyed, requests)
     results = [
-        _run(entry, origin, _redirect_chain(entry, by_url), paired.get(position), browser)
+        _run(
+            entry,
+            origin,
+            _redirect_chain(entry, by_url),
+            paired.get(position),
+            browser,
+            failed,
+        )
         for position, (entry, origin) in enumerate(requests)
     ]
     return results, unknown

@@ -129,6 +129,16 @@ def _corp(evidence: Evidence) -> Finding | None:
         said = f"; the page sends Cross-Origin-Embedder-Policy: {coep}" if coep else ""
         return Finding("coep", f"the recording says: {evidence.error}{said}")
     if "corp" in error or "notsameorigin" in error or "notsamesite" in error:
+        if last is not None and corp is None:
+            # A response without the header fails the check only when the
+            # page's Cross-Origin-Embedder-Policy defaults it to same-origin
+            # (HTML §7.1.4; Firefox names both failures NS_ERROR_DOM_CORP_FAILED).
+            return Finding(
+                "coep",
+                f"the recording says: {evidence.error}, and the response has no "
+                "Cross-Origin-Resource-Policy: the page requires it (Cross-Origin-Embedder-"
+                "Policy: require-corp)",
+            )
         said = f" (Cross-Origin-Resource-Policy: {corp})" if corp else ""
         return Finding("corp", f"the recording says: {evidence.error}{said}")
     return None
