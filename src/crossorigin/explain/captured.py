@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Final, TypedDict
 
 from crossorigin.browser import Exchange, FetchRequest, HTTPResponse, Trace
+from crossorigin.browser.access import combined_value
 from crossorigin.explain.errors import (
     CHROMIUM_EQUIVALENT,
     FAILED_TO_FETCH_CAUSES,
@@ -265,6 +266,11 @@ def explain_rebuilt(
         allowed: bool | None = trace.allowed
         reason, cause, summary = trace.reason, explanation.cause, explanation.summary
         evidence = _evidence(trace.exchanges, show_secrets, rebuilt.preflight)
+        cookie = combined_value(entry.request_headers, "cookie")
+        if cookie is not None:
+            # The model's exchanges hold what the script set; whether the
+            # browser sent the user's cookie is the recording's to say.
+            evidence.append(f"the browser sent {_shown('Cookie', cookie, show_secrets)}")
         if stack_why:
             evidence.append(f"stack: {stack_why}")
         notes.extend(explanation.notes)

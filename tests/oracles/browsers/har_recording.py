@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import re
@@ -145,11 +146,7 @@ def _preflight(*headers: Header, status: int = 204) -> Route:
 
 def _put_case(name: str, preflight: Route, *, credentials: bool = False) -> Case:
     init = {**_PUT, **(_CREDENTIALS if credentials else {})}
-    return Case(name, name_to_reason(name), init, {"OPTIONS /r": preflight, "PUT /r": _ok(_ACAO)})
-
-
-def name_to_reason(name: str) -> str:
-    return CASE_REASONS[name]
+    return Case(name, CASE_REASONS[name], init, {"OPTIONS /r": preflight, "PUT /r": _ok(_ACAO)})
 
 
 #: Case name -> the reason Chromium gives (the model's name for it).
@@ -431,9 +428,6 @@ CASES: tuple[Case, ...] = (
         not_cors="gateway-error",
     ),
 )
-
-#: Reasons of the model no loopback page can make Chromium report, and why.
-UNRECORDABLE: dict[str, str] = {}
 
 
 # --- servers --------------------------------------------------------------------------
@@ -767,21 +761,6 @@ def _har(name: str, version: str, hops: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def record_chromium(playwright: Any, cases: tuple[Case, ...]) -> list[Recording]:
-    recordings = []
-    with servers(cases) as origins:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, headless=True, args=chromium_args(origins)
-        )
-        try:
-            for case in cases:
-                if "chromium" in case.engines:
-                    recordings.append(_record_chromium_case(browser, case, origins))
-        finally:
-            browser.close()
-    return recordings
-
-
 def _record_chromium_case(browser: Any, case: Case, origins: Origins) -> Recording:
     context = browser.new_context(ignore_https_errors=True)
     try:
@@ -879,56 +858,11 @@ def store(recording: Recording, origins: Origins, directory: Path = HARS_DIR) ->
     (where / f"{recording.case}.json").write_text(json.dumps(verdict, indent=1) + "\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--engine", choices=("chromium", "firefox"), default="chromium")
-    parser.add_argument("--only", default="")
-    parser.add_argument("--print", action="store_true", help="print, do not store")
-    args = parser.parse_args(argv)
-    cases = tuple(case for case in CASES if case.name.startswith(args.only))
-    if args.engine == "chromium":
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as playwright, servers(()) as _:
-            recordings, origins = _record_for_storage(playwright, cases)
-    else:
-        from firefox_har import record_firefox
-
-        recordings, origins = record_firefox(cases)
-    for recording in recordings:
-        print(recording.case, json.dumps(recording.verdict))
-        if args.print:
-            for entry in recording.har["log"]["entries"]:
-                print(
-                    " ",
-                    entry["request"]["method"],
-                    entry["request"]["url"],
-                    entry["_resourceType"],
-                    [
-                        f"{h['name']}: {h['value']}"
-                        for h in entry["request"]["headers"]
-                        if h["name"].lower()
-                        in ("origin", "cookie", "sec-fetch-mode", "access-control-request-method")
-                    ],
-                    "->",
-                    entry["response"]["status"],
-                    entry["response"].get("_error"),
-                    entry.get("_blockedReason"),
-                    [
-                        f"{h['name']}: {h['value']}"
-                        for h in entry["response"]["headers"]
-                        if h["name"].lower() not in ("date", "server", "content-length")
-                    ],
-                )
-            print("  console:", recording.console)
-        else:
-            store(recording, origins)
-    return 0
-
-
-def _record_for_storage(
-    playwright: Any, cases: tuple[Case, ...]
+def record_chromium(
+    playwright: Any, cases: tuple[Case, ...] = CASES
 ) -> tuple[list[Recording], Origins]:
+    """Each case recorded in a fresh context (no cookies, no preflight
+    cache) of one Chromium launched with the flags the cases need."""
     with servers(cases) as origins:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM_PATH, headless=True, args=chromium_args(origins)
@@ -942,6 +876,80 @@ def _record_for_storage(
         finally:
             browser.close()
     return recordings, origins
+
+
+# --- explain held to a recording ------------------------------------------------------
+
+
+def explain_disagreements(directory: Path, engine: str, case: str, *, console: bool) -> list[str]:
+    """How `crossorigin explain` on a stored recording differs from what the
+    browser did (empty when it agrees): the verdict, the reason (Chromium's
+    own, when the model knows it; Firefox's as read from its console), the
+    not-CORS cause, no disagreement shown, the exit status, no cookie value
+    printed."""
+    from crossorigin.browser.messages import REASONS
+    from crossorigin.cli import main as cli
+
+    where = directory / engine
+    verdict = json.loads((where / f"{case}.json").read_text())
+    arguments = ["explain", str(where / f"{case}.har"), "--format", "json"]
+    if console:
+        arguments += ["--console", str(where / f"{case}.console.txt")]
+    if engine != "chromium":
+        arguments += ["--browser", engine]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli(arguments)
+    problems = []
+    if SECRET in out.getvalue():
+        problems.append("a cookie value is printed")
+    found = [r for r in json.loads(out.getvalue())["requests"] if r["url"] == verdict["url"]]
+    if not found:
+        if not console and verdict["har_lacks_request"]:
+            return problems  # refused before it existed (CSP): only the console tells
+        return [*problems, "the request is not explained"]
+    request = found[0]
+    allowed = verdict["resolved"]
+    if engine == "firefox":
+        reason = request["reason"]  # Firefox names fewer checks: its own is compared below
+        if console and verdict["firefox_reason"] != request["browser_reason"]:
+            problems.append(f"browser_reason {request['browser_reason']}")
+    else:
+        reason = verdict["cors_error"] if verdict["cors_error"] in REASONS else None
+    want = (allowed, reason, verdict["not_cors"])
+    got = (request["allowed"], request["reason"], request["not_cors"])
+    if got != want:
+        problems.append(f"(allowed, reason, not_cors) {got}, the browser's {want}")
+    if request["disagreement"]:
+        problems.append(f"disagreement: {request['disagreement']}")
+    if code != (0 if allowed else 1):
+        problems.append(f"exit status {code}")
+    return problems
+
+
+#: The cookie value the sign-in routes set; never printed without --show-secrets.
+SECRET = "s3cr3t-token"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engine", choices=("chromium", "firefox"), default="chromium")
+    parser.add_argument("--only", default="", help="only the cases whose name starts so")
+    args = parser.parse_args(argv)
+    cases = tuple(case for case in CASES if case.name.startswith(args.only))
+    if args.engine == "chromium":
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            recordings, origins = record_chromium(playwright, cases)
+    else:
+        from firefox_har import record_firefox
+
+        recordings, origins = record_firefox(cases)
+    for recording in recordings:
+        store(recording, origins)
+        print(recording.case, json.dumps(recording.verdict))
+    return 0
 
 
 if __name__ == "__main__":
