@@ -927,6 +927,16 @@ def explain_disagreements(directory: Path, engine: str, case: str, *, console: b
     return problems
 
 
+#: Where a HAR alone cannot tell what the browser did, and why. Firefox's
+#: BiDi events hold no failure for a response CORS refused, nor the fetch's
+#: credentials mode: with no cookie stored for the API, a credentialed
+#: request whose response fails only because of credentials looks allowed.
+#: Its console line tells (with the console, explain agrees).
+HAR_ONLY_UNKNOWABLE = {
+    ("firefox", "wildcard-with-credentials"): "credentials mode not recorded",
+    ("firefox", "invalid-allow-credentials"): "credentials mode not recorded",
+}
+
 #: The cookie value the sign-in routes set; never printed without --show-secrets.
 SECRET = "s3cr3t-token"
 

@@ -27,19 +27,9 @@ from crossorigin.explain.not_cors import NOT_CORS
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from har_recording import CASES, HARS_DIR, SECRET, explain_disagreements
+from har_recording import CASES, HAR_ONLY_UNKNOWABLE, HARS_DIR, SECRET, explain_disagreements
 
 RECORDED = sorted(HARS_DIR.glob("*/*.json"))
-
-#: Where a recording cannot tell what the browser did, and why. Firefox's
-#: BiDi events hold no failure for a response CORS refused, nor the fetch's
-#: credentials mode: with no cookie stored for the API, a credentialed
-#: request whose response fails only because of credentials looks allowed.
-#: Its console line tells (the with-console run agrees).
-UNKNOWABLE = {
-    ("firefox", "wildcard-with-credentials"): "credentials mode not recorded",
-    ("firefox", "invalid-allow-credentials"): "credentials mode not recorded",
-}
 
 
 def _id(path: Path) -> str:
@@ -61,7 +51,7 @@ def test_every_case_is_recorded_and_every_reason_and_cause_has_one() -> None:
 def test_explain_gives_the_browser_verdict(recorded: Path, console: bool) -> None:
     engine, case = recorded.parent.name, recorded.stem
     problems = explain_disagreements(HARS_DIR, engine, case, console=console)
-    if not console and (engine, case) in UNKNOWABLE:
+    if not console and (engine, case) in HAR_ONLY_UNKNOWABLE:
         # The known gap: explain allows it. A change shows here.
         assert any("(allowed, reason, not_cors) (True," in p for p in problems), problems
         return
