@@ -21,14 +21,18 @@ Theory of operation:
    `Sec-Fetch-Mode: cors` when the recording has it, else Chromium's
    `_resourceType` fetch/xhr/eventsource/font, else an `Origin` header;
    navigations, images and scripts without `crossorigin` are not CORS
-   requests. `OPTIONS` entries with `Access-Control-Request-Method` are
-   preflights: each is paired with the request it precedes (same URL, same
-   origin, the method it asked for).
+   requests; so are no-cors requests, unless the recording says a
+   Cross-Origin-Resource-Policy check refused one (it looks like a CORS
+   failure to the page). `OPTIONS` entries with
+   `Access-Control-Request-Method` are preflights: each is paired with the
+   nearest request before or after it for the same URL, origin and method
+   (the DevTools protocol reports a fetch before its preflight).
 4. The script's request is rebuilt from the recorded headers without what
    the browser adds itself (forbidden names, `Sec-*`, HTTP/2 pseudo-headers,
    `Priority`, DevTools' `Cache-Control`/`Pragma: no-cache`); credentials are
-   `include` when a `Cookie` was sent. Redirects are followed through the
-   entries (`redirectURL`), at most `MAX_REDIRECT_HOPS`.
+   `include` when a `Cookie` was sent, or when the browser failed the
+   request the way only a credentialed one fails (`_run`). Redirects are
+   followed through the entries (`redirectURL`), at most `MAX_REDIRECT_HOPS`.
 5. The model (`crossorigin.browser.run_fetch`) runs over a transport that
    answers from the HAR. When the model sends a preflight the HAR does not
    hold (Chromium does not list preflights in the Network panel since 79),

@@ -31,13 +31,11 @@ Theory of operation:
   request headers the network stack sent (`requestWillBeSentExtraInfo`:
   `Origin`, `Cookie`), the response's status and headers even when CORS
   hid it from the page (`responseReceivedExtraInfo`), one entry per
-  redirect hop, the failure (`_error`, `_blockedReason`). Chromium reports
-  a CORS preflight as its own request (`type: Preflight`), which DevTools
-  lists only when "show CORS preflights" is on; the recording leaves them
-  out, as a default DevTools export does, and `explain` infers them.
-  Firefox: its Remote Agent has no HAR export, so the HAR is built from
-  WebDriver BiDi's `network.beforeRequestSent` / `responseCompleted` /
-  `fetchError` events (`firefox_har`), which list preflights too.
+  redirect hop, the preflights (reported as requests of their own, after
+  the fetch they serve: `_resourceType: preflight`), the failure
+  (`_error`, `_blockedReason`). Firefox: its Remote Agent has no HAR
+  export, so the HAR is built from WebDriver BiDi's network events
+  (firefox_har.py says what they hold).
 - **Sanitised** for stable test data: ports become fixed numbers (8001,
   8443, 8444), times and sizes fixed, headers that only vary between runs
   (`Date`, `User-Agent`, client hints) dropped; everything that decides
