@@ -492,3 +492,94 @@ def test_a_firefox_line_the_model_disagrees_with_is_shown(tmp_path: Path) -> Non
     assert found["disagreement"] and "firefox reported" in found["disagreement"]
     # The verdict is Firefox's own model's, not Chromium's.
     assert not any("Chromium model" in note for note in found["notes"])
+
+
+# --- what real recordings showed (tests/oracles/browsers/hars) ----------------------
+
+
+def _preflight_entry(answer: list[tuple[str, str]]) -> dict[str, Any]:
+    return entry(
+        method="OPTIONS",
+        request_headers=[("Origin", PAGE), ("Access-Control-Request-Method", "PUT")],
+        status=204,
+        response_headers=answer,
+        resource_type="preflight",
+    )
+
+
+def test_a_preflight_recorded_after_its_request_is_paired_with_it(tmp_path: Path) -> None:
+    # Chromium's DevTools protocol reports the fetch first, then its OPTIONS.
+    refused = entry(method="PUT", status=0, response_headers=[], _error="net::ERR_FAILED")
+    document = har(refused, _preflight_entry([("Access-Control-Allow-Origin", "https://x.test")]))
+    _, [found] = requests_of(tmp_path, document)
+    assert (found["preflight"], found["reason"]) == ("recorded", "PreflightAllowOriginMismatch")
+
+
+def test_credentials_are_inferred_when_only_they_explain_the_failure(tmp_path: Path) -> None:
+    # No Cookie recorded (none stored for the API), yet the browser failed a
+    # wildcard answer: the page asked for credentials.
+    failed = entry(
+        request_headers=[("Origin", PAGE)],
+        response_headers=[("Access-Control-Allow-Origin", "*")],
+        _error="net::ERR_FAILED",
+    )
+    _, [found] = requests_of(tmp_path, har(failed))
+    assert (found["allowed"], found["reason"]) == (False, "WildcardOriginNotAllowed")
+    assert any("credentials: 'include'" in note for note in found["notes"])
+    # Without the failure, the same answer is allowed.
+    passed = entry(
+        request_headers=[("Origin", PAGE)], response_headers=[("Access-Control-Allow-Origin", "*")]
+    )
+    _, [found] = requests_of(tmp_path, har(passed))
+    assert found["allowed"] is True
+
+
+def test_credentials_are_not_inferred_against_the_console(tmp_path: Path) -> None:
+    # The console names another reason: the model's disagreement is shown.
+    failed = entry(
+        request_headers=[("Origin", PAGE)],
+        response_headers=[("Access-Control-Allow-Origin", PAGE)],
+    )
+    console = tmp_path / "console.txt"
+    console.write_text(
+        f"Access to fetch at '{API}' from origin '{PAGE}' has been blocked by CORS policy: "
+        "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+    )
+    _, [found] = requests_of(tmp_path, har(failed), "--console", str(console))
+    assert found["allowed"] is True and found["disagreement"]
+
+
+def test_a_no_cors_request_refused_by_corp_is_explained(tmp_path: Path) -> None:
+    refused = entry(
+        request_headers=[("Sec-Fetch-Mode", "no-cors")],
+        response_headers=[("Cross-Origin-Resource-Policy", "same-origin")],
+        _error="net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin",
+    )
+    _, [found] = requests_of(tmp_path, har(refused))
+    assert (found["allowed"], found["not_cors"]) == (False, "corp")
+    # Firefox's name for it; without the header it is the page's COEP.
+    refused["response"]["_error"] = "NS_ERROR_DOM_CORP_FAILED"
+    refused["response"]["headers"] = []
+    _, [found] = requests_of(tmp_path, har(refused))
+    assert (found["allowed"], found["not_cors"]) == (False, "coep")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"Connecting to '{API}' violates the following Content Security Policy directive: "
+        "\"connect-src 'self'\". The action has been blocked.",
+        f"Fetch API cannot load {API}. Refused to connect because it violates the document's "
+        "Content Security Policy.",
+        "Content-Security-Policy: The page\u2019s settings blocked the loading of a resource "
+        f"(connect-src) at {API} because it violates the following directive: "
+        "\u201cconnect-src 'self'\u201d",
+    ],
+)
+def test_a_csp_refusal_only_the_console_names_is_reported(tmp_path: Path, line: str) -> None:
+    console = tmp_path / "console.txt"
+    console.write_text(line + "\n")
+    code, [found] = requests_of(tmp_path, har(), "--console", str(console))
+    assert code == 1
+    assert (found["url"], found["allowed"], found["not_cors"]) == (API, False, "csp")
+    assert "not in the recording" in found["notes"][0]

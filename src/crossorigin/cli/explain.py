@@ -22,6 +22,8 @@ from crossorigin.cli.options import output_format
 from crossorigin.cli.status import ExitStatus
 from crossorigin.explain.captured import (
     ExplainedRequest,
+    console_failures,
+    console_only,
     explain_error,
     explain_rebuilt,
     hide_secrets,
@@ -119,11 +121,14 @@ def command(
         except HarError as error:
             raise click.ClickException(safe(str(error))) from None
         console = {}
+        lines: list[str] = []
         if console_file is not None:
             text = _read(console_file, _MAX_CONSOLE_BYTES, "console log")
-            console = match_console(text.decode("utf-8", "replace").splitlines(), browser)
-        rebuilt, unknown = rebuild(har, browser or "chromium")
+            lines = text.decode("utf-8", "replace").splitlines()
+            console = match_console(lines, browser)
+        rebuilt, unknown = rebuild(har, browser or "chromium", console_failures(console))
         results = [explain_rebuilt(item, console, show_secrets=show_secrets) for item in rebuilt]
+        results += console_only(lines, (entry.url for entry in har.entries), browser)
         if unknown:
             click.echo(
                 f"note: {unknown} request(s) skipped: the page's origin cannot be told "

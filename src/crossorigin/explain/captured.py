@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Final, TypedDict
 
 from crossorigin.browser import Exchange, FetchRequest, HTTPResponse, Trace
+from crossorigin.browser.access import combined_value
 from crossorigin.explain.errors import (
     CHROMIUM_EQUIVALENT,
     FAILED_TO_FETCH_CAUSES,
@@ -33,6 +34,8 @@ from crossorigin.explain.stacks import detect_stack
 
 __all__ = [
     "ExplainedRequest",
+    "console_failures",
+    "console_only",
     "explain_error",
     "explain_rebuilt",
     "hide_secrets",
@@ -141,6 +144,46 @@ def match_console(lines: Iterable[str], browser: str | None) -> dict[str, list[R
     return found
 
 
+def console_failures(console: Mapping[str, list[Recognised]]) -> dict[str, str | None]:
+    """URL -> the CORS reason the console gave for it, in Chromium's words
+    (None when the line names none): what `har.rebuild` holds the recording
+    to when it lacks the failure."""
+    failures: dict[str, str | None] = {}
+    for url, said in console.items():
+        lines = [line for line in said if line.kind == "cors"]
+        if lines:
+            failures[url] = _chromium_reason(lines[0])
+    return failures
+
+
+def console_only(
+    lines: Iterable[str], recorded_urls: Iterable[str], browser: str | None
+) -> list[ExplainedRequest]:
+    """The failures the console names for requests the recording does not
+    hold, one per URL: a request refused before it existed (a CSP
+    `connect-src` refusal is in no Network panel and no HAR) is known only
+    from its console line."""
+    seen = set(recorded_urls)
+    found = []
+    for line in lines:
+        if not line.strip():
+            continue
+        recognised = recognise(line, browser=browser)
+        if recognised.kind not in ("cors", "not-cors") or not recognised.url:
+            continue
+        if recognised.url in seen or recognised.initial_url in seen:
+            continue
+        seen.add(recognised.url)
+        result = explain_error(line, browser=browser)
+        result["notes"].insert(
+            0,
+            "This request is not in the recording: the browser refused it before sending "
+            "it, and only its console line names it.",
+        )
+        found.append(result)
+    return found
+
+
 def _chain_evidence(rebuilt: Rebuilt, page: tuple[tuple[str, str], ...]) -> Evidence:
     entry = rebuilt.entry
     responses = tuple(
@@ -223,10 +266,31 @@ def explain_rebuilt(
         allowed: bool | None = trace.allowed
         reason, cause, summary = trace.reason, explanation.cause, explanation.summary
         evidence = _evidence(trace.exchanges, show_secrets, rebuilt.preflight)
+        cookie = combined_value(entry.request_headers, "cookie")
+        if cookie is not None:
+            # The model's exchanges hold what the script set; whether the
+            # browser sent the user's cookie is the recording's to say.
+            evidence.append(f"the browser sent {_shown('Cookie', cookie, show_secrets)}")
         if stack_why:
             evidence.append(f"stack: {stack_why}")
         notes.extend(explanation.notes)
         fix = _fix(explanation.fix_by_stack, stack)
+        failure = rebuilt.recorded_failure
+        if allowed and failure:
+            # The browser's word wins: something other than the CORS check
+            # (a resource policy, an extension, an abort) failed it.
+            allowed, cause, fix = False, "network-error", None
+            summary = (
+                f"The browser failed this request ({failure}) although its CORS headers "
+                "pass: something other than the CORS check refused it."
+            )
+        if rebuilt.credentials_inferred:
+            notes.append(
+                "The recording holds no Cookie, but the browser failed this request the way "
+                "only a credentialed request fails, so the page used credentials: 'include' "
+                "(no cookie was sent: none was stored for the API's site, or third-party "
+                "cookies are blocked)."
+            )
     else:
         allowed, reason, cause = False, None, "no-response"
         summary = (
@@ -430,6 +494,7 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
             url=found.url,
             page=found.initial_url,
             parameter=found.parameter or "",
+            parameter_or_csp=found.parameter or "its connect-src directive",
             detail=found.detail or "no detail",
         )
     elif found.kind == "network-error":
@@ -465,7 +530,7 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
 _NOT_CORS_WORDS: Final = {
     "csp": (
         "Not CORS: the page's own Content-Security-Policy refused to connect to {url} "
-        "({parameter}). The request was never sent. Add the API's origin to connect-src in "
+        "({parameter_or_csp}). The request was never sent. Add the API's origin to connect-src in "
         "the page's CSP header or meta tag; no change on the API helps."
     ),
     "mixed-content": (

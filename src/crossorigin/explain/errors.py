@@ -297,6 +297,40 @@ _NOT_CORS: Final[tuple[tuple[str, str, re.Pattern[str]], ...]] = (
             re.DOTALL,
         ),
     ),
+    # Chromium's wording since about version 130 (measured on 156,
+    # tests/oracles/browsers/hars/chromium/csp-connect-src.console.txt): the
+    # violation line, then fetch()'s own rejection.
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Connecting to '(?P<url>[^'\s]+)' violates the following Content Security Policy "
+            r"directive: \"(?P<parameter>[^\"]*)\""
+        ),
+    ),
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Fetch API cannot load (?P<url>\S+?)\. Refused to connect because it violates the "
+            r"document's Content Security Policy"
+        ),
+    ),
+    # Firefox (measured on 153 ESR, tests/oracles/browsers/hars/firefox).
+    (
+        "csp",
+        "csp-connect-src",
+        re.compile(
+            r"Content-Security-Policy: The page’s settings blocked the loading of a resource "
+            r"\(connect-src\) at (?P<url>\S+) because it violates the following directive: "
+            r"“(?P<parameter>[^”]*)”"
+        ),
+    ),
+    (
+        "mixed-content",
+        "mixed-content",
+        re.compile(r"Blocked loading mixed active content “(?P<url>[^”\s]+)”"),
+    ),
     (
         "mixed-content",
         "mixed-content",

@@ -21,14 +21,18 @@ Theory of operation:
    `Sec-Fetch-Mode: cors` when the recording has it, else Chromium's
    `_resourceType` fetch/xhr/eventsource/font, else an `Origin` header;
    navigations, images and scripts without `crossorigin` are not CORS
-   requests. `OPTIONS` entries with `Access-Control-Request-Method` are
-   preflights: each is paired with the request it precedes (same URL, same
-   origin, the method it asked for).
+   requests; so are no-cors requests, unless the recording says a
+   Cross-Origin-Resource-Policy check refused one (it looks like a CORS
+   failure to the page). `OPTIONS` entries with
+   `Access-Control-Request-Method` are preflights: each is paired with the
+   nearest request before or after it for the same URL, origin and method
+   (the DevTools protocol reports a fetch before its preflight).
 4. The script's request is rebuilt from the recorded headers without what
    the browser adds itself (forbidden names, `Sec-*`, HTTP/2 pseudo-headers,
    `Priority`, DevTools' `Cache-Control`/`Pragma: no-cache`); credentials are
-   `include` when a `Cookie` was sent. Redirects are followed through the
-   entries (`redirectURL`), at most `MAX_REDIRECT_HOPS`.
+   `include` when a `Cookie` was sent, or when the browser failed the
+   request the way only a credentialed one fails (`_run`). Redirects are
+   followed through the entries (`redirectURL`), at most `MAX_REDIRECT_HOPS`.
 5. The model (`crossorigin.browser.run_fetch`) runs over a transport that
    answers from the HAR. When the model sends a preflight the HAR does not
    hold (Chromium does not list preflights in the Network panel since 79),
@@ -50,6 +54,7 @@ from crossorigin import fetch_tables
 from crossorigin.browser import FetchRequest, HTTPResponse, PreflightCache, Trace, run_fetch
 from crossorigin.browser.access import combined_value
 from crossorigin.browser.types import ScenarioError
+from crossorigin.explain.errors import CHROMIUM_EQUIVALENT
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
@@ -125,6 +130,14 @@ class Rebuilt:
     preflight_entry: Entry | None = None
     hops: list[Entry] = field(default_factory=list)
     problem: str | None = None  # why the model could not run
+    #: The recording has no Cookie, yet only a credentialed request fails
+    #: the way the browser's did: the page asked for credentials.
+    credentials_inferred: bool = False
+
+    @property
+    def recorded_failure(self) -> str | None:
+        """The failure the recording names for the request (its last hop)."""
+        return next((hop.error for hop in reversed(self.hops) if hop.error), None)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -291,7 +304,25 @@ def page_origin(entry: Entry) -> str | None:
     return _origin_of(combined_value(entry.request_headers, "referer"))
 
 
+def blocked_by_resource_policy(error: str | None) -> bool:
+    """The recording says a Cross-Origin-Resource-Policy check (Fetch §3.6),
+    or COEP's default of it, refused the response: Chromium's
+    `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin...` or its blocked reason
+    `corp-not-same-origin...`, Firefox's `NS_ERROR_DOM_CORP_FAILED`
+    (measured, tests/oracles/browsers/hars)."""
+    lowered = (error or "").lower()
+    return (
+        "err_blocked_by_response" in lowered
+        or "ns_error_dom_corp_failed" in lowered  # Firefox's fetchError
+        or lowered.startswith(("corp-", "coep-"))
+    )
+
+
 def _is_cors_request(entry: Entry) -> bool:
+    if blocked_by_resource_policy(entry.error):
+        # A no-cors request (Sec-Fetch-Mode: no-cors) is not a CORS request,
+        # but its failure looks like one to the page: it is explained too.
+        return True
     # Sec-Fetch-Mode is the browser's own word for the request's mode (Fetch
     # Metadata §2.3), sent by every current engine over https.
     mode = combined_value(entry.request_headers, "sec-fetch-mode")
@@ -353,15 +384,62 @@ def _passing_preflight(headers: Sequence[tuple[str, str]], credentials: bool) ->
 
 
 def _run(
-    entry: Entry, origin: str, hops: list[Entry], preflight: Entry | None, browser: str
+    entry: Entry,
+    origin: str,
+    hops: list[Entry],
+    preflight: Entry | None,
+    browser: str,
+    said: Mapping[str, str | None] | None = None,
 ) -> Rebuilt:
-    credentials = "include" if entry.has_cookies else "same-origin"
+    if entry.has_cookies:
+        return _run_as(entry, origin, hops, preflight, browser, "include")
+    rebuilt = _run_as(entry, origin, hops, preflight, browser, "same-origin")
+    said = said or {}
+    failed = entry.url in said or any(hop.error for hop in hops)
+    if failed and (rebuilt.trace is None or rebuilt.trace.allowed):
+        # No Cookie was recorded, but the browser failed a request the model
+        # allows without credentials. `credentials: "include"` sends no
+        # Cookie when the browser has none for the site (or blocks
+        # third-party cookies), and a preflight never carries one (Fetch
+        # §4.8 step 3): if the model with credentials fails the request as
+        # the browser did, that is what the page asked for.
+        with_credentials = _run_as(entry, origin, hops, preflight, browser, "include")
+        trace = with_credentials.trace
+        # Without a recorded response only a preflight failure can explain
+        # it: a request refused on its own response would have recorded it.
+        fits = trace is not None and not trace.allowed
+        if fits and rebuilt.trace is None:
+            fits = trace is not None and trace.failed_at == "preflight"
+        # And the browser's own reason, when its console named one, must be it.
+        if fits and said.get(entry.url) is not None:
+            reason = trace.reason if trace is not None else None
+            fits = said[entry.url] in (reason, CHROMIUM_EQUIVALENT.get(reason or ""))
+        if fits:
+            with_credentials.credentials_inferred = True
+            return with_credentials
+    return rebuilt
+
+
+def _mode(entry: Entry) -> str:
+    mode = (combined_value(entry.request_headers, "sec-fetch-mode") or "").strip().lower()
+    return "no-cors" if mode == "no-cors" else "cors"
+
+
+def _run_as(
+    entry: Entry,
+    origin: str,
+    hops: list[Entry],
+    preflight: Entry | None,
+    browser: str,
+    credentials: str,
+) -> Rebuilt:
     request = FetchRequest(
         page_origin=origin,
         url=entry.url,
         method=entry.method,
         headers=script_headers(entry.request_headers),
         credentials=credentials,
+        mode=_mode(entry),
     )
     state: dict[str, str] = {"preflight": "not-needed"}
     hop_count = [0]
@@ -401,22 +479,28 @@ class _NoResponse(Exception):
     """The HAR holds no response where the model needs one."""
 
 
-def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
+def rebuild(
+    har: Har, browser: str = "chromium", failed: Mapping[str, str | None] | None = None
+) -> tuple[list[Rebuilt], int]:
     """Every cross-origin CORS request of the HAR run through the model of
     `browser` (chromium, firefox or webkit), in recording order, and the
-    number of entries skipped for want of a page origin."""
+    number of entries skipped for want of a page origin. `failed`: the URLs
+    the browser's console says failed, each with the reason it named in
+    Chromium's words (None when unnamed): Firefox records no failure in the
+    network events of a response CORS refused."""
     by_url: dict[str, list[Entry]] = {}
     for entry in har.entries:
         by_url.setdefault(entry.url, []).append(entry)
     redirect_targets = {(entry.redirect_url) for entry in har.entries if 300 <= entry.status < 400}
-    preflights: dict[tuple[str, str, str], list[Entry]] = {}
-    results: list[Rebuilt] = []
+    preflights: list[tuple[tuple[str, str, str], Entry]] = []
+    requests: list[tuple[Entry, str]] = []
+    keyed: dict[tuple[str, str, str], list[int]] = {}  # key -> positions in `requests`
     unknown = 0
     for entry in har.entries:
         if entry.is_preflight:
             origin = page_origin(entry) or ""
             method = combined_value(entry.request_headers, "access-control-request-method") or ""
-            preflights.setdefault((entry.url, origin, method.upper()), []).append(entry)
+            preflights.append(((entry.url, origin, method.upper()), entry))
             continue
         if not _is_cors_request(entry) or entry.url in redirect_targets:
             continue
@@ -424,10 +508,45 @@ def rebuild(har: Har, browser: str = "chromium") -> tuple[list[Rebuilt], int]:
         if found is None:
             unknown += 1
             continue
-        origin = found
-        if origin != "null" and _origin_of(entry.url) == origin:
+        if found != "null" and _origin_of(entry.url) == found:
             continue
-        waiting = preflights.get((entry.url, origin, entry.method.upper()))
-        preflight = waiting.pop() if waiting else None
-        results.append(_run(entry, origin, _redirect_chain(entry, by_url), preflight, browser))
+        keyed.setdefault((entry.url, found, entry.method.upper()), []).append(len(requests))
+        requests.append((entry, found))
+    paired = _pair_preflights(preflights, keyed, requests)
+    results = [
+        _run(
+            entry,
+            origin,
+            _redirect_chain(entry, by_url),
+            paired.get(position),
+            browser,
+            failed,
+        )
+        for position, (entry, origin) in enumerate(requests)
+    ]
     return results, unknown
+
+
+def _pair_preflights(
+    preflights: Sequence[tuple[tuple[str, str, str], Entry]],
+    keyed: Mapping[tuple[str, str, str], list[int]],
+    requests: Sequence[tuple[Entry, str]],
+) -> dict[int, Entry]:
+    """Each recorded preflight paired with the request it was sent for: the
+    nearest unpaired request for the same URL, origin and method. Nearest
+    either way: a HAR lists entries by the time each started, and Chromium
+    starts the request before its preflight (the DevTools protocol reports
+    the fetch, then the OPTIONS it needs), Firefox the other way round."""
+    paired: dict[int, Entry] = {}
+    for key, preflight in preflights:
+        positions = keyed.get(key)
+        if not positions:
+            continue
+        at = bisect.bisect_left(positions, preflight.index, key=lambda p: requests[p][0].index)
+        # The two neighbours in recording order; an unpaired one wins, the
+        # nearer first. Paired neighbours are skipped over, one step each way.
+        candidates = [p for p in positions[max(at - 2, 0) : at + 2] if p not in paired]
+        if candidates:
+            best = min(candidates, key=lambda p: abs(requests[p][0].index - preflight.index))
+            paired[best] = preflight
+    return paired

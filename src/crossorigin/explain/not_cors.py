@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from crossorigin.browser import Trace
 from crossorigin.browser.access import combined_value
+from crossorigin.origin import Origin, OriginSyntaxError, same_site
 
 __all__ = ["LOGIN_URL", "NOT_CORS", "Evidence", "Finding", "decisive", "detect", "not_cors_notes"]
 
@@ -129,9 +130,42 @@ def _corp(evidence: Evidence) -> Finding | None:
         said = f"; the page sends Cross-Origin-Embedder-Policy: {coep}" if coep else ""
         return Finding("coep", f"the recording says: {evidence.error}{said}")
     if "corp" in error or "notsameorigin" in error or "notsamesite" in error:
+        if last is not None and corp is None:
+            # A response without the header fails the check only when the
+            # page's Cross-Origin-Embedder-Policy defaults it to same-origin
+            # (HTML §7.1.4; Firefox names both failures NS_ERROR_DOM_CORP_FAILED).
+            return Finding(
+                "coep",
+                f"the recording says: {evidence.error}, and the response has no "
+                "Cross-Origin-Resource-Policy: the page requires it (Cross-Origin-Embedder-"
+                "Policy: require-corp)",
+            )
         said = f" (Cross-Origin-Resource-Policy: {corp})" if corp else ""
         return Finding("corp", f"the recording says: {evidence.error}{said}")
+    policy = (corp or "").strip().lower()
+    if last is not None and policy in ("same-origin", "same-site") and _refuses(evidence, policy):
+        # Fetch §3.6: the check applies to no-cors requests only; a fetch()
+        # in mode "cors" passes it (measured: hars/*/corp-cors-mode).
+        return Finding(
+            "corp",
+            f"{last[0]} sends Cross-Origin-Resource-Policy: {corp}: loaded from "
+            f"{evidence.page_origin} without CORS (an <img>, a <script>, fetch() with mode "
+            "'no-cors') it is refused; a CORS request is not affected",
+            blocks=False,
+        )
     return None
+
+
+def _refuses(evidence: Evidence, policy: str) -> bool:
+    """Whether Cross-Origin-Resource-Policy `policy` refuses the page's origin."""
+    try:
+        target = Origin.parse(evidence.responses[-1][0])
+        page = Origin.parse(evidence.page_origin)
+    except OriginSyntaxError:
+        return False
+    if policy == "same-origin":
+        return target.serialize() != page.serialize()
+    return not same_site(page, target)
 
 
 def _mixed(evidence: Evidence) -> Finding | None:
