@@ -583,3 +583,52 @@ def test_a_csp_refusal_only_the_console_names_is_reported(tmp_path: Path, line: 
     assert code == 1
     assert (found["url"], found["allowed"], found["not_cors"]) == (API, False, "csp")
     assert "not in the recording" in found["notes"][0]
+
+
+FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
+
+
+@pytest.mark.parametrize("browser", ["firefox", "webkit"])
+def test_the_browsers_own_user_agent_is_not_taken_for_the_scripts(
+    tmp_path: Path, browser: str
+) -> None:
+    """Every browser sends a User-Agent; a recording cannot tell it from one
+    a script set, so it counts as the script's only when a recorded
+    preflight asked for it (Firefox and WebKit preflight a script's)."""
+    allow = [("Access-Control-Allow-Origin", PAGE)]
+    preflight = entry(
+        method="OPTIONS",
+        request_headers=[
+            ("Origin", PAGE),
+            ("Access-Control-Request-Method", "PUT"),
+            ("User-Agent", FIREFOX_UA),
+        ],
+        status=204,
+        response_headers=[*allow, ("Access-Control-Allow-Methods", "PUT")],
+        resource_type="preflight",
+    )
+    actual = entry(
+        method="PUT",
+        request_headers=[("Origin", PAGE), ("User-Agent", FIREFOX_UA)],
+        response_headers=allow,
+    )
+    code, [found] = requests_of(tmp_path, har(preflight, actual), "--browser", browser)
+    assert (code, found["allowed"]) == (0, True), found
+
+    asked = entry(
+        method="OPTIONS",
+        request_headers=[
+            ("Origin", PAGE),
+            ("Access-Control-Request-Method", "PUT"),
+            ("Access-Control-Request-Headers", "user-agent"),
+        ],
+        status=204,
+        response_headers=[*allow, ("Access-Control-Allow-Methods", "PUT")],
+        resource_type="preflight",
+    )
+    refused = entry(
+        method="PUT", request_headers=[("Origin", PAGE), ("User-Agent", "mine")], status=0
+    )
+    code, [found] = requests_of(tmp_path, har(asked, refused), "--browser", browser)
+    assert code == 1 and found["allowed"] is False
+    assert found["preflight"] == "recorded"

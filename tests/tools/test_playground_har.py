@@ -238,27 +238,13 @@ def _explained(result: dict[str, Any]) -> tuple[bool, str | None, str | None]:
     return result["allowed"], result["reason"], result["cause"]
 
 
-def _engine_case(engine: str, case: Case) -> Any:
-    if engine != "chromium" and case.id == "allowed-preflighted-put":
-        # explain rebuilds the script's headers from the recording without the
-        # ones a browser adds; it drops User-Agent only as Chromium (where a
-        # script cannot set it), so as Firefox or WebKit it counts the
-        # recorded User-Agent as the script's, which the preflight did not
-        # ask for. A limit of the reader (src/crossorigin/explain/har.py).
-        return pytest.param(
-            engine,
-            case,
-            id=f"{engine}-{case.id}",
-            marks=pytest.mark.xfail(
-                strict=True, reason="explain takes a recorded User-Agent as set by the script"
-            ),
-        )
-    return pytest.param(engine, case, id=f"{engine}-{case.id}")
-
-
 @pytest.mark.parametrize(
     ("engine", "case"),
-    [_engine_case(engine, case) for engine in USER_AGENTS for case in CASES],
+    [
+        pytest.param(engine, case, id=f"{engine}-{case.id}")
+        for engine in USER_AGENTS
+        for case in CASES
+    ],
 )
 def test_explain_reads_the_export_back_to_the_reports_verdict(
     playground: Playground,

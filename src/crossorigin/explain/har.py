@@ -55,6 +55,7 @@ from crossorigin.browser import FetchRequest, HTTPResponse, PreflightCache, Trac
 from crossorigin.browser.access import combined_value
 from crossorigin.browser.types import ScenarioError
 from crossorigin.explain.errors import CHROMIUM_EQUIVALENT
+from crossorigin.header_lists import split_list
 from crossorigin.origin import Origin, OriginSyntaxError
 
 __all__ = [
@@ -335,12 +336,23 @@ def _is_cors_request(entry: Entry) -> bool:
     )
 
 
-def script_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The headers the script set, as far as a recording tells (step 4)."""
+def script_headers(
+    headers: Sequence[tuple[str, str]], asked: Sequence[str] = ()
+) -> tuple[tuple[str, str], ...]:
+    """The headers the script set, as far as a recording tells (step 4).
+
+    `asked`: the header names a recorded preflight for this request listed
+    in `Access-Control-Request-Headers`, lower case. Every browser sends a
+    `User-Agent` of its own, which a recording cannot tell from one the
+    script set (Fetch no longer forbids it; Firefox and WebKit send a
+    script's and preflight it, Chromium drops it): it is the script's only
+    when the preflight asked for it."""
     kept = []
     for name, value in headers:
         lowered = name.lower()
         if lowered.startswith(":") or lowered in _BROWSER_ADDED:
+            continue
+        if lowered == "user-agent" and lowered not in asked:
             continue
         if fetch_tables.is_forbidden_request_header(lowered, value):
             continue
@@ -420,6 +432,13 @@ def _run(
     return rebuilt
 
 
+def _asked(preflight: Entry | None) -> tuple[str, ...]:
+    if preflight is None:
+        return ()
+    value = combined_value(preflight.request_headers, "access-control-request-headers")
+    return tuple(name.lower() for name in split_list(value or ""))
+
+
 def _mode(entry: Entry) -> str:
     mode = (combined_value(entry.request_headers, "sec-fetch-mode") or "").strip().lower()
     return "no-cors" if mode == "no-cors" else "cors"
@@ -437,7 +456,7 @@ def _run_as(
         page_origin=origin,
         url=entry.url,
         method=entry.method,
-        headers=script_headers(entry.request_headers),
+        headers=script_headers(entry.request_headers, _asked(preflight)),
         credentials=credentials,
         mode=_mode(entry),
     )
