@@ -632,3 +632,41 @@ def test_the_browsers_own_user_agent_is_not_taken_for_the_scripts(
     code, [found] = requests_of(tmp_path, har(asked, refused), "--browser", browser)
     assert code == 1 and found["allowed"] is False
     assert found["preflight"] == "recorded"
+
+
+def test_the_pages_own_credentials_mode_is_read_from_fetch(tmp_path: Path) -> None:
+    """`_fetch.credentials` (written by the playground's export) says what
+    no HAR field can: a credentialed request with no cookie stored. Without
+    it, nothing recorded says credentials, and `*` passes."""
+    wildcard = [("Access-Control-Allow-Origin", "*")]
+    plain = entry(request_headers=[("Origin", PAGE)], response_headers=wildcard)
+    _, [found] = requests_of(tmp_path, har(plain))
+    assert found["allowed"] is True
+
+    told = entry(
+        request_headers=[("Origin", PAGE)],
+        response_headers=wildcard,
+        _fetch={"credentials": "include", "read_headers": {}},
+    )
+    code, [found] = requests_of(tmp_path, har(told))
+    assert (code, found["allowed"], found["reason"]) == (1, False, "WildcardOriginNotAllowed")
+
+
+@pytest.mark.parametrize(
+    "fetch",
+    [
+        "include",
+        {"credentials": "sometimes", "read_headers": {"X-A": 1, "bad name": "v"}},
+        {"credentials": None, "read_headers": ["X-A"]},
+        {"read_headers": {f"X-{i}": None for i in range(10_000)}},
+    ],
+)
+def test_a_malformed_fetch_field_is_ignored(tmp_path: Path, fetch: Any) -> None:
+    allowed = entry(
+        request_headers=[("Origin", PAGE)],
+        response_headers=[("Access-Control-Allow-Origin", PAGE)],
+        _fetch=fetch,
+    )
+    code, [found] = requests_of(tmp_path, har(allowed))
+    assert (code, found["allowed"]) == (0, True)
+    assert found["cause"] in ("allowed", "unreadable-headers")

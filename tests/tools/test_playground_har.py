@@ -221,16 +221,14 @@ def _explain(
 
 
 def _reported(report: dict[str, Any]) -> tuple[bool, str | None, str | None]:
-    """The report's verdict: allowed or not, the engine's reason, the cause.
-    Which response headers the script read is not in a HAR (the export keeps
-    it in `_fetch.read_headers`, which explain does not read), so a response
-    with some headers hidden from the script reads back as plainly allowed."""
+    """The report's verdict: allowed or not, the engine's reason, the cause
+    (a response with some headers hidden from the script, `partial`, is the
+    cause `unreadable-headers`: explain reads what the script read from
+    `_fetch.read_headers`)."""
     outcome = (report.get("model") or {}).get("outcome") or {}
     allowed = report["verdict"] in ("allowed", "partial")
     cause = report["explanation"]["cause"]
-    if cause == "unreadable-headers":
-        assert report["verdict"] == "partial"
-        cause = "allowed"
+    assert (cause == "unreadable-headers") is (report["verdict"] == "partial")
     return allowed, outcome.get("reason"), cause
 
 
@@ -505,6 +503,27 @@ def test_what_the_script_read_is_kept(
     # The API did send the header the script could not read.
     assert ("X-Request-Id", attempt) in _headers(entry["response"])
     assert entry["_playground"]["cause"] == "unreadable-headers"
+
+
+def test_a_read_the_model_would_not_allow_is_a_disagreement(
+    playground: Playground,
+    client: httpx.Client,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The script read X-Request-Id although the recorded response does not
+    expose it: explain says the model and the page differ."""
+    attempt = "read-differs"
+    _send(playground, client, _case("allowed-header-hidden"), "chromium", attempt)
+    path = tmp_path / "r.har"
+    document = _export(playground, client, path, attempt)
+    (entry,) = _entries(document)
+    entry["_fetch"]["read_headers"] = {"X-Total-Count": "3", "X-Request-Id": attempt}
+    path.write_text(json.dumps(document))
+    _, (result,) = _explain(path, capsys)
+    assert result["cause"] == "unreadable-headers"
+    assert result["disagreement"] is not None
+    assert "X-Request-Id as a value" in result["disagreement"]
 
 
 def test_the_documented_sample_uses_the_exports_fields(

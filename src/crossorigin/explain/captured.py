@@ -26,7 +26,7 @@ from crossorigin.explain.errors import (
     recognise,
 )
 from crossorigin.explain.fixes import STACKS
-from crossorigin.explain.har import Rebuilt
+from crossorigin.explain.har import Entry, Rebuilt
 from crossorigin.explain.not_cors import LOGIN_URL as _LOGIN_URL
 from crossorigin.explain.not_cors import Evidence, Finding, decisive, detect
 from crossorigin.explain.reasons import NETWORK_ERRORS, explain_trace
@@ -234,6 +234,30 @@ def _console_findings(said: Sequence[Recognised]) -> list[Finding]:
     return found
 
 
+def _read_disagreement(entry: Entry, trace: Trace) -> str | None:
+    """Where what the page's script read (the recording's `_fetch`) is not
+    what the model lets it read."""
+    if entry.script is None or not trace.allowed:
+        return None
+    differ = [
+        name
+        for name, got in entry.script.read_headers
+        if (got is None) != (trace.readable_headers.get(name.lower()) is None)
+    ]
+    if not differ:
+        return None
+    return (
+        "the page's script read "
+        + ", ".join(
+            f"{name} as {'null' if got is None else 'a value'}"
+            for name, got in entry.script.read_headers
+            if name in differ
+        )
+        + "; the model, from the recorded headers, says otherwise. The response the script "
+        "read may not be the one recorded."
+    )
+
+
 def _fix(fixes: Mapping[str, str], stack: Sequence[str]) -> dict[str, str] | None:
     if not fixes:
         return None
@@ -284,6 +308,7 @@ def explain_rebuilt(
                 f"The browser failed this request ({failure}) although its CORS headers "
                 "pass: something other than the CORS check refused it."
             )
+        read_disagreement = _read_disagreement(entry, trace)
         if rebuilt.credentials_inferred:
             notes.append(
                 "The recording holds no Cookie, but the browser failed this request the way "
@@ -317,7 +342,7 @@ def explain_rebuilt(
             "nor a response: the preflight probably failed (it must answer 2xx with "
             "Access-Control-Allow-Origin for the page's origin, the method and the headers)."
         )
-    disagreement = None
+    disagreement = read_disagreement if trace is not None else None
     said_reason = _chromium_reason(browser_line) if browser_line is not None else None
     if browser_line is not None and browser_line.kind == "cors" and browser_line.reason:
         if trace is None and said_reason is not None:

@@ -79,6 +79,8 @@ MAX_ENTRIES: Final = 100_000
 #: Header lines kept per request or response.
 MAX_HEADERS: Final = 500
 MAX_REDIRECT_HOPS: Final = 20
+#: Response headers the page's script read, per request (`_fetch`).
+MAX_READ_HEADERS: Final = 100
 #: Chromium's resource types that are CORS requests whenever cross-origin.
 _CORS_RESOURCE_TYPES: Final = frozenset({"fetch", "xhr", "eventsource", "font", "preflight"})
 #: Headers the browser (or DevTools) adds, never the script.
@@ -87,6 +89,12 @@ _BROWSER_ADDED: Final = frozenset({"priority", "origin", "referer", "accept-lang
 
 class HarError(ValueError):
     """The file is not a HAR this module can read; `str()` is one line."""
+
+
+@dataclass(frozen=True)
+class ScriptSaw:
+    credentials: str | None
+    read_headers: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,10 @@ class Entry:
     resource_type: str
     initiator_url: str | None
     error: str | None  # `_error`, `_failureText`, `_blockedReason`
+    #: What the page's script saw, when the recording says (`_fetch`, written
+    #: by crossorigin's playground): its credentials mode, the response
+    #: header names it read and what each read gave (None: null).
+    script: ScriptSaw | None = None
 
     @property
     def is_preflight(self) -> bool:
@@ -236,7 +248,24 @@ def _entry(index: int, raw: object, pages: Mapping[str, str]) -> Entry:
         resource_type=(_text(raw.get("_resourceType")) or "").lower(),
         initiator_url=_initiator_url(raw.get("_initiator")),
         error=error,
+        script=_script_saw(raw.get("_fetch")),
     )
+
+
+def _script_saw(value: object) -> ScriptSaw | None:
+    """The `_fetch` field, kept only as far as it is well formed."""
+    if not isinstance(value, Mapping):
+        return None
+    credentials = value.get("credentials")
+    if credentials not in ("omit", "same-origin", "include"):
+        credentials = None
+    read = value.get("read_headers")
+    pairs: list[tuple[str, str | None]] = []
+    if isinstance(read, Mapping):
+        for header, got in list(read.items())[:MAX_READ_HEADERS]:
+            if isinstance(header, str) and fetch_tables.is_token(header):
+                pairs.append((header, got if isinstance(got, str) else None))
+    return ScriptSaw(credentials, tuple(pairs))
 
 
 def read_har(data: bytes, name: str) -> Har:
@@ -403,6 +432,10 @@ def _run(
     browser: str,
     said: Mapping[str, str | None] | None = None,
 ) -> Rebuilt:
+    told = entry.script.credentials if entry.script is not None else None
+    if told is not None:
+        # The page's own word (the playground's `_fetch`): nothing to infer.
+        return _run_as(entry, origin, hops, preflight, browser, told)
     if entry.has_cookies:
         return _run_as(entry, origin, hops, preflight, browser, "include")
     rebuilt = _run_as(entry, origin, hops, preflight, browser, "same-origin")
@@ -459,6 +492,7 @@ def _run_as(
         headers=script_headers(entry.request_headers, _asked(preflight)),
         credentials=credentials,
         mode=_mode(entry),
+        read_headers=tuple(name for name, _ in entry.script.read_headers) if entry.script else (),
     )
     state: dict[str, str] = {"preflight": "not-needed"}
     hop_count = [0]
