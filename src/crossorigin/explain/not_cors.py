@@ -196,8 +196,10 @@ def _local_network(evidence: Evidence) -> Finding | None:
     return Finding(
         "local-network-access",
         f"a {page} page ({evidence.page_origin}) calls a {target} address ({_host(evidence.url)}):"
-        " Chromium asks the user's permission (Local Network Access) and fails the request "
-        "when it is denied; a preflight then also needs Access-Control-Allow-Private-Network",
+        " Chromium asks the user's permission (Local Network Access; from a secure context "
+        "only) and fails the request before sending it when the permission is denied; no "
+        "response header helps (Access-Control-Allow-Private-Network belonged to the "
+        "Private Network Access preflight LNA replaced)",
         blocks=evidence.error is not None or not evidence.responses,
     )
 
