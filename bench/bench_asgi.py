@@ -23,21 +23,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import io
 import logging
-import re
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
+import baseline
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
 from crossorigin.observe import Counters
@@ -207,22 +202,7 @@ def warm(app: Any) -> Any:
 def baseline_variant(revision: str) -> Any:
     """crossorigin's middleware as it is at a git revision, imported under
     another name so that both versions run in one process."""
-    archive = subprocess.run(
-        ["git", "archive", revision, "src/crossorigin"],
-        cwd=Path(__file__).resolve().parent.parent,
-        check=True,
-        capture_output=True,
-    ).stdout
-    root = Path(tempfile.mkdtemp(prefix="crossorigin-baseline-"))
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
-    package = root / "crossorigin_baseline"
-    (root / "src" / "crossorigin").rename(package)
-    imports = re.compile(r"^(\s*(?:from|import)\s+)crossorigin\b", re.MULTILINE)
-    for source in package.rglob("*.py"):
-        text = source.read_text()
-        source.write_text(imports.sub(r"\1crossorigin_baseline", text))
-    sys.path.insert(0, str(root))
+    sys.path.insert(0, str(baseline.extract(revision)))
     old = importlib.import_module("crossorigin_baseline")
     old_asgi = importlib.import_module("crossorigin_baseline.asgi")
     return old_asgi.CORSMiddleware(

@@ -77,6 +77,20 @@ def build(variant: str, application: str) -> Any:
             allow_credentials=True,
             max_age=600,
         )
+    if variant == "baseline":  # bench_e2e.py --baseline: the package at another revision
+        import crossorigin_baseline  # type: ignore[import-not-found]
+        from crossorigin_baseline import asgi as baseline_asgi  # type: ignore[import-not-found]
+
+        return baseline_asgi.CORSMiddleware(
+            inner,
+            policy=crossorigin_baseline.Policy(
+                origins=ORIGINS,
+                methods=METHODS,
+                request_headers=HEADERS,
+                credentials=True,
+                max_age=600,
+            ),
+        )
     if variant == "crossorigin":
         policy = Policy(
             origins=ORIGINS,

@@ -11,6 +11,8 @@ registered at run time. This module owns what crosses that boundary:
 - `Grant`, what the resolver may return besides True/False: per-origin
   `credentials` and `expose_headers`. Whether a grant is acceptable is a rule
   of what may be configured, so `crossorigin.policy.check_grant` decides it.
+- `pending_call`, what every edge (ASGI, WSGI, Django) asks before deciding:
+  whether this `Origin` needs the resolver, and the arguments of the call.
 - `call_sync` and `call_async`, the only code that calls a resolver. Both
   fail closed: an exception, a timeout, a value of the wrong type or a
   saturated pool (below) is an `Outcome` with `failed` set, which the engine
