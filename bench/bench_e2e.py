@@ -9,6 +9,11 @@ A variant's cost is the median over rounds of its throughput divided by the
 bare app's throughput in the same round. wrk gets one thread and the server
 one process: on a 2-core machine each has a core.
 
+Variant "no-op + 3 fixed CORS headers" adds, to every response, the three
+headers an allowed credentialed GET is answered with, deciding nothing: the
+floor for any CORS middleware on that kind, most of it the server's own work
+per header line.
+
 Kinds: an allowed GET (`Origin` in the policy), a GET without `Origin`, and
 a preflight. Run: `make bench` (or `python bench/bench_e2e.py --rounds 5`);
 `--baseline REVISION` adds crossorigin as it is at that git revision as one
@@ -36,10 +41,11 @@ from pathlib import Path
 import baseline
 
 HERE = Path(__file__).resolve().parent
-VARIANTS = ("bare", "noop", "starlette", "crossorigin")
+VARIANTS = ("bare", "noop", "fixed", "starlette", "crossorigin")
 LABELS = {
     "bare": "bare app",
     "noop": "no-op + send wrap",
+    "fixed": "no-op + 3 fixed CORS headers",
     "starlette": "Starlette CORSMiddleware",
     "crossorigin": "crossorigin",
     "baseline": "crossorigin at the baseline revision",
