@@ -5,12 +5,14 @@ measured under the same load."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +36,11 @@ def extract(revision: str) -> Path:
         text = source.read_text()
         source.write_text(imports.sub(r"\1crossorigin_baseline", text))
     return root
+
+
+def middleware(app: Any, policy: dict[str, Any]) -> Any:
+    """The baseline's ASGI `CORSMiddleware` around `app`, with
+    `Policy(**policy)`; the directory `extract` made must be on sys.path."""
+    package = importlib.import_module("crossorigin_baseline")
+    asgi = importlib.import_module("crossorigin_baseline.asgi")
+    return asgi.CORSMiddleware(app, policy=package.Policy(**policy))

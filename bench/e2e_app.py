@@ -19,12 +19,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import baseline
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
 
 ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
 METHODS = ["GET", "POST", "PUT", "DELETE"]
 HEADERS = ["content-type", "authorization"]
+POLICY = {
+    "origins": ORIGINS,
+    "methods": METHODS,
+    "request_headers": HEADERS,
+    "credentials": True,
+    "max_age": 600,
+}
 
 
 async def raw_app(scope: Any, receive: Any, send: Any) -> None:
@@ -105,28 +113,9 @@ def build(variant: str, application: str) -> Any:
             max_age=600,
         )
     if variant == "baseline":  # bench_e2e.py --baseline: the package at another revision
-        import crossorigin_baseline  # type: ignore[import-not-found]
-        from crossorigin_baseline import asgi as baseline_asgi  # type: ignore[import-not-found]
-
-        return baseline_asgi.CORSMiddleware(
-            inner,
-            policy=crossorigin_baseline.Policy(
-                origins=ORIGINS,
-                methods=METHODS,
-                request_headers=HEADERS,
-                credentials=True,
-                max_age=600,
-            ),
-        )
+        return baseline.middleware(inner, POLICY)
     if variant == "crossorigin":
-        policy = Policy(
-            origins=ORIGINS,
-            methods=METHODS,
-            request_headers=HEADERS,
-            credentials=True,
-            max_age=600,
-        )
-        return CORSMiddleware(inner, policy=policy)
+        return CORSMiddleware(inner, policy=Policy(**POLICY))
     raise SystemExit(f"unknown variant {variant!r}")
 
 
