@@ -22,22 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import io
 import logging
-import re
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
+import baseline
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
 from crossorigin.observe import Counters
@@ -117,18 +111,19 @@ async def resolve_everyone_async(origin: str, request: Any) -> bool:
     return origin.endswith(".resolved.example")
 
 
+#: The policy every crossorigin variant serves (bench_e2e's is the same
+#: without the pattern).
+POLICY = {
+    "origins": PATTERNS,
+    "methods": METHODS,
+    "request_headers": HEADERS,
+    "credentials": True,
+    "max_age": 600,
+}
+
+
 def crossorigin_app(**extra: Any) -> CORSMiddleware:
-    return CORSMiddleware(
-        bare_app,
-        policy=Policy(
-            origins=PATTERNS,
-            methods=METHODS,
-            request_headers=HEADERS,
-            credentials=True,
-            max_age=600,
-            **extra,
-        ),
-    )
+    return CORSMiddleware(bare_app, policy=Policy(**POLICY, **extra))
 
 
 async def bare_app(scope: Any, receive: Any, send: Any) -> None:
@@ -207,34 +202,8 @@ def warm(app: Any) -> Any:
 def baseline_variant(revision: str) -> Any:
     """crossorigin's middleware as it is at a git revision, imported under
     another name so that both versions run in one process."""
-    archive = subprocess.run(
-        ["git", "archive", revision, "src/crossorigin"],
-        cwd=Path(__file__).resolve().parent.parent,
-        check=True,
-        capture_output=True,
-    ).stdout
-    root = Path(tempfile.mkdtemp(prefix="crossorigin-baseline-"))
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
-    package = root / "crossorigin_baseline"
-    (root / "src" / "crossorigin").rename(package)
-    imports = re.compile(r"^(\s*(?:from|import)\s+)crossorigin\b", re.MULTILINE)
-    for source in package.rglob("*.py"):
-        text = source.read_text()
-        source.write_text(imports.sub(r"\1crossorigin_baseline", text))
-    sys.path.insert(0, str(root))
-    old = importlib.import_module("crossorigin_baseline")
-    old_asgi = importlib.import_module("crossorigin_baseline.asgi")
-    return old_asgi.CORSMiddleware(
-        bare_app,
-        policy=old.Policy(
-            origins=PATTERNS,
-            methods=METHODS,
-            request_headers=HEADERS,
-            credentials=True,
-            max_age=600,
-        ),
-    )
+    sys.path.insert(0, str(baseline.extract(revision)))
+    return baseline.middleware(bare_app, POLICY)
 
 
 def run_once(app: Any, request_scope: dict[str, Any]) -> None:

@@ -9,8 +9,15 @@ A variant's cost is the median over rounds of its throughput divided by the
 bare app's throughput in the same round. wrk gets one thread and the server
 one process: on a 2-core machine each has a core.
 
+Variant "no-op + 3 fixed CORS headers" adds, to every response, the three
+headers an allowed credentialed GET is answered with, deciding nothing: the
+floor for any CORS middleware on that kind, most of it the server's own work
+per header line.
+
 Kinds: an allowed GET (`Origin` in the policy), a GET without `Origin`, and
-a preflight. Run: `make bench` (or `python bench/bench_e2e.py --rounds 5`).
+a preflight. Run: `make bench` (or `python bench/bench_e2e.py --rounds 5`);
+`--baseline REVISION` adds crossorigin as it is at that git revision as one
+more server, interleaved with the others (before/after under the same load).
 Needs Debian's `wrk` and PyPI's uvloop and httptools.
 """
 
@@ -31,13 +38,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import baseline
+
 HERE = Path(__file__).resolve().parent
-VARIANTS = ("bare", "noop", "starlette", "crossorigin")
+VARIANTS = ("bare", "noop", "fixed", "starlette", "crossorigin")
 LABELS = {
     "bare": "bare app",
     "noop": "no-op + send wrap",
+    "fixed": "no-op + 3 fixed CORS headers",
     "starlette": "Starlette CORSMiddleware",
     "crossorigin": "crossorigin",
+    "baseline": "crossorigin at the baseline revision",
 }
 KINDS: dict[str, tuple[str, list[str]]] = {
     "allowed GET": ("GET", ["Origin: https://a.example"]),
@@ -77,17 +88,20 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float 
 
 
 @contextmanager
-def servers(application: str) -> Iterator[dict[str, int]]:
+def servers(
+    application: str, variants: tuple[str, ...], baseline_root: Path | None
+) -> Iterator[dict[str, int]]:
     processes: list[subprocess.Popen[bytes]] = []
     ports: dict[str, int] = {}
+    path = [str(HERE)] if baseline_root is None else [str(HERE), str(baseline_root)]
     try:
-        for variant in VARIANTS:
+        for variant in variants:
             port = _free_port()
             environment = {
                 **os.environ,
                 "CROSSORIGIN_BENCH_VARIANT": variant,
                 "CROSSORIGIN_BENCH_APP": application,
-                "PYTHONPATH": str(HERE),
+                "PYTHONPATH": os.pathsep.join(path),
             }
             command = [
                 sys.executable,
@@ -153,19 +167,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--app", choices=("raw", "starlette"), default="raw")
     parser.add_argument("--kinds", nargs="*", choices=list(KINDS), default=list(KINDS))
+    parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also serve crossorigin as it is at this git revision",
+    )
     arguments = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("bench_e2e: wrk is not installed (Debian package `wrk`)", file=sys.stderr)
         return 2
 
+    variants = VARIANTS
+    baseline_root = None
+    if arguments.baseline:
+        variants = (*VARIANTS, "baseline")
+        LABELS["baseline"] = f"crossorigin at {arguments.baseline}"
+        baseline_root = baseline.extract(arguments.baseline)
     rates: dict[tuple[str, str], list[float]] = {
-        (variant, kind): [] for variant in VARIANTS for kind in arguments.kinds
+        (variant, kind): [] for variant in variants for kind in arguments.kinds
     }
-    with servers(arguments.app) as ports:
-        cells = [(variant, kind) for variant in VARIANTS for kind in arguments.kinds]
+    with servers(arguments.app, variants, baseline_root) as ports:
+        cells = [(variant, kind) for variant in variants for kind in arguments.kinds]
         for kind in arguments.kinds:  # warm-up, not recorded
             method, headers = KINDS[kind]
-            for variant in VARIANTS:
+            for variant in variants:
                 wrk(ports[variant], method, headers, 1, arguments.connections)
         for _ in range(arguments.rounds):
             random.shuffle(cells)
@@ -183,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| variant | " + " | ".join(f"{kind} req/s (vs bare)" for kind in arguments.kinds) + " |")
     print("|---|" + "---|" * len(arguments.kinds))
-    for variant in VARIANTS:
+    for variant in variants:
         cells_text = []
         for kind in arguments.kinds:
             median_rate = statistics.median(rates[(variant, kind)])

@@ -19,12 +19,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import baseline
 from crossorigin import Policy
 from crossorigin.asgi import CORSMiddleware
 
 ORIGINS = [f"https://{letter}.example" for letter in "abcdefghijk"]
 METHODS = ["GET", "POST", "PUT", "DELETE"]
 HEADERS = ["content-type", "authorization"]
+POLICY = {
+    "origins": ORIGINS,
+    "methods": METHODS,
+    "request_headers": HEADERS,
+    "credentials": True,
+    "max_age": 600,
+}
 
 
 async def raw_app(scope: Any, receive: Any, send: Any) -> None:
@@ -62,12 +70,39 @@ class NoOpSendWrap:
         await self.app(scope, receive, wrapped)
 
 
+class FixedHeaders:
+    """The floor for a CORS middleware answering an allowed credentialed
+    GET: it decides nothing and adds the three headers that answer needs
+    (Access-Control-Allow-Origin, -Allow-Credentials, Vary), copying the
+    response start as any such middleware must. What it costs beyond the
+    no-op is mostly the server's own work on three more header lines."""
+
+    HEADERS = (
+        (b"access-control-allow-origin", b"https://a.example"),
+        (b"access-control-allow-credentials", b"true"),
+        (b"vary", b"Origin"),
+    )
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def wrapped(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], *self.HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
 def build(variant: str, application: str) -> Any:
     inner = raw_app if application == "raw" else starlette_app()
     if variant == "bare":
         return inner
     if variant == "noop":
         return NoOpSendWrap(inner)
+    if variant == "fixed":
+        return FixedHeaders(inner)
     if variant == "starlette":
         return StarletteCORS(
             inner,
@@ -77,15 +112,10 @@ def build(variant: str, application: str) -> Any:
             allow_credentials=True,
             max_age=600,
         )
+    if variant == "baseline":  # bench_e2e.py --baseline: the package at another revision
+        return baseline.middleware(inner, POLICY)
     if variant == "crossorigin":
-        policy = Policy(
-            origins=ORIGINS,
-            methods=METHODS,
-            request_headers=HEADERS,
-            credentials=True,
-            max_age=600,
-        )
-        return CORSMiddleware(inner, policy=policy)
+        return CORSMiddleware(inner, policy=Policy(**POLICY))
     raise SystemExit(f"unknown variant {variant!r}")
 
 

@@ -44,7 +44,14 @@ from crossorigin.edge import merge_vary, own_origin, read_environ
 from crossorigin.engine import Engine, Resolution
 from crossorigin.observe import BoundObserver, Observer
 from crossorigin.policy import ConfigError, Issue, IssueCode, Policy, policy_or_issues
-from crossorigin.resolver import RequestInfo, Resolver, call_async, call_sync, is_async
+from crossorigin.resolver import (
+    RequestInfo,
+    ResolverCall,
+    call_async,
+    call_sync,
+    is_async,
+    pending_call,
+)
 from crossorigin.sources.document import PolicyDocument
 from crossorigin.views import django_view, policy_of, views_marked
 
@@ -204,17 +211,11 @@ def _refuse_django_cors_headers_settings(config: object) -> None:
 
 def _resolver_call(
     request: HttpRequest, engine: Engine | None
-) -> tuple[bytes, tuple[Resolver, str, RequestInfo, float]] | None:
-    """When this request's origin is for the policy's resolver to decide (and
-    not already decided): the raw origin, and the arguments of the call that
-    `call_sync` or `call_async` makes; else None."""
-    origin = _origin(request)
-    if engine is None or origin is None or not engine.needs_resolver(origin):
+) -> tuple[bytes, ResolverCall] | None:
+    """`resolver.pending_call` for this request (None without an engine)."""
+    if engine is None:
         return None
-    resolver = engine.resolver
-    assert resolver is not None
-    info = RequestInfo.from_environ(request.META)
-    return origin, (resolver, origin.decode("latin-1"), info, engine.resolver_timeout)
+    return pending_call(engine, _origin(request), lambda: RequestInfo.from_environ(request.META))
 
 
 class CORSMiddleware:

@@ -44,7 +44,7 @@ Rules (Fetch standard §3.2 "CORS protocol", §4.8 "CORS-preflight fetch",
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from http import HTTPStatus
@@ -552,6 +552,19 @@ class Engine:
             ):
                 return kept.actual.headers
         return headers
+
+    @property
+    def cached_headers_lookup(self) -> Callable[[bytes | None], tuple[Header, ...] | None]:
+        """`cached_headers` as the cheapest callable that gives the same
+        answers, for an edge to look up once per configuration and call per
+        request. Without a resolver no kept answer can ever be consulted, so
+        it is the table's own `dict.get`: a C call where the method costs a
+        Python frame (about a tenth of the ASGI fast path). The table is
+        emptied and refilled in place, never rebound, so the bound `get`
+        always reads the live table."""
+        if self._resolver is None:
+            return self._fast_headers.get
+        return self.cached_headers
 
     def actual(
         self,

@@ -11,6 +11,8 @@ registered at run time. This module owns what crosses that boundary:
 - `Grant`, what the resolver may return besides True/False: per-origin
   `credentials` and `expose_headers`. Whether a grant is acceptable is a rule
   of what may be configured, so `crossorigin.policy.check_grant` decides it.
+- `pending_call`, what every edge (ASGI, WSGI, Django) asks before deciding:
+  whether this `Origin` needs the resolver, and the arguments of the call.
 - `call_sync` and `call_async`, the only code that calls a resolver. Both
   fail closed: an exception, a timeout, a value of the wrong type or a
   saturated pool (below) is an `Outcome` with `failed` set, which the engine
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
     # audit's judge) import this module without starting any I/O machinery.
     import asyncio
 
+    from crossorigin.engine import Engine  # which imports this module
+
 __all__ = [
     "Grant",
     "Outcome",
@@ -57,6 +61,7 @@ __all__ = [
     "call_sync",
     "is_async",
     "log_failure",
+    "pending_call",
 ]
 
 #: Threads running sync resolvers, shared by every engine of the process.
@@ -223,6 +228,25 @@ def log_failure(kind: str, origin: str, detail: str) -> None:
             kind,
             LOG_INTERVAL,
         )
+
+
+#: The arguments of `call_sync` and `call_async`.
+ResolverCall: TypeAlias = "tuple[Resolver, str, RequestInfo, float]"
+
+
+def pending_call(
+    engine: Engine, origin: bytes | None, request: Callable[[], RequestInfo]
+) -> tuple[bytes, ResolverCall] | None:
+    """What every edge does before deciding: when this `Origin` is for the
+    policy's resolver to decide (`Engine.needs_resolver`), the raw origin and
+    the arguments of the `call_sync` or `call_async` the edge makes, with the
+    request described by `request()` (built only then); else None. The edge
+    hands the outcome to `engine.settle(origin, outcome)`."""
+    if origin is None or not engine.needs_resolver(origin):
+        return None
+    resolver = engine.resolver
+    assert resolver is not None  # needs_resolver says there is one
+    return origin, (resolver, origin.decode("latin-1"), request(), engine.resolver_timeout)
 
 
 def call_sync(resolver: Resolver, origin: str, request: RequestInfo, timeout: float) -> Outcome:

@@ -39,7 +39,7 @@ from crossorigin.edge import own_origin, read_environ
 from crossorigin.engine import Answer
 from crossorigin.observe import MetricsHook, Observer, ReportOnly
 from crossorigin.policy import ConfigError, Issue, IssueCode, Policy
-from crossorigin.resolver import RequestInfo, call_sync, is_async
+from crossorigin.resolver import RequestInfo, call_sync, is_async, pending_call
 from crossorigin.sources.base import PolicySource
 from crossorigin.sources.document import PolicyDocument
 from crossorigin.views import flask_view, policy_of
@@ -199,13 +199,10 @@ class CORSMiddleware:
             else None
         )
         resolution = None
-        origin = request[0]
-        if origin is not None and engine.needs_resolver(origin):
-            resolver = engine.resolver
-            assert resolver is not None
-            info = RequestInfo.from_environ(environ)
-            outcome = call_sync(resolver, origin.decode("latin-1"), info, engine.resolver_timeout)
-            resolution = engine.settle(origin, outcome)
+        pending = pending_call(engine, request[0], lambda: RequestInfo.from_environ(environ))
+        if pending is not None:
+            origin, call = pending
+            resolution = engine.settle(origin, call_sync(*call))
         decision = engine.decide_request(method, request, self_origin, resolution)
         if table.observer is not None:
             path = environ.get("PATH_INFO", "")

@@ -5,6 +5,7 @@ engine's edge-facing contracts: `decide_request`, `Decision.answer` and the
 from __future__ import annotations
 
 import itertools
+import random
 from typing import Any
 
 import pytest
@@ -231,3 +232,57 @@ def test_cached_headers_starts_with_the_exact_origins() -> None:
     assert engine.cached_headers(APP) == engine.decide_request("GET", request_of(APP)).headers
     assert engine.cached_headers(None) == engine.not_cors().headers
     assert engine.cached_headers(OTHER) is None  # not decided yet
+
+
+def _reference_read(pairs: list[tuple[bytes, bytes]]) -> CORSRequest:
+    """The rules of `read_lowercase`, written plainly: every line compared
+    with each of the four names, repeated lines collected and then joined."""
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in pairs:
+        found.setdefault(name, []).append(value)
+
+    def first_two(name: bytes) -> bytes | None:
+        values = found.get(name)
+        return None if values is None else b", ".join(values[:2])
+
+    header_lines = found.get(b"access-control-request-headers")
+    request_headers = None
+    if header_lines is not None:
+        kept, length = [header_lines[0]], len(header_lines[0])
+        for value in header_lines[1:]:
+            if length > MAX_REQUEST_HEADERS_LENGTH:
+                break
+            kept.append(value)
+            length += 1 + len(value)
+        request_headers = b",".join(kept)
+    private = found.get(b"access-control-request-private-network")
+    return (
+        first_two(b"origin"),
+        first_two(b"access-control-request-method"),
+        request_headers,
+        None if private is None else private[-1],
+    )
+
+
+def test_read_lowercase_agrees_with_a_plain_reading_of_its_rules() -> None:
+    """`read_lowercase` skips short lines by length before comparing names;
+    on random header lists (the four names, near misses of every length
+    around them, repeats, other fields) it must read what the plain
+    line-by-line reading reads."""
+    wanted = [
+        b"origin",
+        b"access-control-request-method",
+        b"access-control-request-headers",
+        b"access-control-request-private-network",
+    ]
+    near = [name[:-1] for name in wanted] + [name + b"s" for name in wanted]
+    near += [b"origim", b"access-control-request-metho_", b"x" * 29, b"x" * 28, b""]
+    others = [b"host", b"accept", b"cookie", b"sec-fetch-mode", b"user-agent"]
+    names = wanted * 3 + near + others
+    generator = random.Random(14)
+    for _ in range(3000):
+        pairs = [
+            (generator.choice(names), generator.choice([b"a", b"PUT", b"x-a,x-b", b"true"]))
+            for _ in range(generator.randrange(0, 9))
+        ]
+        assert read_lowercase(pairs) == _reference_read(pairs), pairs
