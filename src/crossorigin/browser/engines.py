@@ -177,6 +177,12 @@ class Engine:
     #: tokens literally: nsCORSListenerProxy.cpp
     #: nsPreflightCache::CacheEntry::CheckRequest; measured).
     cache_honours_wildcards: bool = True
+    #: Whether a `DELETE` redirected to another origin than the hop it left
+    #: (scheme, host and port; any 3xx, 307 and 308 included) goes on as a
+    #: `GET` without a body (WebKitGTK's libsoup loader:
+    #: Source/WebKit/NetworkProcess/soup/NetworkDataTaskSoup.cpp
+    #: shouldRedirectAsGET; measured). Safari's CFNetwork loader does not.
+    cross_origin_delete_becomes_get: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -309,6 +315,7 @@ WEBKIT: Final = Engine(
     keeps_origin_after_method_change=True,
     manual_ignores_bad_location=True,
     redirect_keeps_headers=True,
+    cross_origin_delete_becomes_get=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

@@ -767,8 +767,15 @@ def _follow_redirect(
         if not state.same_origin_as_page(state.url):
             state.tainted = True
     status = response.status
-    if (status in (301, 302) and state.method == "POST") or (
-        status == 303 and state.method not in ("GET", "HEAD")
+    if (
+        (status in (301, 302) and state.method == "POST")
+        or (status == 303 and state.method not in ("GET", "HEAD"))
+        or (
+            state.profile.cross_origin_delete_becomes_get
+            and not spec
+            and state.method == "DELETE"
+            and state.url.origin != target.origin
+        )
     ):
         if state.profile.keeps_origin_after_method_change and not spec:
             # The Origin the request carried stays on it (measured in

@@ -656,10 +656,46 @@ def redirect_cases() -> list[Entry]:
             ),
         ),
     ]
-    return [
+    entries = [
         {"name": f"redirect-{label}", "area": "redirects", "source": REDIRECT, "scenario": s}
         for label, s in cases
     ]
+    delete_preflight = answer(204, ANY_ACAO, ("Access-Control-Allow-Methods", "DELETE"))
+    # WebKitGTK's network layer turns a DELETE redirected to another origin
+    # than the hop it left into a GET, whatever the 3xx (Chromium and Firefox
+    # keep DELETE on a 307 and preflight it).
+    for label, url, actual in [
+        # Same-origin DELETE sent to another origin: no preflight in WebKit.
+        (
+            "delete-307-leaves-page-origin",
+            PAGE + "/{sid}/p",
+            [answer(307, ("Location", API + "/{sid}/n")), answer(200, ANY_ACAO)],
+        ),
+        # Preflighted DELETE redirected to a third origin.
+        (
+            "delete-307-to-other-origin",
+            TARGET,
+            [answer(307, ("Location", OTHER + "/{sid}/n"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+        # A 307 within one origin keeps DELETE in all three.
+        (
+            "delete-307-same-origin-hop",
+            TARGET,
+            [answer(307, ("Location", "/{sid}/n"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+    ]:
+        entries.append(
+            {
+                "name": f"redirect-{label}",
+                "area": "redirects",
+                "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/soup/"
+                "NetworkDataTaskSoup.cpp shouldRedirectAsGET",
+                "scenario": scenario(
+                    url=url, method="DELETE", preflight=delete_preflight, actual=actual
+                ),
+            }
+        )
+    return entries
 
 
 def cache_cases() -> list[Entry]:
