@@ -183,6 +183,21 @@ class Engine:
     #: Source/WebKit/NetworkProcess/soup/NetworkDataTaskSoup.cpp
     #: shouldRedirectAsGET; measured). Safari's CFNetwork loader does not.
     cross_origin_delete_becomes_get: bool = False
+    #: Whether a request once preflighted is preflighted again at every later
+    #: CORS hop, even once its method is safelisted (WebKit:
+    #: Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp checkCORSRequest;
+    #: `m_isSimpleRequest` stays false after the first preflight; measured:
+    #: PUT 303 to another origin sends a second preflight for GET).
+    preflight_sticks: bool = False
+    #: Whether the CORS check of a 3xx on a cross-origin hop uses the
+    #: credentials policy of the first request, so a fetch that started
+    #: same-origin in credentials mode `same-origin` needs
+    #: `Access-Control-Allow-Credentials: true` and no `*` on those
+    #: redirects, though not on the final response (WebCore
+    #: Source/WebCore/loader/SubresourceLoader.cpp
+    #: checkRedirectionCrossOriginAccessControl uses
+    #: options().storedCredentialsPolicy; measured).
+    redirect_checks_first_credentials: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -316,6 +331,8 @@ WEBKIT: Final = Engine(
     manual_ignores_bad_location=True,
     redirect_keeps_headers=True,
     cross_origin_delete_becomes_get=True,
+    preflight_sticks=True,
+    redirect_checks_first_credentials=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

@@ -140,6 +140,8 @@ class _State:
     # Whether a redirect that changed the method kept the Origin header the
     # request had (Engine.keeps_origin_after_method_change).
     origin_kept: bool = False
+    # Whether any hop so far needed a preflight (Engine.preflight_sticks).
+    preflighted: bool = False
 
     @property
     def request_origin(self) -> str:
@@ -412,9 +414,12 @@ def run_fetch(
                 state.response_tainting = "cors"
         if state.response_tainting == "cors":
             state.unsafe = unsafe_header_names(state.headers, spec=spec, engine=profile)
-            needs_preflight = not fetch_tables.is_cors_safelisted_method(state.method) or bool(
-                state.unsafe
+            needs_preflight = (
+                not fetch_tables.is_cors_safelisted_method(state.method)
+                or bool(state.unsafe)
+                or (state.preflighted and profile.preflight_sticks and not spec)
             )
+            state.preflighted = state.preflighted or needs_preflight
             if needs_preflight and not _cached(state, cache, spec=spec, now=now):
                 refused = _preflight(state, transport, cache, spec=spec, now=now)
                 if refused is not None:
@@ -469,7 +474,7 @@ def run_fetch(
             check = _CORS_CHECKS[profile.checks if not spec else "chromium"]
             failure = check(
                 request_origin=state.request_origin,
-                credentials=state.credentials,
+                credentials=state.credentials or _first_credentials(state, target, spec=spec),
                 response_headers=response.headers,
             )
             if failure is not None:
@@ -493,6 +498,20 @@ def run_fetch(
         refused = _follow_redirect(state, response, target, spec=spec)
         if refused is not None:
             return refused
+
+
+def _first_credentials(state: _State, target: URL | None, *, spec: bool) -> bool:
+    """Whether a redirect's CORS check runs with the credentials the first
+    request had: `same-origin` credentials of a fetch that started on the
+    page's origin (Engine.redirect_checks_first_credentials)."""
+    return (
+        state.profile.redirect_checks_first_credentials
+        and not spec
+        and target is not None
+        and state.request.redirect == "follow"
+        and state.request.credentials == "same-origin"
+        and state.same_origin_as_page(state.initial_url)
+    )
 
 
 def _scheme_error_name(state: _State, target: URL) -> str:

@@ -695,6 +695,62 @@ def redirect_cases() -> list[Entry]:
                 ),
             }
         )
+    # WebKit checks the 3xx of a cross-origin hop with the credentials policy
+    # of the first request (`same-origin` from the page's own origin: "use"),
+    # though not the final response.
+    first_hop = answer(302, ("Location", API + "/{sid}/n"))
+    page_acao = (ACAO, PAGE)
+    for label, actual in [
+        ("final-without-credentials", [first_hop, answer(200, page_acao)]),
+        (
+            "redirect-without-credentials",
+            [first_hop, answer(302, ("Location", "/{sid}/m"), page_acao), answer(200, page_acao)],
+        ),
+        (
+            "redirect-wildcard",
+            [first_hop, answer(302, ("Location", "/{sid}/m"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+        (
+            "redirect-with-credentials",
+            [
+                first_hop,
+                answer(
+                    302,
+                    ("Location", "/{sid}/m"),
+                    page_acao,
+                    ("Access-Control-Allow-Credentials", "true"),
+                ),
+                answer(200, page_acao),
+            ],
+        ),
+    ]:
+        entries.append(
+            {
+                "name": f"redirect-same-origin-start-{label}",
+                "area": "redirects",
+                "source": f"{REDIRECT}; WebKit Source/WebCore/loader/SubresourceLoader.cpp "
+                "checkRedirectionCrossOriginAccessControl",
+                "scenario": scenario(url=PAGE + "/{sid}/p", credentials="same-origin", actual=actual),
+            }
+        )
+    # WebKit preflights every hop after a preflighted one, even as a GET: the
+    # second preflight carries `Origin: null`, which this one does not allow.
+    entries.append(
+        {
+            "name": "redirect-preflight-again-after-303",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp "
+            "checkCORSRequest",
+            "scenario": scenario(
+                method="PUT",
+                preflight=answer(204, page_acao, ("Access-Control-Allow-Methods", "PUT")),
+                actual=[
+                    answer(303, ("Location", OTHER + "/{sid}/n"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
     return entries
 
 
