@@ -198,6 +198,13 @@ class Engine:
     #: checkRedirectionCrossOriginAccessControl uses
     #: options().storedCredentialsPolicy; measured).
     redirect_checks_first_credentials: bool = False
+    #: Whether a redirect from a same-origin hop to another origin's URL with
+    #: userinfo is refused only after the next hop's preflight (WebKit: the
+    #: network process's NetworkLoadChecker::checkRedirection checks
+    #: userinfo only for a cross-origin request and preflights first; the web
+    #: process's SubresourceLoader.cpp validateCrossOriginRedirectionURL
+    #: refuses it afterwards; measured).
+    userinfo_checked_after_preflight: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -333,6 +340,7 @@ WEBKIT: Final = Engine(
     cross_origin_delete_becomes_get=True,
     preflight_sticks=True,
     redirect_checks_first_credentials=True,
+    userinfo_checked_after_preflight=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

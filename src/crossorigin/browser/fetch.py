@@ -142,6 +142,9 @@ class _State:
     origin_kept: bool = False
     # Whether any hop so far needed a preflight (Engine.preflight_sticks).
     preflighted: bool = False
+    # A refused userinfo redirect waiting for the next hop's preflight
+    # (Engine.userinfo_checked_after_preflight).
+    userinfo_refused: bool = False
 
     @property
     def request_origin(self) -> str:
@@ -319,7 +322,14 @@ def _parse_location(value: str, base: URL, profile: Engine) -> URL | None:
     if profile.location_from_latin1:
         # WebKit: the header's bytes are Latin-1 characters, which the URL
         # parser then UTF-8-encodes (measured: a UTF-8 `é` arrives as
-        # `%C3%83%C2%A9`).
+        # `%C3%83%C2%A9`). Before that libsoup makes the bytes valid UTF-8,
+        # each stray byte becoming U+FFFD (measured: a lone 0xE9 arrives as
+        # `%C3%AF%C2%BF%C2%BD`, the replacement character's bytes re-read).
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8")
+        value = raw.decode("utf-8", "replace").encode("utf-8").decode("latin-1")
         return parse_url(value, base)
     return parse_location(value, base)
 
@@ -424,6 +434,14 @@ def run_fetch(
                 refused = _preflight(state, transport, cache, spec=spec, now=now)
                 if refused is not None:
                     return refused
+        if state.userinfo_refused:
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at="redirect",
+                reason="RedirectContainsCredentials",
+            )
         response = _send_actual(state, transport)
         net_error, location = _header_block_error(response, profile)
         stage = "actual"
@@ -739,7 +757,16 @@ def _follow_redirect(
             reason="CorsDisabledScheme",
         )
     cross_origin_target = state.tainted or not state.same_origin_as_page(target)
-    if target.has_credentials and (
+    if (
+        target.has_credentials
+        and state.profile.userinfo_checked_after_preflight
+        and not spec
+        and state.request.mode == "cors"
+        and state.response_tainting == "basic"
+        and cross_origin_target
+    ):
+        state.userinfo_refused = True
+    elif target.has_credentials and (
         (state.request.mode == "cors" and cross_origin_target) or state.response_tainting == "cors"
     ):
         # Fetch §4.4 steps 9-10, in Chromium's network service (a DevTools reason).

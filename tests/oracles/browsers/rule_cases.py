@@ -751,6 +751,41 @@ def redirect_cases() -> list[Entry]:
             ),
         }
     )
+    # WebKit refuses a same-origin hop's redirect to a URL with userinfo on
+    # another origin only after that hop's preflight went out.
+    entries.append(
+        {
+            "name": "redirect-userinfo-after-preflight",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp "
+            "checkRedirection, Source/WebCore/loader/SubresourceLoader.cpp",
+            "scenario": scenario(
+                url=PAGE + "/{sid}/p",
+                headers=[("X-Requested-With", "1")],
+                preflight=answer(204, ANY_ACAO, ("Access-Control-Allow-Headers", "*")),
+                actual=[
+                    answer(302, ("Location", "http://user:pw@127.0.0.1:{api_port}/{sid}/n")),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
+    # A lone Latin-1 byte in Location: libsoup makes it U+FFFD before WebKit
+    # reads the bytes as Latin-1.
+    entries.append(
+        {
+            "name": "redirect-location-latin1-byte",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebCore/platform/network/"
+            "ResourceResponseBase.cpp; libsoup's header parsing (measured)",
+            "scenario": scenario(
+                actual=[
+                    answer(302, ("Location", OTHER + "/{sid}/\xe9"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ]
+            ),
+        }
+    )
     return entries
 
 
