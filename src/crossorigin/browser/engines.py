@@ -205,6 +205,12 @@ class Engine:
     #: process's SubresourceLoader.cpp validateCrossOriginRedirectionURL
     #: refuses it afterwards; measured).
     userinfo_checked_after_preflight: bool = False
+    #: Whether a 3xx's CORS check and the `redirect: "error"` refusal come
+    #: before the Location's validity and the redirect limit, and a
+    #: preflight's 3xx is never followed, so a bad Location there is only an
+    #: unsuccessful preflight (WebKit: NetworkLoadChecker::checkRedirection
+    #: validates the response first; measured).
+    checks_redirect_before_location: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -341,6 +347,7 @@ WEBKIT: Final = Engine(
     preflight_sticks=True,
     redirect_checks_first_credentials=True,
     userinfo_checked_after_preflight=True,
+    checks_redirect_before_location=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

@@ -145,6 +145,11 @@ class _State:
     # A refused userinfo redirect waiting for the next hop's preflight
     # (Engine.userinfo_checked_after_preflight).
     userinfo_refused: bool = False
+    # The target of the redirect being followed (None: the response is not
+    # one), and how WebKit's console names it: without userinfo, or the
+    # Location as written when it does not parse.
+    redirect_target: URL | None = None
+    redirect_text: str | None = None
 
     @property
     def request_origin(self) -> str:
@@ -206,6 +211,10 @@ def _finish(
         )
     url_text = state.url.serialize()
     if reason is not None and console is None and profile.checks != "chromium":
+        target = state.redirect_target
+        if reason == "RedirectContainsCredentials" and target is not None:
+            # WebKit names the target with its userinfo.
+            failed_parameter = target.serialize()
         reason, console = messages.engine_failure(
             profile.checks,
             reason,
@@ -213,6 +222,8 @@ def _finish(
             url=url_text,
             request_origin=state.request_origin,
             status=status,
+            redirect_target=state.redirect_text if failed_at == "redirect" else None,
+            redirect_scheme=target.scheme if target is not None else "",
         )
     if reason is not None and console is None:
         console = messages.blocked_line(
@@ -286,6 +297,24 @@ def _network_error(state: _State, failed_at: str, name: str, *, log: bool = Fals
             reason=messages.firefox_reason("CORSDidNotSucceed2"),
             console=messages.firefox_line("CORSDidNotSucceed2", url=url, status=None),
         )
+    if profile.checks == "webkit":
+        target = state.redirect_target
+        reason = messages.webkit_network_reason(
+            name,
+            failed_at=failed_at,
+            mode=state.request.mode,
+            target=state.redirect_text,
+            scheme=target.scheme if target is not None else "",
+        )
+        if reason is not None:
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at=failed_at,
+                network_error=name,
+                reason=reason,
+            )
     return _finish(
         state, allowed=False, response_type="error", failed_at=failed_at, network_error=name
     )
@@ -410,6 +439,8 @@ def run_fetch(
                     if profile.logs_mode_errors
                     else None
                 )
+                if profile.checks == "webkit":
+                    console = messages.webkit_mode_line(url=state.url.serialize())
                 return _rejected(state, console=console)
             if request.mode == "no-cors":
                 if request.redirect != "follow":
@@ -448,14 +479,24 @@ def run_fetch(
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
+        state.redirect_target = state.redirect_text = None
+        late = profile.checks_redirect_before_location and not spec
+        blank_fails = False
         if response.status in access.REDIRECT_STATUSES and location is not None and not location:
             if profile.blank_location_redirects_to_self:
                 location = state.url.serialize()
             elif profile.blank_location_fails and request.redirect == "follow":
-                return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+                if not late:
+                    return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+                # WebKit: no redirect, so the response's CORS check comes first.
+                blank_fails = True
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
             target = _parse_location(location, state.url, profile)
+            state.redirect_target = target
+            state.redirect_text = (
+                location if target is None else _without_userinfo(_inherit_fragment(target, state))
+            )
             if (
                 target is None
                 and request.redirect == "manual"
@@ -473,17 +514,18 @@ def run_fetch(
                     return _finish(
                         state, allowed=False, response_type="error", failed_at="redirect"
                     )
-            if target is None:
+            if target is None and not late:
                 return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
             if (
                 profile.redirect_scheme_errors
+                and target is not None
                 and target.scheme not in _FETCHABLE_SCHEMES
                 and request.redirect == "follow"
                 and _scheme_error_name(state, target)
                 not in profile.redirect_scheme_errors_after_cors
             ):
                 return _scheme_network_error(state, target)
-            if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
+            if state.redirects == MAX_REDIRECTS and request.redirect == "follow" and not late:
                 # net's redirect limit, also before the CORS check of the 3xx
                 # (measured: the 21st redirect without CORS headers is
                 # ERR_TOO_MANY_REDIRECTS, not MissingAllowOriginHeader).
@@ -505,6 +547,28 @@ def run_fetch(
                     failed_parameter=failure[1],
                     status=response.status,
                 )
+        if blank_fails:
+            return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+        if stage == "redirect" and late:
+            # WebKit: after the 3xx's CORS check, the redirect mode, then the
+            # Location and the redirect limit.
+            if request.redirect == "error":
+                return _finish(
+                    state,
+                    allowed=False,
+                    response_type="error",
+                    failed_at="redirect",
+                    reason="RedirectModeError",
+                    failed_parameter=state.url.serialize(),
+                )
+            if target is None:
+                if state.response_tainting == "basic":
+                    # Refused in the network layer, unlogged; only a
+                    # cross-origin hop's redirect meets the scheme check.
+                    state.redirect_text = None
+                return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
+            if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
+                return _network_error(state, stage, "net::ERR_TOO_MANY_REDIRECTS")
         if target is None:
             return _finish(
                 state, allowed=True, response_type=state.response_tainting, response=response
@@ -530,6 +594,31 @@ def _first_credentials(state: _State, target: URL | None, *, spec: bool) -> bool
         and state.request.credentials == "same-origin"
         and state.same_origin_as_page(state.initial_url)
     )
+
+
+def _inherit_fragment(target: URL, state: _State) -> URL:
+    """Fetch §4.4 step 'location URL's fragment': a target without one takes
+    the request's."""
+    if target.fragment is not None or state.url.fragment is None:
+        return target
+    return URL(
+        target.scheme,
+        target.username,
+        target.password,
+        target.host,
+        target.port,
+        target.path,
+        target.query,
+        state.url.fragment,
+    )
+
+
+def _without_userinfo(url: URL) -> str:
+    if not url.has_credentials:
+        return url.serialize()
+    return URL(
+        url.scheme, "", "", url.host, url.port, url.path, url.query, url.fragment
+    ).serialize()
 
 
 def _scheme_error_name(state: _State, target: URL) -> str:
@@ -591,6 +680,7 @@ def _preflight(
     if (
         response.status in access.REDIRECT_STATUSES
         and location
+        and not (state.profile.checks_redirect_before_location and not spec)
         and _parse_location(location, state.url, state.profile) is None
     ):
         # net refuses to follow before the preflight loader sees a redirect.
@@ -608,13 +698,16 @@ def _preflight(
     if not verdict.ok:
         if state.profile.failed_preflight_evicts and not spec:
             cache.forget(origin=state.preflight_origin, url=state.url.serialize())
+        parameter = verdict.failed_parameter
+        if verdict.reason == "HeaderNotAllowed":
+            parameter = _first_refused_header(state, response, parameter, spec=spec)
         return _finish(
             state,
             allowed=False,
             response_type="error",
             failed_at="preflight",
             reason=verdict.reason,
-            failed_parameter=verdict.failed_parameter,
+            failed_parameter=parameter,
             status=response.status,
         )
     state.issues.extend(verdict.issues)
@@ -635,6 +728,62 @@ def _preflight(
             max_age_cap=profile.max_age_cap,
         )
     return None
+
+
+#: The request headers a page can set that WebKit's HTTPHeaderMap stores as
+#: known names (Source/WebCore/platform/network/HTTPHeaderNames.in).
+_WEBKIT_KNOWN_HEADERS: Final = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "authorization",
+        "cache-control",
+        "content-disposition",
+        "content-language",
+        "content-type",
+        "default-style",
+        "dnt",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "last-event-id",
+        "pragma",
+        "purpose",
+        "range",
+        "user-agent",
+    }
+)
+
+
+def _first_refused_header(
+    state: _State, response: HTTPResponse, sorted_first: str, *, spec: bool
+) -> str:
+    """The header WebKit names when its preflight refuses some: the first
+    the page set that the response does not allow, as the page wrote it,
+    headers WebKit knows by name before the others (HTTPHeaderMap keeps
+    them apart; measured: `x-lower` before `X-API-Key`, `Content-Type`
+    before `x-lower`)."""
+    known = [pair for pair in state.headers if pair[0].lower() in _WEBKIT_KNOWN_HEADERS]
+    others = [pair for pair in state.headers if pair[0].lower() not in _WEBKIT_KNOWN_HEADERS]
+    for name, _ in known + others:
+        lowered = name.lower()
+        if lowered not in state.unsafe:
+            continue
+        alone = access.preflight_check(
+            status=response.status,
+            response_headers=response.headers,
+            request_origin=state.preflight_origin,
+            credentials=state.credentials,
+            method=state.method,
+            unsafe_header_names=[lowered],
+            spec=spec,
+            engine=state.profile,
+        )
+        if alone.reason == "HeaderNotAllowed":
+            return name
+    return sorted_first
 
 
 _CORS_CHECKS: Final = {
@@ -717,17 +866,7 @@ def _follow_redirect(
     """Fetch §4.4 HTTP-redirect fetch: update `state` for the next hop, or the
     Trace of a refused redirect."""
     state.redirects += 1
-    if target.fragment is None and state.url.fragment is not None:
-        target = URL(
-            target.scheme,
-            target.username,
-            target.password,
-            target.host,
-            target.port,
-            target.path,
-            target.query,
-            state.url.fragment,
-        )
+    target = _inherit_fragment(target, state)
     if target.scheme not in _FETCHABLE_SCHEMES and state.profile.redirect_scheme_errors:
         return _scheme_network_error(state, target)
     if target.scheme not in _FETCHABLE_SCHEMES:
@@ -788,6 +927,11 @@ def _follow_redirect(
         console = messages.unsafe_redirect_line(
             url=target.serialize(), frame_url=state.page_origin + "/"
         )
+        if state.profile.checks == "webkit":
+            # The network layer has taken the userinfo off by then.
+            console = messages.webkit_unsafe_redirect_line(
+                url=_without_userinfo(target), page_origin=state.page_origin
+            )
         return _finish(
             state, allowed=False, response_type="error", failed_at="redirect", console=console
         )

@@ -730,7 +730,9 @@ def redirect_cases() -> list[Entry]:
                 "area": "redirects",
                 "source": f"{REDIRECT}; WebKit Source/WebCore/loader/SubresourceLoader.cpp "
                 "checkRedirectionCrossOriginAccessControl",
-                "scenario": scenario(url=PAGE + "/{sid}/p", credentials="same-origin", actual=actual),
+                "scenario": scenario(
+                    url=PAGE + "/{sid}/p", credentials="same-origin", actual=actual
+                ),
             }
         )
     # WebKit preflights every hop after a preflighted one, even as a GET: the
@@ -1044,10 +1046,92 @@ def request_init_cases() -> list[Entry]:
     ]
 
 
+WEBKIT_CONSOLE = (
+    "WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp (checkRedirection, "
+    "continueCheckingRequest), Source/WebCore/loader/CrossOriginAccessControl.cpp "
+    "validatePreflightResponse; WebKitGTK 2.50's console measured (webkit_console.py)"
+)
+
+
+def webkit_console_cases() -> list[Entry]:
+    """Where WebKit's console text (or which name it prints) hangs on a rule
+    of its own; recorded in all three engines."""
+    refuse_headers = answer(204, ANY_ACAO, ("Access-Control-Allow-Methods", "PUT"))
+    cases: list[tuple[str, Scenario]] = [
+        # `fetch()` refuses it itself: a script error, no CORS line.
+        ("same-origin-mode-other-origin", scenario(mode="same-origin")),
+        (
+            "same-origin-mode-redirected-away",
+            scenario(
+                url=PAGE + "/{sid}/p",
+                mode="same-origin",
+                actual=[answer(302, ("Location", API + "/{sid}/n")), answer(200)],
+            ),
+        ),
+        # ... named without the userinfo the network layer took off.
+        (
+            "same-origin-mode-redirected-userinfo",
+            scenario(
+                url=PAGE + "/{sid}/p",
+                mode="same-origin",
+                actual=[
+                    answer(302, ("Location", "http://u:p@127.0.0.1:{api_port}/{sid}/n")),
+                    answer(200),
+                ],
+            ),
+        ),
+        # The first refused header by the page's order, known names first.
+        (
+            "header-order-unknown-names",
+            scenario(
+                method="PUT",
+                headers=[("x-lower", "v"), ("X-API-Key", "k")],
+                preflight=refuse_headers,
+            ),
+        ),
+        (
+            "header-order-known-name-first",
+            scenario(
+                method="PUT",
+                headers=[("x-lower", "v"), ("Content-Type", "application/json")],
+                preflight=refuse_headers,
+            ),
+        ),
+        # A 3xx with a blank Location is no redirect to WebKit: its CORS
+        # check is a final response's, unprefixed.
+        ("blank-location-no-acao", scenario(actual=answer(302, ("Location", " ")))),
+        # The refused redirect is named with the fragment it inherits.
+        (
+            "redirect-target-fragment",
+            scenario(
+                url=TARGET + "#f",
+                actual=[answer(302, ("Location", OTHER + "/{sid}/n")), answer(200)],
+            ),
+        ),
+        # An unparsable Location after a same-origin hop fails unlogged.
+        (
+            "same-origin-hop-bad-port",
+            scenario(
+                url=PAGE + "/{sid}/p", actual=answer(302, ("Location", "http://127.0.0.1:99999/"))
+            ),
+        ),
+    ]
+    return [
+        {
+            "name": f"webkit-console-{label}",
+            "area": "console",
+            "source": WEBKIT_CONSOLE,
+            "scenario": s,
+        }
+        for label, s in cases
+    ]
+
+
 def rule_cases() -> list[Entry]:
     return [
         *acao_cases(),
         *console_cases(),
+        *webkit_console_cases(),
         *header_cases(),
         *redirect_cases(),
         *cache_cases(),
