@@ -145,6 +145,9 @@ class _State:
     # A refused userinfo redirect waiting for the next hop's preflight
     # (Engine.userinfo_checked_after_preflight).
     userinfo_refused: bool = False
+    # A redirect's CORS failure waiting for the next hop's preflight
+    # (Engine.redirect_checks_first_credentials): reason, parameter, status.
+    redirect_refused: tuple[str, str, int] | None = None
     # The target of the redirect being followed (None: the response is not
     # one), and how WebKit's console names it: without userinfo, or the
     # Location as written when it does not parse.
@@ -473,6 +476,17 @@ def run_fetch(
                 failed_at="redirect",
                 reason="RedirectContainsCredentials",
             )
+        if state.redirect_refused is not None:
+            reason, parameter, status = state.redirect_refused
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at="redirect",
+                reason=reason,
+                failed_parameter=parameter,
+                status=status,
+            )
         response = _send_actual(state, transport)
         net_error, location = _header_block_error(response, profile)
         stage = "actual"
@@ -534,9 +548,20 @@ def run_fetch(
             check = _CORS_CHECKS[profile.checks if not spec else "chromium"]
             failure = check(
                 request_origin=state.request_origin,
-                credentials=state.credentials or _first_credentials(state, target, spec=spec),
+                credentials=state.credentials,
                 response_headers=response.headers,
             )
+            if failure is None and _first_credentials(state, target, spec=spec):
+                # WebKit's web process checks the 3xx again with the first
+                # request's credentials, once the network process has made
+                # the next hop's preflight (measured).
+                late_failure = check(
+                    request_origin=state.request_origin,
+                    credentials=True,
+                    response_headers=response.headers,
+                )
+                if late_failure is not None:
+                    state.redirect_refused = (*late_failure, response.status)
             if failure is not None:
                 return _finish(
                     state,
@@ -957,6 +982,9 @@ def _follow_redirect(
         if not state.same_origin_as_page(state.url):
             state.tainted = True
     status = response.status
+    if state.url.origin != target.origin:
+        # libsoup clears a kept Origin on a hop to another origin.
+        state.origin_kept = False
     if (
         (status in (301, 302) and state.method == "POST")
         or (status == 303 and state.method not in ("GET", "HEAD"))
@@ -969,8 +997,11 @@ def _follow_redirect(
     ):
         if state.profile.keeps_origin_after_method_change and not spec:
             # The Origin the request carried stays on it (measured in
-            # WebKitGTK 2.50: a same-origin GET after POST 303 sends it).
-            state.origin_kept = True
+            # WebKitGTK 2.50: a same-origin GET after POST 303 sends it),
+            # unless the hop leaves its origin: libsoup's redirect code then
+            # clears it (NetworkDataTaskSoup.cpp continueHTTPRedirection;
+            # measured: no-cors POST 303 to another origin sends none).
+            state.origin_kept = state.url.origin == target.origin
         state.method = "GET"
         if not keeps_headers:
             state.headers = [

@@ -349,7 +349,10 @@ def webkit_network_reason(
     if failed_at == "redirect" and target is not None and name in _WEBKIT_REDIRECT_ERRORS:
         if scheme == "ftp":
             return "FtpDisabled"
-        return "SchemeNotAllowed" if mode == "cors" else "RedirectNotHTTP"
+        if mode == "cors":
+            return "SchemeNotAllowed"
+        # Outside `cors` mode a Location that does not parse fails unlogged.
+        return "RedirectNotHTTP" if scheme else None
     return None
 
 

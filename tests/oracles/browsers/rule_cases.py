@@ -735,6 +735,44 @@ def redirect_cases() -> list[Entry]:
                 ),
             }
         )
+    # ... unless a preflight went out on the way (it drops the credentials).
+    entries.append(
+        {
+            "name": "redirect-same-origin-start-preflighted-wildcard",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp",
+            "scenario": scenario(
+                url=PAGE + "/{sid}/p",
+                method="PUT",
+                credentials="same-origin",
+                preflight=answer(204, page_acao, ("Access-Control-Allow-Methods", "PUT")),
+                actual=[
+                    answer(307, ("Location", API + "/{sid}/n")),
+                    answer(307, ("Location", "/{sid}/m"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
+    # A no-cors POST 303 to another origin: libsoup clears the Origin the
+    # request kept (WebKit), and the GETs after it carry none.
+    entries.append(
+        {
+            "name": "redirect-no-cors-post-303-other-origin",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/soup/"
+            "NetworkDataTaskSoup.cpp continueHTTPRedirection",
+            "scenario": scenario(
+                method="POST",
+                mode="no-cors",
+                actual=[
+                    answer(303, ("Location", OTHER + "/{sid}/n")),
+                    answer(302, ("Location", API + "/{sid}/m")),
+                    answer(200),
+                ],
+            ),
+        }
+    )
     # WebKit preflights every hop after a preflighted one, even as a GET: the
     # second preflight carries `Origin: null`, which this one does not allow.
     entries.append(
@@ -1079,6 +1117,12 @@ def webkit_console_cases() -> list[Entry]:
                     answer(200),
                 ],
             ),
+        ),
+        # Outside `cors` mode a Location that does not parse is no console
+        # line (a non-HTTP(S) one is).
+        (
+            "no-cors-bad-port",
+            scenario(mode="no-cors", actual=answer(302, ("Location", "http://127.0.0.1:99999/"))),
         ),
         # The first refused header by the page's order, known names first.
         (
