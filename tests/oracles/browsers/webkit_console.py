@@ -140,7 +140,10 @@ class WebKitConsoleOracle:
     """MiniBrowser (no automation) on a private Xvfb display, its console on
     stdout. The interface of chromium_harness.Oracle."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, extra_env: dict[str, str] | None = None) -> None:
+        """`extra_env`: variables for MiniBrowser's environment only (a test
+        that runs it under libfaketime)."""
+        self._extra_env = dict(extra_env or {})
         self.registry = ScenarioRegistry()
         self._runner = _Runner()
         self._servers = [_start_server(self.registry, self._runner) for _ in range(3)]
@@ -184,7 +187,7 @@ class WebKitConsoleOracle:
                 "--enable-write-console-messages-to-stdout=true",
                 f"{self._page_origin}/__runner",
             ],
-            env={**os.environ, "DISPLAY": display, "GTK_A11Y": "none"},
+            env={**os.environ, "DISPLAY": display, "GTK_A11Y": "none", **self._extra_env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
