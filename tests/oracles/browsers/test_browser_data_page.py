@@ -3,9 +3,10 @@
 The harnesses load every other page from a loopback server, so this is the
 one place a page of an opaque origin asks for a loopback address. Measured:
 Chromium refuses it before sending anything (Local Network Access: a `data:`
-document is not on the loopback address space), while Firefox and WebKit send
-the request with `Origin: null`, and a `*` lets the script read it. One test
-per engine, each with its own browser.
+document is not on the loopback address space), while Firefox (its Local
+Network Access turned off by the harness's prefs) and WebKit send the request
+with `Origin: null`, and a `*` lets the script read it. One test per engine,
+each with its own browser.
 """
 
 from __future__ import annotations
