@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 import pytest
-from chromium_harness import _FETCH_SCRIPT, chromium_unavailable, fetch_argument
+from chromium_harness import _FETCH_SCRIPT, fetch_argument
 
 pytestmark = pytest.mark.browser
 
@@ -50,28 +50,27 @@ def _received(oracle: Any, sid: str) -> list[tuple[str, str | None]]:
     return [(r.method, r.header("Origin")) for r in oracle.registry.received(sid)]
 
 
-def test_chromium_refuses_a_data_page_s_loopback_fetch() -> None:
-    _skip_unless(chromium_unavailable())
-    from chromium_harness import Oracle
-
-    with Oracle() as oracle:
-        sid = oracle.new_sid()
-        argument = fetch_argument(_scenario(oracle, sid))
-        page = oracle._context.new_page()
-        console: list[str] = []
-        page.on("console", lambda message: console.append(message.text))
+def test_chromium_refuses_a_data_page_s_loopback_fetch(oracle: Any) -> None:
+    """In the suite's shared Chromium (the `oracle` fixture skips without it)."""
+    sid = oracle.new_sid()
+    argument = fetch_argument(_scenario(oracle, sid))
+    page = oracle._context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
         page.goto(DATA_PAGE)
         result = page.evaluate(f"({_FETCH_SCRIPT})", argument)
         page.wait_for_timeout(200)
+    finally:
         page.close()
-        assert result == {"resolved": False, "error": "TypeError: Failed to fetch"}
-        assert _received(oracle, sid) == []
-        # Local Network Access, not CORS, refused it.
-        assert any(
-            "is not a secure context and the resource is in more-private address space "
-            "`loopback`" in line
-            for line in console
-        ), console
+    assert result == {"resolved": False, "error": "TypeError: Failed to fetch"}
+    assert _received(oracle, sid) == []
+    # Local Network Access, not CORS, refused it.
+    assert any(
+        "is not a secure context and the resource is in more-private address space "
+        "`loopback`" in line
+        for line in console
+    ), console
 
 
 def test_firefox_sends_a_data_page_s_loopback_fetch_with_origin_null() -> None:
