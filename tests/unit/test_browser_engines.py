@@ -381,3 +381,63 @@ def test_webkit_keeps_authorization_across_origins() -> None:
     webkit = simulate(scenario, browser="webkit")
     assert not webkit["allowed"]
     assert len(webkit["hops"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("browser", "methods"), [("chromium", ["DELETE", "DELETE"]), ("webkit", ["DELETE", "GET"])]
+)
+def test_delete_redirected_to_another_origin(browser: str, methods: list[str]) -> None:
+    """WebKitGTK's libsoup turns it into a GET (NetworkDataTaskSoup.cpp)."""
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": PAGE + "/r", "method": "DELETE", "credentials": "omit"},
+        "responses": {
+            "preflight": {
+                "status": 204,
+                "headers": [
+                    ["Access-Control-Allow-Origin", "*"],
+                    ["Access-Control-Allow-Methods", "DELETE"],
+                ],
+            },
+            "actual": [_redirect(307, API + "/n"), _ok()],
+        },
+    }
+    outcome = simulate(scenario, browser=browser)
+    assert [hop["method"] for hop in outcome["hops"]] == methods
+    assert outcome["preflight_sent"] == (browser == "chromium")
+
+
+@pytest.mark.parametrize(("browser", "preflights"), [("chromium", 1), ("webkit", 2)])
+def test_every_hop_after_a_preflight_is_preflighted_in_webkit(
+    browser: str, preflights: int
+) -> None:
+    scenario = _put(
+        [["Access-Control-Allow-Origin", "*"], ["Access-Control-Allow-Methods", "PUT"]],
+    )
+    scenario["responses"]["actual"] = [
+        _redirect(303, "http://127.0.0.1:8001/n"),
+        _ok(),
+    ]
+    trace = simulate_trace(scenario, browser=browser)
+    assert trace.allowed
+    assert sum(exchange.kind == "preflight" for exchange in trace.exchanges) == preflights
+
+
+def test_webkit_prefixes_a_cors_failure_at_a_redirect_with_its_target() -> None:
+    scenario = {
+        "page_origin": PAGE,
+        "request": {"url": API + "/r#f", "credentials": "omit"},
+        "responses": {
+            "actual": [
+                {"status": 302, "headers": [["Location", "http://127.0.0.1:8001/n"]]},
+                _ok(),
+            ]
+        },
+    }
+    outcome = simulate(scenario, browser="webkit")
+    assert outcome["reason"] == "AllowOriginNotMatching"
+    assert outcome["console"] == (
+        "Cross-origin redirection to http://127.0.0.1:8001/n#f denied by Cross-Origin "
+        f"Resource Sharing policy: Origin {PAGE} is not allowed by "
+        "Access-Control-Allow-Origin. Status code: 302"
+    )

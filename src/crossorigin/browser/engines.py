@@ -177,6 +177,40 @@ class Engine:
     #: tokens literally: nsCORSListenerProxy.cpp
     #: nsPreflightCache::CacheEntry::CheckRequest; measured).
     cache_honours_wildcards: bool = True
+    #: Whether a `DELETE` redirected to another origin than the hop it left
+    #: (scheme, host and port; any 3xx, 307 and 308 included) goes on as a
+    #: `GET` without a body (WebKitGTK's libsoup loader:
+    #: Source/WebKit/NetworkProcess/soup/NetworkDataTaskSoup.cpp
+    #: shouldRedirectAsGET; measured). Safari's CFNetwork loader does not.
+    cross_origin_delete_becomes_get: bool = False
+    #: Whether a request once preflighted is preflighted again at every later
+    #: CORS hop, even once its method is safelisted (WebKit:
+    #: Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp checkCORSRequest;
+    #: `m_isSimpleRequest` stays false after the first preflight; measured:
+    #: PUT 303 to another origin sends a second preflight for GET).
+    preflight_sticks: bool = False
+    #: Whether the CORS check of a 3xx on a cross-origin hop uses the
+    #: credentials policy of the first request, so a fetch that started
+    #: same-origin in credentials mode `same-origin` needs
+    #: `Access-Control-Allow-Credentials: true` and no `*` on those
+    #: redirects, though not on the final response (WebCore
+    #: Source/WebCore/loader/SubresourceLoader.cpp
+    #: checkRedirectionCrossOriginAccessControl uses
+    #: options().storedCredentialsPolicy; measured).
+    redirect_checks_first_credentials: bool = False
+    #: Whether a redirect from a same-origin hop to another origin's URL with
+    #: userinfo is refused only after the next hop's preflight (WebKit: the
+    #: network process's NetworkLoadChecker::checkRedirection checks
+    #: userinfo only for a cross-origin request and preflights first; the web
+    #: process's SubresourceLoader.cpp validateCrossOriginRedirectionURL
+    #: refuses it afterwards; measured).
+    userinfo_checked_after_preflight: bool = False
+    #: Whether a 3xx's CORS check and the `redirect: "error"` refusal come
+    #: before the Location's validity and the redirect limit, and a
+    #: preflight's 3xx is never followed, so a bad Location there is only an
+    #: unsuccessful preflight (WebKit: NetworkLoadChecker::checkRedirection
+    #: validates the response first; measured).
+    checks_redirect_before_location: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -309,6 +343,11 @@ WEBKIT: Final = Engine(
     keeps_origin_after_method_change=True,
     manual_ignores_bad_location=True,
     redirect_keeps_headers=True,
+    cross_origin_delete_becomes_get=True,
+    preflight_sticks=True,
+    redirect_checks_first_credentials=True,
+    userinfo_checked_after_preflight=True,
+    checks_redirect_before_location=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

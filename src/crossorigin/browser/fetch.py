@@ -140,6 +140,19 @@ class _State:
     # Whether a redirect that changed the method kept the Origin header the
     # request had (Engine.keeps_origin_after_method_change).
     origin_kept: bool = False
+    # Whether any hop so far needed a preflight (Engine.preflight_sticks).
+    preflighted: bool = False
+    # A refused userinfo redirect waiting for the next hop's preflight
+    # (Engine.userinfo_checked_after_preflight).
+    userinfo_refused: bool = False
+    # A redirect's CORS failure waiting for the next hop's preflight
+    # (Engine.redirect_checks_first_credentials): reason, parameter, status.
+    redirect_refused: tuple[str, str, int] | None = None
+    # The target of the redirect being followed (None: the response is not
+    # one), and how WebKit's console names it: without userinfo, or the
+    # Location as written when it does not parse.
+    redirect_target: URL | None = None
+    redirect_text: str | None = None
 
     @property
     def request_origin(self) -> str:
@@ -201,6 +214,10 @@ def _finish(
         )
     url_text = state.url.serialize()
     if reason is not None and console is None and profile.checks != "chromium":
+        target = state.redirect_target
+        if reason == "RedirectContainsCredentials" and target is not None:
+            # WebKit names the target with its userinfo.
+            failed_parameter = target.serialize()
         reason, console = messages.engine_failure(
             profile.checks,
             reason,
@@ -208,6 +225,8 @@ def _finish(
             url=url_text,
             request_origin=state.request_origin,
             status=status,
+            redirect_target=state.redirect_text if failed_at == "redirect" else None,
+            redirect_scheme=target.scheme if target is not None else "",
         )
     if reason is not None and console is None:
         console = messages.blocked_line(
@@ -281,6 +300,24 @@ def _network_error(state: _State, failed_at: str, name: str, *, log: bool = Fals
             reason=messages.firefox_reason("CORSDidNotSucceed2"),
             console=messages.firefox_line("CORSDidNotSucceed2", url=url, status=None),
         )
+    if profile.checks == "webkit":
+        target = state.redirect_target
+        reason = messages.webkit_network_reason(
+            name,
+            failed_at=failed_at,
+            mode=state.request.mode,
+            target=state.redirect_text,
+            scheme=target.scheme if target is not None else "",
+        )
+        if reason is not None:
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at=failed_at,
+                network_error=name,
+                reason=reason,
+            )
     return _finish(
         state, allowed=False, response_type="error", failed_at=failed_at, network_error=name
     )
@@ -317,7 +354,14 @@ def _parse_location(value: str, base: URL, profile: Engine) -> URL | None:
     if profile.location_from_latin1:
         # WebKit: the header's bytes are Latin-1 characters, which the URL
         # parser then UTF-8-encodes (measured: a UTF-8 `é` arrives as
-        # `%C3%83%C2%A9`).
+        # `%C3%83%C2%A9`). Before that libsoup makes the bytes valid UTF-8,
+        # each stray byte becoming U+FFFD (measured: a lone 0xE9 arrives as
+        # `%C3%AF%C2%BF%C2%BD`, the replacement character's bytes re-read).
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8")
+        value = raw.decode("utf-8", "replace").encode("utf-8").decode("latin-1")
         return parse_url(value, base)
     return parse_location(value, base)
 
@@ -398,6 +442,8 @@ def run_fetch(
                     if profile.logs_mode_errors
                     else None
                 )
+                if profile.checks == "webkit":
+                    console = messages.webkit_mode_line(url=state.url.serialize())
                 return _rejected(state, console=console)
             if request.mode == "no-cors":
                 if request.redirect != "follow":
@@ -412,27 +458,59 @@ def run_fetch(
                 state.response_tainting = "cors"
         if state.response_tainting == "cors":
             state.unsafe = unsafe_header_names(state.headers, spec=spec, engine=profile)
-            needs_preflight = not fetch_tables.is_cors_safelisted_method(state.method) or bool(
-                state.unsafe
+            needs_preflight = (
+                not fetch_tables.is_cors_safelisted_method(state.method)
+                or bool(state.unsafe)
+                or (state.preflighted and profile.preflight_sticks and not spec)
             )
+            state.preflighted = state.preflighted or needs_preflight
             if needs_preflight and not _cached(state, cache, spec=spec, now=now):
                 refused = _preflight(state, transport, cache, spec=spec, now=now)
                 if refused is not None:
                     return refused
+        if state.userinfo_refused:
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at="redirect",
+                reason="RedirectContainsCredentials",
+            )
+        if state.redirect_refused is not None:
+            reason, parameter, status = state.redirect_refused
+            return _finish(
+                state,
+                allowed=False,
+                response_type="error",
+                failed_at="redirect",
+                reason=reason,
+                failed_parameter=parameter,
+                status=status,
+            )
         response = _send_actual(state, transport)
         net_error, location = _header_block_error(response, profile)
         stage = "actual"
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
+        state.redirect_target = state.redirect_text = None
+        late = profile.checks_redirect_before_location and not spec
+        blank_fails = False
         if response.status in access.REDIRECT_STATUSES and location is not None and not location:
             if profile.blank_location_redirects_to_self:
                 location = state.url.serialize()
             elif profile.blank_location_fails and request.redirect == "follow":
-                return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+                if not late:
+                    return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+                # WebKit: no redirect, so the response's CORS check comes first.
+                blank_fails = True
         if response.status in access.REDIRECT_STATUSES and location:
             stage = "redirect"
             target = _parse_location(location, state.url, profile)
+            state.redirect_target = target
+            state.redirect_text = (
+                location if target is None else _without_userinfo(_inherit_fragment(target, state))
+            )
             if (
                 target is None
                 and request.redirect == "manual"
@@ -450,17 +528,18 @@ def run_fetch(
                     return _finish(
                         state, allowed=False, response_type="error", failed_at="redirect"
                     )
-            if target is None:
+            if target is None and not late:
                 return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
             if (
                 profile.redirect_scheme_errors
+                and target is not None
                 and target.scheme not in _FETCHABLE_SCHEMES
                 and request.redirect == "follow"
                 and _scheme_error_name(state, target)
                 not in profile.redirect_scheme_errors_after_cors
             ):
                 return _scheme_network_error(state, target)
-            if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
+            if state.redirects == MAX_REDIRECTS and request.redirect == "follow" and not late:
                 # net's redirect limit, also before the CORS check of the 3xx
                 # (measured: the 21st redirect without CORS headers is
                 # ERR_TOO_MANY_REDIRECTS, not MissingAllowOriginHeader).
@@ -472,6 +551,17 @@ def run_fetch(
                 credentials=state.credentials,
                 response_headers=response.headers,
             )
+            if failure is None and _first_credentials(state, target, spec=spec):
+                # WebKit's web process checks the 3xx again with the first
+                # request's credentials, once the network process has made
+                # the next hop's preflight (measured).
+                late_failure = check(
+                    request_origin=state.request_origin,
+                    credentials=True,
+                    response_headers=response.headers,
+                )
+                if late_failure is not None:
+                    state.redirect_refused = (*late_failure, response.status)
             if failure is not None:
                 return _finish(
                     state,
@@ -482,6 +572,28 @@ def run_fetch(
                     failed_parameter=failure[1],
                     status=response.status,
                 )
+        if blank_fails:
+            return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
+        if stage == "redirect" and late:
+            # WebKit: after the 3xx's CORS check, the redirect mode, then the
+            # Location and the redirect limit.
+            if request.redirect == "error":
+                return _finish(
+                    state,
+                    allowed=False,
+                    response_type="error",
+                    failed_at="redirect",
+                    reason="RedirectModeError",
+                    failed_parameter=state.url.serialize(),
+                )
+            if target is None:
+                if state.response_tainting == "basic":
+                    # Refused in the network layer, unlogged; only a
+                    # cross-origin hop's redirect meets the scheme check.
+                    state.redirect_text = None
+                return _network_error(state, stage, "net::ERR_INVALID_REDIRECT")
+            if state.redirects == MAX_REDIRECTS and request.redirect == "follow":
+                return _network_error(state, stage, "net::ERR_TOO_MANY_REDIRECTS")
         if target is None:
             return _finish(
                 state, allowed=True, response_type=state.response_tainting, response=response
@@ -493,6 +605,45 @@ def run_fetch(
         refused = _follow_redirect(state, response, target, spec=spec)
         if refused is not None:
             return refused
+
+
+def _first_credentials(state: _State, target: URL | None, *, spec: bool) -> bool:
+    """Whether a redirect's CORS check runs with the credentials the first
+    request had: `same-origin` credentials of a fetch that started on the
+    page's origin (Engine.redirect_checks_first_credentials)."""
+    return (
+        state.profile.redirect_checks_first_credentials
+        and not spec
+        and target is not None
+        and state.request.redirect == "follow"
+        and state.request.credentials == "same-origin"
+        and state.same_origin_as_page(state.initial_url)
+    )
+
+
+def _inherit_fragment(target: URL, state: _State) -> URL:
+    """Fetch §4.4 step 'location URL's fragment': a target without one takes
+    the request's."""
+    if target.fragment is not None or state.url.fragment is None:
+        return target
+    return URL(
+        target.scheme,
+        target.username,
+        target.password,
+        target.host,
+        target.port,
+        target.path,
+        target.query,
+        state.url.fragment,
+    )
+
+
+def _without_userinfo(url: URL) -> str:
+    if not url.has_credentials:
+        return url.serialize()
+    return URL(
+        url.scheme, "", "", url.host, url.port, url.path, url.query, url.fragment
+    ).serialize()
 
 
 def _scheme_error_name(state: _State, target: URL) -> str:
@@ -554,6 +705,7 @@ def _preflight(
     if (
         response.status in access.REDIRECT_STATUSES
         and location
+        and not (state.profile.checks_redirect_before_location and not spec)
         and _parse_location(location, state.url, state.profile) is None
     ):
         # net refuses to follow before the preflight loader sees a redirect.
@@ -571,13 +723,16 @@ def _preflight(
     if not verdict.ok:
         if state.profile.failed_preflight_evicts and not spec:
             cache.forget(origin=state.preflight_origin, url=state.url.serialize())
+        parameter = verdict.failed_parameter
+        if verdict.reason == "HeaderNotAllowed":
+            parameter = _first_refused_header(state, response, parameter, spec=spec)
         return _finish(
             state,
             allowed=False,
             response_type="error",
             failed_at="preflight",
             reason=verdict.reason,
-            failed_parameter=verdict.failed_parameter,
+            failed_parameter=parameter,
             status=response.status,
         )
     state.issues.extend(verdict.issues)
@@ -598,6 +753,62 @@ def _preflight(
             max_age_cap=profile.max_age_cap,
         )
     return None
+
+
+#: The request headers a page can set that WebKit's HTTPHeaderMap stores as
+#: known names (Source/WebCore/platform/network/HTTPHeaderNames.in).
+_WEBKIT_KNOWN_HEADERS: Final = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "authorization",
+        "cache-control",
+        "content-disposition",
+        "content-language",
+        "content-type",
+        "default-style",
+        "dnt",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "last-event-id",
+        "pragma",
+        "purpose",
+        "range",
+        "user-agent",
+    }
+)
+
+
+def _first_refused_header(
+    state: _State, response: HTTPResponse, sorted_first: str, *, spec: bool
+) -> str:
+    """The header WebKit names when its preflight refuses some: the first
+    the page set that the response does not allow, as the page wrote it,
+    headers WebKit knows by name before the others (HTTPHeaderMap keeps
+    them apart; measured: `x-lower` before `X-API-Key`, `Content-Type`
+    before `x-lower`)."""
+    known = [pair for pair in state.headers if pair[0].lower() in _WEBKIT_KNOWN_HEADERS]
+    others = [pair for pair in state.headers if pair[0].lower() not in _WEBKIT_KNOWN_HEADERS]
+    for name, _ in known + others:
+        lowered = name.lower()
+        if lowered not in state.unsafe:
+            continue
+        alone = access.preflight_check(
+            status=response.status,
+            response_headers=response.headers,
+            request_origin=state.preflight_origin,
+            credentials=state.credentials,
+            method=state.method,
+            unsafe_header_names=[lowered],
+            spec=spec,
+            engine=state.profile,
+        )
+        if alone.reason == "HeaderNotAllowed":
+            return name
+    return sorted_first
 
 
 _CORS_CHECKS: Final = {
@@ -680,17 +891,7 @@ def _follow_redirect(
     """Fetch §4.4 HTTP-redirect fetch: update `state` for the next hop, or the
     Trace of a refused redirect."""
     state.redirects += 1
-    if target.fragment is None and state.url.fragment is not None:
-        target = URL(
-            target.scheme,
-            target.username,
-            target.password,
-            target.host,
-            target.port,
-            target.path,
-            target.query,
-            state.url.fragment,
-        )
+    target = _inherit_fragment(target, state)
     if target.scheme not in _FETCHABLE_SCHEMES and state.profile.redirect_scheme_errors:
         return _scheme_network_error(state, target)
     if target.scheme not in _FETCHABLE_SCHEMES:
@@ -720,7 +921,16 @@ def _follow_redirect(
             reason="CorsDisabledScheme",
         )
     cross_origin_target = state.tainted or not state.same_origin_as_page(target)
-    if target.has_credentials and (
+    if (
+        target.has_credentials
+        and state.profile.userinfo_checked_after_preflight
+        and not spec
+        and state.request.mode == "cors"
+        and state.response_tainting == "basic"
+        and cross_origin_target
+    ):
+        state.userinfo_refused = True
+    elif target.has_credentials and (
         (state.request.mode == "cors" and cross_origin_target) or state.response_tainting == "cors"
     ):
         # Fetch §4.4 steps 9-10, in Chromium's network service (a DevTools reason).
@@ -742,6 +952,11 @@ def _follow_redirect(
         console = messages.unsafe_redirect_line(
             url=target.serialize(), frame_url=state.page_origin + "/"
         )
+        if state.profile.checks == "webkit":
+            # The network layer has taken the userinfo off by then.
+            console = messages.webkit_unsafe_redirect_line(
+                url=_without_userinfo(target), page_origin=state.page_origin
+            )
         return _finish(
             state, allowed=False, response_type="error", failed_at="redirect", console=console
         )
@@ -767,13 +982,26 @@ def _follow_redirect(
         if not state.same_origin_as_page(state.url):
             state.tainted = True
     status = response.status
-    if (status in (301, 302) and state.method == "POST") or (
-        status == 303 and state.method not in ("GET", "HEAD")
+    if state.url.origin != target.origin:
+        # libsoup clears a kept Origin on a hop to another origin.
+        state.origin_kept = False
+    if (
+        (status in (301, 302) and state.method == "POST")
+        or (status == 303 and state.method not in ("GET", "HEAD"))
+        or (
+            state.profile.cross_origin_delete_becomes_get
+            and not spec
+            and state.method == "DELETE"
+            and state.url.origin != target.origin
+        )
     ):
         if state.profile.keeps_origin_after_method_change and not spec:
             # The Origin the request carried stays on it (measured in
-            # WebKitGTK 2.50: a same-origin GET after POST 303 sends it).
-            state.origin_kept = True
+            # WebKitGTK 2.50: a same-origin GET after POST 303 sends it),
+            # unless the hop leaves its origin: libsoup's redirect code then
+            # clears it (NetworkDataTaskSoup.cpp continueHTTPRedirection;
+            # measured: no-cors POST 303 to another origin sends none).
+            state.origin_kept = state.url.origin == target.origin
         state.method = "GET"
         if not keeps_headers:
             state.headers = [

@@ -262,9 +262,38 @@ WEBKIT_TEXTS: Final = {
     "AllowHeadersInvalid": "Header Access-Control-Allow-Headers has an invalid value: {}",
     "MethodNotAllowed": "Method {} is not allowed by Access-Control-Allow-Methods.",
     "HeaderNotAllowed": "Request header field {} is not allowed by Access-Control-Allow-Headers.",
-    "SchemeNotAllowed": "Cross origin requests are only supported for HTTP.",
-    "RedirectWithCredentials": "Redirection URL contains credentials",
+    # The next two are only printed inside WEBKIT_REDIRECT_PREFIX.
+    "SchemeNotAllowed": (
+        "not allowed to follow a cross-origin CORS redirection with non CORS scheme"
+    ),
+    "RedirectWithCredentials": "redirection URL {} has credentials",
+    # Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp checkRedirection.
+    "RedirectModeError": "Not allowed to follow a redirection while loading {}",
+    "TooManyRedirects": "Load cannot follow more than 20 redirections",
+    # A redirect to a non-HTTP(S) URL outside `cors` mode, to ftp:, and a
+    # preflight response libsoup cannot parse (measured in WebKitGTK 2.50).
+    "RedirectNotHTTP": "Redirection to URL with a scheme that is not HTTP(S).",
+    "FtpDisabled": "FTP URLs are disabled",
+    "InvalidResponse": "Could not parse HTTP response",
 }
+#: What NetworkLoadChecker::checkRedirection (and the web process's own check
+#: of a redirect) puts before the text of a CORS failure at a redirect:
+#: `{}` is the redirect's target.
+WEBKIT_REDIRECT_PREFIX: Final = (
+    "Cross-origin redirection to {} denied by Cross-Origin Resource Sharing policy: "
+)
+#: The reasons WebKit prints inside WEBKIT_REDIRECT_PREFIX when they fail a
+#: redirect: the CORS check of the 3xx, the scheme and the userinfo.
+_WEBKIT_WRAPPED: Final = frozenset(
+    {
+        "AllowOriginNotMatching",
+        "AllowOriginMultiple",
+        "AllowOriginWildcardWithCredentials",
+        "AllowCredentialsNotTrue",
+        "SchemeNotAllowed",
+        "RedirectWithCredentials",
+    }
+)
 
 #: Chromium's reasons for refused redirects -> our WebKit names.
 _WEBKIT_ALIASES: Final = {
@@ -282,6 +311,58 @@ def webkit_line(reason: str, *, origin: str, parameter: str = "", status: int | 
     return text.replace("{origin}", origin).replace("{}", parameter)
 
 
+def webkit_mode_line(*, url: str) -> str:
+    """What WebKit prints (a script error) when `fetch()` refuses a request
+    itself: a `same-origin` request to another origin (measured)."""
+    return f"Fetch API cannot load {url}."
+
+
+def webkit_unsafe_redirect_line(*, url: str, page_origin: str) -> str:
+    """WebKit's line for a `same-origin` request redirected to another origin
+    (NetworkLoadChecker.cpp continueCheckingRequest; the text ends in a
+    newline there too)."""
+    return (
+        f"Unsafe attempt to load URL {url} from origin {page_origin}. "
+        "Domains, protocols and ports must match.\n"
+    )
+
+
+def webkit_redirect_line(reason: str, *, target: str | None, line: str) -> str:
+    """`line` as WebKit prints it when `reason` failed a redirect to `target`
+    (None: not at a redirect)."""
+    if target is None or reason not in _WEBKIT_WRAPPED:
+        return line
+    return WEBKIT_REDIRECT_PREFIX.replace("{}", target) + line
+
+
+def webkit_network_reason(
+    name: str, *, failed_at: str, mode: str, target: str | None, scheme: str
+) -> str | None:
+    """Our WebKit reason for what the model calls the network error `name`
+    (Chromium's net::ERR_* names), at `failed_at`, for a request in `mode`
+    redirected to `target` (a URL of `scheme`; None: no redirect); None when
+    WebKit prints nothing."""
+    if name == "net::ERR_TOO_MANY_REDIRECTS":
+        return "TooManyRedirects"
+    if name == "net::ERR_INVALID_HTTP_RESPONSE":
+        return "InvalidResponse" if failed_at == "preflight" else None
+    if failed_at == "redirect" and target is not None and name in _WEBKIT_REDIRECT_ERRORS:
+        if scheme == "ftp":
+            return "FtpDisabled"
+        if mode == "cors":
+            return "SchemeNotAllowed"
+        # Outside `cors` mode a Location that does not parse fails unlogged.
+        return "RedirectNotHTTP" if scheme else None
+    return None
+
+
+#: The network errors of a redirect WebKit refuses for its target's scheme
+#: (an unparsable Location has no scheme).
+_WEBKIT_REDIRECT_ERRORS: Final = frozenset(
+    {"net::ERR_UNSAFE_REDIRECT", "net::ERR_UNKNOWN_URL_SCHEME", "net::ERR_INVALID_REDIRECT"}
+)
+
+
 def engine_failure(
     checks: str,
     key: str,
@@ -290,10 +371,16 @@ def engine_failure(
     url: str,
     request_origin: str,
     status: int | None,
+    redirect_target: str | None = None,
+    redirect_scheme: str = "",
 ) -> tuple[str, str]:
     """(reason, console line) of a CORS failure in Firefox (`checks` "gecko",
-    `key` a security.properties key) or WebKit ("webkit", `key` our name)."""
+    `key` a security.properties key) or WebKit ("webkit", `key` our name;
+    `redirect_target` the target of the redirect it failed, if any)."""
     if checks == "gecko":
         return firefox_reason(key), firefox_line(key, url=url, parameter=parameter, status=status)
     key = _WEBKIT_ALIASES.get(key, key)
-    return key, webkit_line(key, origin=request_origin, parameter=parameter, status=status)
+    if key == "SchemeNotAllowed" and redirect_scheme == "ftp":
+        key = "FtpDisabled"
+    line = webkit_line(key, origin=request_origin, parameter=parameter, status=status)
+    return key, webkit_redirect_line(key, target=redirect_target, line=line)

@@ -519,7 +519,10 @@ def _parse(text: str, base: URL | None) -> URL | None:
             and not (len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\")
         ):
             return _relative(rest, base)
-        parsed = _authority(scheme, rest.lstrip("/\\"))
+        # URL Standard §4.4 file host state: `file:///p` has an empty host
+        # (only the two slashes before it are skipped).
+        after = rest[2:] if scheme == "file" and rest[:2] == "//" else rest.lstrip("/\\")
+        parsed = _authority(scheme, after)
         if parsed is None:
             return None
         return _with_path(scheme, *parsed)

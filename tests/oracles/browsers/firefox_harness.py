@@ -130,7 +130,9 @@ class FirefoxOracle:
     The same interface as chromium_harness.Oracle (`run`, `concretize`,
     `new_sid`, `ports`, `version`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, extra_env: dict[str, str] | None = None) -> None:
+        """`extra_env`: variables for Firefox's environment only (a test
+        that runs it under libfaketime)."""
         self.registry = ScenarioRegistry()
         self._servers = [start_http_server(self.registry) for _ in range(3)]
         self.page_port, self.api_port, self.other_port = (
@@ -161,7 +163,7 @@ class FirefoxOracle:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"},
+            env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1", **(extra_env or {})},
         )
         self.bidi: BiDi | None = None
         try:

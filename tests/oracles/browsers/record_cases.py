@@ -40,9 +40,10 @@ def open_oracle(browser: str) -> Any:
 
         return FirefoxOracle()
     if browser == "webkit":
-        from webkit_harness import WebKitOracle
+        # MiniBrowser outside automation: the outcome and the console line.
+        from webkit_console import WebKitConsoleOracle
 
-        return WebKitOracle()
+        return WebKitConsoleOracle()
     return Oracle()
 
 

@@ -656,10 +656,177 @@ def redirect_cases() -> list[Entry]:
             ),
         ),
     ]
-    return [
+    entries = [
         {"name": f"redirect-{label}", "area": "redirects", "source": REDIRECT, "scenario": s}
         for label, s in cases
     ]
+    delete_preflight = answer(204, ANY_ACAO, ("Access-Control-Allow-Methods", "DELETE"))
+    # WebKitGTK's network layer turns a DELETE redirected to another origin
+    # than the hop it left into a GET, whatever the 3xx (Chromium and Firefox
+    # keep DELETE on a 307 and preflight it).
+    for label, url, actual in [
+        # Same-origin DELETE sent to another origin: no preflight in WebKit.
+        (
+            "delete-307-leaves-page-origin",
+            PAGE + "/{sid}/p",
+            [answer(307, ("Location", API + "/{sid}/n")), answer(200, ANY_ACAO)],
+        ),
+        # Preflighted DELETE redirected to a third origin.
+        (
+            "delete-307-to-other-origin",
+            TARGET,
+            [answer(307, ("Location", OTHER + "/{sid}/n"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+        # A 307 within one origin keeps DELETE in all three.
+        (
+            "delete-307-same-origin-hop",
+            TARGET,
+            [answer(307, ("Location", "/{sid}/n"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+    ]:
+        entries.append(
+            {
+                "name": f"redirect-{label}",
+                "area": "redirects",
+                "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/soup/"
+                "NetworkDataTaskSoup.cpp shouldRedirectAsGET",
+                "scenario": scenario(
+                    url=url, method="DELETE", preflight=delete_preflight, actual=actual
+                ),
+            }
+        )
+    # WebKit checks the 3xx of a cross-origin hop with the credentials policy
+    # of the first request (`same-origin` from the page's own origin: "use"),
+    # though not the final response.
+    first_hop = answer(302, ("Location", API + "/{sid}/n"))
+    page_acao = (ACAO, PAGE)
+    for label, actual in [
+        ("final-without-credentials", [first_hop, answer(200, page_acao)]),
+        (
+            "redirect-without-credentials",
+            [first_hop, answer(302, ("Location", "/{sid}/m"), page_acao), answer(200, page_acao)],
+        ),
+        (
+            "redirect-wildcard",
+            [first_hop, answer(302, ("Location", "/{sid}/m"), ANY_ACAO), answer(200, ANY_ACAO)],
+        ),
+        (
+            "redirect-with-credentials",
+            [
+                first_hop,
+                answer(
+                    302,
+                    ("Location", "/{sid}/m"),
+                    page_acao,
+                    ("Access-Control-Allow-Credentials", "true"),
+                ),
+                answer(200, page_acao),
+            ],
+        ),
+    ]:
+        entries.append(
+            {
+                "name": f"redirect-same-origin-start-{label}",
+                "area": "redirects",
+                "source": f"{REDIRECT}; WebKit Source/WebCore/loader/SubresourceLoader.cpp "
+                "checkRedirectionCrossOriginAccessControl",
+                "scenario": scenario(
+                    url=PAGE + "/{sid}/p", credentials="same-origin", actual=actual
+                ),
+            }
+        )
+    # ... unless a preflight went out on the way (it drops the credentials).
+    entries.append(
+        {
+            "name": "redirect-same-origin-start-preflighted-wildcard",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp",
+            "scenario": scenario(
+                url=PAGE + "/{sid}/p",
+                method="PUT",
+                credentials="same-origin",
+                preflight=answer(204, page_acao, ("Access-Control-Allow-Methods", "PUT")),
+                actual=[
+                    answer(307, ("Location", API + "/{sid}/n")),
+                    answer(307, ("Location", "/{sid}/m"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
+    # A no-cors POST 303 to another origin: libsoup clears the Origin the
+    # request kept (WebKit), and the GETs after it carry none.
+    entries.append(
+        {
+            "name": "redirect-no-cors-post-303-other-origin",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/soup/"
+            "NetworkDataTaskSoup.cpp continueHTTPRedirection",
+            "scenario": scenario(
+                method="POST",
+                mode="no-cors",
+                actual=[
+                    answer(303, ("Location", OTHER + "/{sid}/n")),
+                    answer(302, ("Location", API + "/{sid}/m")),
+                    answer(200),
+                ],
+            ),
+        }
+    )
+    # WebKit preflights every hop after a preflighted one, even as a GET: the
+    # second preflight carries `Origin: null`, which this one does not allow.
+    entries.append(
+        {
+            "name": "redirect-preflight-again-after-303",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp "
+            "checkCORSRequest",
+            "scenario": scenario(
+                method="PUT",
+                preflight=answer(204, page_acao, ("Access-Control-Allow-Methods", "PUT")),
+                actual=[
+                    answer(303, ("Location", OTHER + "/{sid}/n"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
+    # WebKit refuses a same-origin hop's redirect to a URL with userinfo on
+    # another origin only after that hop's preflight went out.
+    entries.append(
+        {
+            "name": "redirect-userinfo-after-preflight",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp "
+            "checkRedirection, Source/WebCore/loader/SubresourceLoader.cpp",
+            "scenario": scenario(
+                url=PAGE + "/{sid}/p",
+                headers=[("X-Requested-With", "1")],
+                preflight=answer(204, ANY_ACAO, ("Access-Control-Allow-Headers", "*")),
+                actual=[
+                    answer(302, ("Location", "http://user:pw@127.0.0.1:{api_port}/{sid}/n")),
+                    answer(200, ANY_ACAO),
+                ],
+            ),
+        }
+    )
+    # A lone Latin-1 byte in Location: libsoup makes it U+FFFD before WebKit
+    # reads the bytes as Latin-1.
+    entries.append(
+        {
+            "name": "redirect-location-latin1-byte",
+            "area": "redirects",
+            "source": f"{REDIRECT}; WebKit Source/WebCore/platform/network/"
+            "ResourceResponseBase.cpp; libsoup's header parsing (measured)",
+            "scenario": scenario(
+                actual=[
+                    answer(302, ("Location", OTHER + "/{sid}/\xe9"), ANY_ACAO),
+                    answer(200, ANY_ACAO),
+                ]
+            ),
+        }
+    )
+    return entries
 
 
 def cache_cases() -> list[Entry]:
@@ -917,10 +1084,98 @@ def request_init_cases() -> list[Entry]:
     ]
 
 
+WEBKIT_CONSOLE = (
+    "WebKit Source/WebKit/NetworkProcess/NetworkLoadChecker.cpp (checkRedirection, "
+    "continueCheckingRequest), Source/WebCore/loader/CrossOriginAccessControl.cpp "
+    "validatePreflightResponse; WebKitGTK 2.50's console measured (webkit_console.py)"
+)
+
+
+def webkit_console_cases() -> list[Entry]:
+    """Where WebKit's console text (or which name it prints) hangs on a rule
+    of its own; recorded in all three engines."""
+    refuse_headers = answer(204, ANY_ACAO, ("Access-Control-Allow-Methods", "PUT"))
+    cases: list[tuple[str, Scenario]] = [
+        # `fetch()` refuses it itself: a script error, no CORS line.
+        ("same-origin-mode-other-origin", scenario(mode="same-origin")),
+        (
+            "same-origin-mode-redirected-away",
+            scenario(
+                url=PAGE + "/{sid}/p",
+                mode="same-origin",
+                actual=[answer(302, ("Location", API + "/{sid}/n")), answer(200)],
+            ),
+        ),
+        # ... named without the userinfo the network layer took off.
+        (
+            "same-origin-mode-redirected-userinfo",
+            scenario(
+                url=PAGE + "/{sid}/p",
+                mode="same-origin",
+                actual=[
+                    answer(302, ("Location", "http://u:p@127.0.0.1:{api_port}/{sid}/n")),
+                    answer(200),
+                ],
+            ),
+        ),
+        # Outside `cors` mode a Location that does not parse is no console
+        # line (a non-HTTP(S) one is).
+        (
+            "no-cors-bad-port",
+            scenario(mode="no-cors", actual=answer(302, ("Location", "http://127.0.0.1:99999/"))),
+        ),
+        # The first refused header by the page's order, known names first.
+        (
+            "header-order-unknown-names",
+            scenario(
+                method="PUT",
+                headers=[("x-lower", "v"), ("X-API-Key", "k")],
+                preflight=refuse_headers,
+            ),
+        ),
+        (
+            "header-order-known-name-first",
+            scenario(
+                method="PUT",
+                headers=[("x-lower", "v"), ("Content-Type", "application/json")],
+                preflight=refuse_headers,
+            ),
+        ),
+        # A 3xx with a blank Location is no redirect to WebKit: its CORS
+        # check is a final response's, unprefixed.
+        ("blank-location-no-acao", scenario(actual=answer(302, ("Location", " ")))),
+        # The refused redirect is named with the fragment it inherits.
+        (
+            "redirect-target-fragment",
+            scenario(
+                url=TARGET + "#f",
+                actual=[answer(302, ("Location", OTHER + "/{sid}/n")), answer(200)],
+            ),
+        ),
+        # An unparsable Location after a same-origin hop fails unlogged.
+        (
+            "same-origin-hop-bad-port",
+            scenario(
+                url=PAGE + "/{sid}/p", actual=answer(302, ("Location", "http://127.0.0.1:99999/"))
+            ),
+        ),
+    ]
+    return [
+        {
+            "name": f"webkit-console-{label}",
+            "area": "console",
+            "source": WEBKIT_CONSOLE,
+            "scenario": s,
+        }
+        for label, s in cases
+    ]
+
+
 def rule_cases() -> list[Entry]:
     return [
         *acao_cases(),
         *console_cases(),
+        *webkit_console_cases(),
         *header_cases(),
         *redirect_cases(),
         *cache_cases(),

@@ -1,5 +1,7 @@
-"""Real WebKitGTK in CI: recorded-webkit.json is still what WebKit does,
-and the model as WebKit agrees with it (reason and console unmeasured) on the CI corpus."""
+"""Real WebKitGTK in CI: recorded-webkit.json is still what WebKit does, console
+lines included, and the model as WebKit agrees with it on the CI corpus: verdict,
+preflight, hops, readable headers, console line and reason (MiniBrowser outside
+automation, webkit_console.py; only a network error's name is not measured)."""
 
 from __future__ import annotations
 

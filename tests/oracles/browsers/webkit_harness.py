@@ -11,8 +11,9 @@ their `Access-Control-Request-*`), the `Origin` of every hop, readable
 headers. Not measured: the console line and so the reason. An automation
 session is private and writes no console messages anywhere the harness can
 read; MiniBrowser prints them with `--enable-write-console-messages-to-stdout`
-only outside automation. So `reason` and `console` are None in recordings,
-and the comparison leaves them out (`WEBKIT_UNMEASURED`).
+only outside automation: webkit_console.py runs it that way, and is the
+oracle the recordings, CI and browser-diff use. Here `reason` and `console`
+are None (`WEBKIT_UNMEASURED`).
 """
 
 from __future__ import annotations
