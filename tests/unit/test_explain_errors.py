@@ -262,3 +262,48 @@ def test_firefox_only_failures_are_explained_without_a_cors_fix(
         "network-error",
         None,
     )
+
+
+def test_every_webkit_reason_is_explained_with_its_own_words() -> None:
+    """No WebKit line the model prints ends in the generic "a CORS failure
+    reported by webkit": each reason has a Chromium row for the same check
+    or words of its own."""
+    for reason in sorted(messages.WEBKIT_TEXTS):
+        line = messages.webkit_line(reason, origin="http://page.test", parameter="x", status=200)
+        result = explain_error(line, browser="webkit")
+        assert result["reason"] == reason, line
+        assert "A CORS failure reported by" not in result["summary"], (reason, result)
+
+
+@pytest.mark.parametrize(
+    ("line", "cause", "url"),
+    [
+        (messages.webkit_mode_line(url="http://b.test/x"), "request-mode", "http://b.test/x"),
+        (
+            messages.webkit_unsafe_redirect_line(
+                url="http://b.test/y", page_origin="http://a.test"
+            ),
+            "redirect",
+            "http://b.test/y",
+        ),
+        (
+            "Fetch API cannot load http://b.test/z due to access control checks.",
+            "cors",
+            "http://b.test/z",
+        ),
+    ],
+)
+def test_webkit_lines_beside_the_reason_lines_are_recognised(
+    line: str, cause: str, url: str
+) -> None:
+    result = explain_error(line, browser="webkit")
+    assert (result["cause"], result["url"]) == (cause, url)
+    assert "A CORS failure reported by" not in result["summary"]
+    # Recognised without being told the engine too.
+    assert explain_error(line)["url"] == url
+
+
+def test_a_line_without_url_or_origin_gives_no_advice_built_on_placeholders() -> None:
+    result = explain_error("FTP URLs are disabled", browser="webkit")
+    assert result["reason"] == "FtpDisabled"
+    assert not any("unknown.invalid" in note for note in result["notes"])

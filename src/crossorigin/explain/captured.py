@@ -428,6 +428,9 @@ _HEADER_OF: Final = {
 }
 
 
+_PLACEHOLDER_URL: Final = "https://unknown.invalid"
+
+
 def _trace_for(recognised: Recognised, line: str) -> Trace:
     """A trace that fails as the line says, for the explanation table."""
     reason = recognised.reason or ""
@@ -440,7 +443,7 @@ def _trace_for(recognised: Recognised, line: str) -> Trace:
         headers.append((_HEADER_OF[base], parameter))
     elif base == "WildcardOriginNotAllowed":
         headers.append(("Access-Control-Allow-Origin", "*"))
-    url = recognised.url or "https://unknown.invalid/"
+    url = recognised.url or _PLACEHOLDER_URL + "/"
     origin = recognised.origin or "null"
     method = parameter if reason == "MethodDisallowedByPreflightResponse" else "GET"
     request = FetchRequest(
@@ -503,11 +506,16 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
         result["summary"] = summary
         result["cause"] = explanation.cause
         result["fix"] = _fix(explanation.fix_by_stack, [])
-        result["notes"] = list(explanation.notes)
+        # Without the URL or the origin in the line, advice built from them
+        # (the proxy command line) would name placeholders: left out.
+        known = found.url is not None and found.origin is not None
+        result["notes"] = [
+            note for note in explanation.notes if known or _PLACEHOLDER_URL not in note
+        ]
         if found.initial_url:
             result["notes"].insert(0, f"The request was redirected from {found.initial_url}.")
-    elif found.kind == "cors" and found.reason in _FIREFOX_ONLY:
-        result["cause"], result["summary"] = _FIREFOX_ONLY[found.reason]
+    elif found.kind == "cors" and (found.reason or found.cause) in _ENGINE_ONLY:
+        result["cause"], result["summary"] = _ENGINE_ONLY[found.reason or found.cause]
     elif found.kind == "cors":
         what = f" ({found.parameter})" if found.parameter else ""
         result["summary"] = (
@@ -582,8 +590,54 @@ _NOT_CORS_WORDS: Final = {
 }
 
 
-#: Firefox's failures with no Chromium reason: (cause, explanation).
-_FIREFOX_ONLY: Final = {
+#: Failures with no Chromium reason (Firefox's and WebKit's reason names),
+#: and the lines where fetch() refused a request itself (the recogniser's
+#: cause): (cause, explanation).
+_ENGINE_ONLY: Final = {
+    "same-origin-mode": (
+        "request-mode",
+        "The script called fetch() with mode: 'same-origin' for a URL on another origin: "
+        "the browser refuses it before sending. Use the default mode ('cors') and answer "
+        "with CORS headers; no server change alone helps.",
+    ),
+    "no-cors-redirect-mode": (
+        "request-mode",
+        "A mode: 'no-cors' request must follow redirects: with redirect: 'error' or "
+        "'manual' the browser refuses it before sending; no server change helps.",
+    ),
+    "unsafe-redirect": (
+        "redirect",
+        "A mode: 'same-origin' request was redirected to another origin, and the browser "
+        "stopped there. Request the final URL, or keep the redirect on the page's origin.",
+    ),
+    "access-control-checks": (
+        "cors",
+        "WebKit's summary line for a failed CORS check of this URL: the console line just "
+        "before it (e.g. 'Origin ... is not allowed by Access-Control-Allow-Origin', or a "
+        "preflight line) names the reason; paste that line.",
+    ),
+    "RedirectModeError": (
+        "redirect-mode",
+        "The server redirected, and the script asked fetch() not to follow redirects "
+        "(redirect: 'error'): request the final URL, or drop redirect: 'error'. No CORS "
+        "header helps.",
+    ),
+    "TooManyRedirects": (
+        "network-error",
+        "More than 20 redirects (a redirect loop): fix the redirects on the server; not a "
+        "CORS header problem.",
+    ),
+    "RedirectNotHTTP": (
+        "redirect",
+        "The response redirected to a URL that is not http(s) (a custom scheme, data:, "
+        "about:), which WebKit does not follow: redirect to an http(s) URL, or request the "
+        "final URL directly.",
+    ),
+    "InvalidResponse": (
+        "network-error",
+        "WebKit could not parse the HTTP response (a malformed status line or header "
+        "block, often a proxy's): not a CORS header problem.",
+    ),
     "CORSDidNotSucceed": (
         "network-error",
         "Firefox got no response at all (the server is unreachable, the connection was "

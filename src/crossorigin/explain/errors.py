@@ -11,12 +11,11 @@ the model prints is recognised by construction, and a wording change in
 prints every reason's line through the model and reads it back).
 
 Engines: `TABLE_BUILDERS` maps an engine to the function building its table.
-Firefox and WebKit tables are built from `messages.py` the same way once
-that module defines their lines (`firefox_line`/`FIREFOX_TEXTS`,
-`webkit_line`/`WEBKIT_TEXTS`); until then their well-known shapes are
-recognised generically ("Cross-Origin Request Blocked: ... (Reason: ...)",
-"Origin X is not allowed by Access-Control-Allow-Origin.") with the URL or
-origin extracted and the reason left unnamed.
+Firefox's and WebKit's are built from `messages.py` the same way
+(`firefox_line`/`FIREFOX_TEXTS`, `webkit_line`/`WEBKIT_TEXTS`), WebKit's with
+the lines it prints beside its reason lines; the engines' well-known shapes
+("Cross-Origin Request Blocked: ... (Reason: ...)", "Origin X is not allowed
+by Access-Control-Allow-Origin.") stand in when a table is missing.
 
 Lines that are not CORS failures but look like them (a CSP `connect-src`
 refusal, mixed content, a CORP/COEP block, Local Network Access, a bare
@@ -199,13 +198,30 @@ _GENERIC: Final = {
     ),
 }
 
+def _webkit_table() -> tuple[LineTemplate, ...]:
+    """WebKit's reason lines, and the lines it prints beside them: the
+    refusals of fetch() itself and, after every CORS failure, its summary
+    line naming the URL (the line before it names the reason)."""
+    reasons = _engine_table("webkit", "WEBKIT_TEXTS", "webkit_line") or _GENERIC["webkit"]
+    others = (
+        ("same-origin-mode", messages.webkit_mode_line(url=_URL)),
+        (
+            "unsafe-redirect",
+            messages.webkit_unsafe_redirect_line(url=_URL, page_origin=_ORIGIN).strip(),
+        ),
+        ("access-control-checks", f"Fetch API cannot load {_URL} due to access control checks."),
+    )
+    rows = [*reasons, *(_template("webkit", None, cause, line) for cause, line in others)]
+    return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))
+
+
 #: Engine -> the function building its table (the hook where an engine plugs in).
 TABLE_BUILDERS: Final[Mapping[str, Callable[[], tuple[LineTemplate, ...]]]] = {
     "chromium": _chromium_table,
     "firefox": lambda: (
         _engine_table("firefox", "FIREFOX_TEXTS", "firefox_line") or _GENERIC["firefox"]
     ),
-    "webkit": lambda: _engine_table("webkit", "WEBKIT_TEXTS", "webkit_line") or _GENERIC["webkit"],
+    "webkit": _webkit_table,
 }
 _TABLES: dict[str, tuple[LineTemplate, ...]] = {}
 
@@ -236,6 +252,7 @@ CHROMIUM_EQUIVALENT: Final[Mapping[str, str]] = {
     "MethodNotAllowed": "MethodDisallowedByPreflightResponse",
     "HeaderNotAllowed": "HeaderDisallowedByPreflightResponse",
     "SchemeNotAllowed": "CorsDisabledScheme",
+    "FtpDisabled": "CorsDisabledScheme",
     "RedirectWithCredentials": "RedirectContainsCredentials",
 }
 
