@@ -24,6 +24,7 @@ FAKED = {
     "firefox-esr": "firefox-esr",
     "webkit2gtk-driver": "WebKitWebDriver",
     "xvfb": "Xvfb",
+    "faketime": "faketime",
 }
 
 pytestmark = pytest.mark.skipif(
@@ -115,7 +116,7 @@ def test_as_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert machine.calls() == [
         "apt-get update -qq",
         "apt-get install -y -qq --no-install-recommends chromium caddy redis-server etcd-server"
-        " firefox-esr webkit2gtk-driver xvfb",
+        " firefox-esr webkit2gtk-driver xvfb faketime",
         "npm install --silent --no-audit --no-fund --no-save --prefix .ci/node express@4 workerd",
     ]
     assert (tmp_path / "bin" / "chromium").exists()
