@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+# tests/support (servers.processes), as pytest's pythonpath has it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
 
 from chromium_harness import (
     Oracle,

@@ -359,18 +359,13 @@ class _PageState:
     first_url: dict[str, str] = field(default_factory=dict)
 
 
-class Oracle:
-    """One Chromium, one page per page origin, three loopback scenario servers.
+class ScenarioServers:
+    """What every engine's oracle shares: three loopback scenario servers
+    (page, API, other) answering from `registry`, the `ports` that fill a
+    scenario's placeholders, and fresh sids keying each scenario's answers."""
 
-    Use as a context manager (or call `close()`); `run()` is not thread-safe
-    (Playwright's sync API belongs to the thread that started it)."""
-
-    def __init__(self, *, browser: Any = None) -> None:
-        """`browser`: a running Playwright Chromium to open a context in (the
-        suite's shared one: Playwright's sync API allows one instance per
-        process); without it the oracle starts and owns its own."""
-        self.registry = ScenarioRegistry()
-        self._servers = [start_http_server(self.registry) for _ in range(3)]
+    def __init__(self, servers: list[_QuietServer]) -> None:
+        self._servers = servers
         self.page_port, self.api_port, self.other_port = (
             s.server_address[1] for s in self._servers
         )
@@ -381,6 +376,34 @@ class Oracle:
         }
         self._run_token = os.urandom(4).hex()
         self._counter = itertools.count(1)
+
+    def new_sid(self) -> str:
+        return f"sid-{self._run_token}-{next(self._counter)}"
+
+    def concretize(self, scenario: Scenario, sid: str) -> Scenario:
+        """The scenario with real ports and this sid in place of its placeholders."""
+        replacements = {"{" + name + "}": str(port) for name, port in self.ports.items()}
+        replacements["{sid}"] = sid
+        return fill_placeholders(scenario, replacements)
+
+    def stop_servers(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+
+class Oracle(ScenarioServers):
+    """One Chromium, one page per page origin, three loopback scenario servers.
+
+    Use as a context manager (or call `close()`); `run()` is not thread-safe
+    (Playwright's sync API belongs to the thread that started it)."""
+
+    def __init__(self, *, browser: Any = None) -> None:
+        """`browser`: a running Playwright Chromium to open a context in (the
+        suite's shared one: Playwright's sync API allows one instance per
+        process); without it the oracle starts and owns its own."""
+        self.registry = ScenarioRegistry()
+        super().__init__([start_http_server(self.registry) for _ in range(3)])
         self._playwright_manager: Any = None
         self._owned_browser: Any = None
         try:
@@ -416,20 +439,9 @@ class Oracle:
         finally:
             if self._playwright_manager is not None:
                 self._playwright_manager.__exit__(None, None, None)
-            for server in self._servers:
-                server.shutdown()
-                server.server_close()
+            self.stop_servers()
 
     # -- scenarios --------------------------------------------------------------
-
-    def new_sid(self) -> str:
-        return f"sid-{self._run_token}-{next(self._counter)}"
-
-    def concretize(self, scenario: Scenario, sid: str) -> Scenario:
-        """The scenario with real ports and this sid in place of its placeholders."""
-        replacements = {"{" + name + "}": str(port) for name, port in self.ports.items()}
-        replacements["{sid}"] = sid
-        return fill_placeholders(scenario, replacements)
 
     def run(self, scenario: Scenario, *, sid: str | None = None) -> Outcome:
         """Run one scenario (placeholders allowed) and return Chromium's outcome.

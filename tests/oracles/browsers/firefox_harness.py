@@ -44,11 +44,13 @@ from chromium_harness import (
     Outcome,
     Scenario,
     ScenarioRegistry,
+    ScenarioServers,
     _outcome,
     fetch_argument,
-    fill_placeholders,
     start_http_server,
 )
+
+from servers.processes import stop
 
 FIREFOX_PATH = "/usr/bin/firefox-esr"
 #: How long a rejected fetch waits for Firefox's console line (it is logged
@@ -125,7 +127,7 @@ class BiDi:
         self._connection.__exit__(None, None, None)
 
 
-class FirefoxOracle:
+class FirefoxOracle(ScenarioServers):
     """One headless Firefox, one tab per page origin, three loopback servers.
     The same interface as chromium_harness.Oracle (`run`, `concretize`,
     `new_sid`, `ports`, `version`)."""
@@ -134,17 +136,7 @@ class FirefoxOracle:
         """`extra_env`: variables for Firefox's environment only (a test
         that runs it under libfaketime)."""
         self.registry = ScenarioRegistry()
-        self._servers = [start_http_server(self.registry) for _ in range(3)]
-        self.page_port, self.api_port, self.other_port = (
-            s.server_address[1] for s in self._servers
-        )
-        self.ports: dict[str, int] = {
-            "page_port": self.page_port,
-            "api_port": self.api_port,
-            "other_port": self.other_port,
-        }
-        self._run_token = os.urandom(4).hex()
-        self._counter = itertools.count(1)
+        super().__init__([start_http_server(self.registry) for _ in range(3)])
         self._profile = tempfile.mkdtemp(prefix="crossorigin-firefox-")
         with open(os.path.join(self._profile, "user.js"), "w", encoding="utf-8") as prefs:
             for name, value in _PREFS.items():
@@ -213,24 +205,9 @@ class FirefoxOracle:
                     self.bidi.call("session.end", {})
                 self.bidi.close()
         finally:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop(self._process, timeout=20)
             shutil.rmtree(self._profile, ignore_errors=True)
-            for server in self._servers:
-                server.shutdown()
-                server.server_close()
-
-    def new_sid(self) -> str:
-        return f"sid-{self._run_token}-{next(self._counter)}"
-
-    def concretize(self, scenario: Scenario, sid: str) -> Scenario:
-        replacements = {"{" + name + "}": str(port) for name, port in self.ports.items()}
-        replacements["{sid}"] = sid
-        return fill_placeholders(scenario, replacements)
+            self.stop_servers()
 
     def _tab_for(self, page_origin: str) -> str:
         assert self.bidi is not None

@@ -962,4 +962,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parent))
+    # tests/support (servers.processes), as pytest's pythonpath has it.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
     raise SystemExit(main())

@@ -36,15 +36,16 @@ from chromium_harness import (
     Outcome,
     Scenario,
     ScenarioRegistry,
+    ScenarioServers,
     _outcome,
     _QuietServer,
     _ScenarioHandler,
     fetch_argument,
-    fill_placeholders,
 )
 from webkit_harness import MINIBROWSER, _free_display
 
 from crossorigin.browser.messages import WEBKIT_REDIRECT_PREFIX, WEBKIT_TEXTS
+from servers.processes import stop
 
 _MARK = "crossorigin-mark"
 _JOB_SECONDS = 60.0
@@ -136,7 +137,7 @@ def _start_server(registry: ScenarioRegistry, runner: _Runner) -> _QuietServer:
     return server
 
 
-class WebKitConsoleOracle:
+class WebKitConsoleOracle(ScenarioServers):
     """MiniBrowser (no automation) on a private Xvfb display, its console on
     stdout. The interface of chromium_harness.Oracle."""
 
@@ -146,17 +147,7 @@ class WebKitConsoleOracle:
         self._extra_env = dict(extra_env or {})
         self.registry = ScenarioRegistry()
         self._runner = _Runner()
-        self._servers = [_start_server(self.registry, self._runner) for _ in range(3)]
-        self.page_port, self.api_port, self.other_port = (
-            s.server_address[1] for s in self._servers
-        )
-        self.ports: dict[str, int] = {
-            "page_port": self.page_port,
-            "api_port": self.api_port,
-            "other_port": self.other_port,
-        }
-        self._run_token = os.urandom(4).hex()
-        self._counter = itertools.count(1)
+        super().__init__([_start_server(self.registry, self._runner) for _ in range(3)])
         self._jobs = itertools.count(1)
         self._lines: list[str] = []
         self._lines_changed = threading.Condition()
@@ -221,23 +212,8 @@ class WebKitConsoleOracle:
     def close(self) -> None:
         self._runner.jobs.put({"stop": True})
         for process in reversed(self._processes):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
-
-    def new_sid(self) -> str:
-        return f"sid-{self._run_token}-{next(self._counter)}"
-
-    def concretize(self, scenario: Scenario, sid: str) -> Scenario:
-        replacements = {"{" + name + "}": str(port) for name, port in self.ports.items()}
-        replacements["{sid}"] = sid
-        return fill_placeholders(scenario, replacements)
+            stop(process, timeout=20)
+        self.stop_servers()
 
     def _wait_line(self, text: str, deadline: float) -> int:
         with self._lines_changed:

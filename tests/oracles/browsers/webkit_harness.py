@@ -19,7 +19,6 @@ are None (`WEBKIT_UNMEASURED`).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -35,11 +34,13 @@ from chromium_harness import (
     Outcome,
     Scenario,
     ScenarioRegistry,
+    ScenarioServers,
     _outcome,
     fetch_argument,
-    fill_placeholders,
     start_http_server,
 )
+
+from servers.processes import stop
 
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 #: The outcome fields WebKit's oracle cannot observe.
@@ -78,23 +79,13 @@ def _free_display() -> str:
     raise RuntimeError("no free X display number")
 
 
-class WebKitOracle:
+class WebKitOracle(ScenarioServers):
     """One MiniBrowser under WebKitWebDriver on a private Xvfb display, one
     window per page origin. The interface of chromium_harness.Oracle."""
 
     def __init__(self) -> None:
         self.registry = ScenarioRegistry()
-        self._servers = [start_http_server(self.registry) for _ in range(3)]
-        self.page_port, self.api_port, self.other_port = (
-            s.server_address[1] for s in self._servers
-        )
-        self.ports: dict[str, int] = {
-            "page_port": self.page_port,
-            "api_port": self.api_port,
-            "other_port": self.other_port,
-        }
-        self._run_token = os.urandom(4).hex()
-        self._counter = itertools.count(1)
+        super().__init__([start_http_server(self.registry) for _ in range(3)])
         self._processes: list[subprocess.Popen[bytes]] = []
         self._session: str | None = None
         self._windows: dict[str, str] = {}
@@ -169,23 +160,8 @@ class WebKitOracle:
                     self._request("DELETE", f"/session/{self._session}")
         finally:
             for process in reversed(self._processes):
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            for server in self._servers:
-                server.shutdown()
-                server.server_close()
-
-    def new_sid(self) -> str:
-        return f"sid-{self._run_token}-{next(self._counter)}"
-
-    def concretize(self, scenario: Scenario, sid: str) -> Scenario:
-        replacements = {"{" + name + "}": str(port) for name, port in self.ports.items()}
-        replacements["{sid}"] = sid
-        return fill_placeholders(scenario, replacements)
+                stop(process, timeout=20)
+            self.stop_servers()
 
     def _window_for(self, page_origin: str) -> None:
         window = self._windows.get(page_origin)
