@@ -21,6 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from chromium_harness import Oracle, recorded_view
+from branch_cases import branch_cases
 from rule_cases import rule_cases
 from wpt_cases import wpt_cases
 
@@ -47,7 +48,7 @@ def open_oracle(browser: str) -> Any:
 
 
 def all_cases() -> list[dict[str, Any]]:
-    return [*rule_cases(), *wpt_cases()]
+    return [*rule_cases(), *wpt_cases(), *branch_cases()]
 
 
 def record_entry(oracle: Any, entry: dict[str, Any]) -> list[dict[str, Any]]:
