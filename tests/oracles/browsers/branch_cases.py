@@ -45,9 +45,12 @@ MODES = "Fetch §4.1 main fetch (mode checks); Chromium services/network/cors/co
 METHODS = "Fetch §5.4 Request constructor (method); WPT fetch/api/request/request-init-001.sub.html"
 HEADERS = (
     "Fetch §2.2.2 forbidden request-header, CORS-safelisted request-header; "
-    "WPT fetch/api/basic/request-forbidden-headers.any.js, cors/cors-safelisted-request-header.any.js"
+    "WPT fetch/api/basic/request-forbidden-headers.any.js, "
+    "cors/cors-safelisted-request-header.any.js"
 )
-NORMALIZE = "Fetch §5.2 Headers append (normalize); WPT fetch/api/headers/header-values-normalize.any.js"
+NORMALIZE = (
+    "Fetch §5.2 Headers append (normalize); WPT fetch/api/headers/header-values-normalize.any.js"
+)
 EXPOSE = (
     "Fetch §4.1 main fetch (CORS-exposed header-name list), §2.2.6 filtered response; "
     "WPT cors/access-control-expose-headers-parsing.window.js, fetch/api/cors/cors-filtering.js"
@@ -193,24 +196,84 @@ def preflight_list_cases() -> list[Entry]:
         ("method-lower-listed", "patch", [], "omit", answer(204, MINE, (ACAM, "patch"))),
         ("method-put-listed-lower", "put", [], "omit", answer(204, MINE, (ACAM, "put"))),
         ("method-options", "OPTIONS", [], "omit", answer(204, MINE, (ACAM, "OPTIONS"))),
-        ("method-star-credentials", "PUT", [], "include", answer(204, MINE, (ACAC, "true"), (ACAM, "*"))),
+        (
+            "method-star-credentials",
+            "PUT",
+            [],
+            "include",
+            answer(204, MINE, (ACAC, "true"), (ACAM, "*")),
+        ),
         ("methods-empty", "PUT", [], "omit", answer(204, MINE, (ACAM, ""))),
         ("methods-trailing-comma", "PUT", [], "omit", answer(204, MINE, (ACAM, "PUT,"))),
         ("methods-leading-comma", "PUT", [], "omit", answer(204, MINE, (ACAM, ",PUT"))),
         ("methods-two-lines", "PUT", [], "omit", answer(204, MINE, (ACAM, "GET"), (ACAM, "PUT"))),
         ("methods-bad-token", "PUT", [], "omit", answer(204, MINE, (ACAM, "PUT, A B"))),
-        ("methods-not-needed-for-post", "POST", [("X-A", "1")], "omit", answer(204, MINE, (ACAH, "x-a"))),
+        (
+            "methods-not-needed-for-post",
+            "POST",
+            [("X-A", "1")],
+            "omit",
+            answer(204, MINE, (ACAH, "x-a")),
+        ),
         ("headers-empty", "GET", [("X-A", "1")], "omit", answer(204, MINE, (ACAH, ""))),
         ("headers-upper", "GET", [("X-A", "1")], "omit", answer(204, MINE, (ACAH, "X-A"))),
-        ("headers-trailing-comma", "GET", [("X-A", "1")], "omit", answer(204, MINE, (ACAH, "x-a,"))),
-        ("headers-two-lines", "GET", [("X-A", "1"), ("X-B", "1")], "omit", answer(204, MINE, (ACAH, "x-a"), (ACAH, "x-b"))),
-        ("headers-star-credentials", "GET", [("X-A", "1")], "include", answer(204, MINE, (ACAC, "true"), (ACAH, "*"))),
-        ("headers-star-listed-credentials", "GET", [("X-A", "1")], "include", answer(204, MINE, (ACAC, "true"), (ACAH, "*, x-a"))),
-        ("headers-authorization-listed", "GET", [("Authorization", "x")], "omit", answer(204, MINE, (ACAH, "authorization"))),
-        ("headers-sorted", "GET", [("X-B", "1"), ("X-A", "1"), ("x-b", "2")], "omit", answer(204, MINE, (ACAH, "x-a, x-b"))),
+        (
+            "headers-trailing-comma",
+            "GET",
+            [("X-A", "1")],
+            "omit",
+            answer(204, MINE, (ACAH, "x-a,")),
+        ),
+        (
+            "headers-two-lines",
+            "GET",
+            [("X-A", "1"), ("X-B", "1")],
+            "omit",
+            answer(204, MINE, (ACAH, "x-a"), (ACAH, "x-b")),
+        ),
+        (
+            "headers-star-credentials",
+            "GET",
+            [("X-A", "1")],
+            "include",
+            answer(204, MINE, (ACAC, "true"), (ACAH, "*")),
+        ),
+        (
+            "headers-star-listed-credentials",
+            "GET",
+            [("X-A", "1")],
+            "include",
+            answer(204, MINE, (ACAC, "true"), (ACAH, "*, x-a")),
+        ),
+        (
+            "headers-authorization-listed",
+            "GET",
+            [("Authorization", "x")],
+            "omit",
+            answer(204, MINE, (ACAH, "authorization")),
+        ),
+        (
+            "headers-sorted",
+            "GET",
+            [("X-B", "1"), ("X-A", "1"), ("x-b", "2")],
+            "omit",
+            answer(204, MINE, (ACAH, "x-a, x-b")),
+        ),
         ("headers-empty-value", "GET", [("X-A", "")], "omit", answer(204, MINE, (ACAH, "x-a"))),
-        ("headers-safelisted-not-listed", "PUT", [("Accept", "a")], "omit", answer(204, MINE, (ACAM, "PUT"))),
-        ("headers-unsafe-accept", "GET", [("Accept", '"')], "omit", answer(204, MINE, (ACAH, "x-a"))),
+        (
+            "headers-safelisted-not-listed",
+            "PUT",
+            [("Accept", "a")],
+            "omit",
+            answer(204, MINE, (ACAM, "PUT")),
+        ),
+        (
+            "headers-unsafe-accept",
+            "GET",
+            [("Accept", '"')],
+            "omit",
+            answer(204, MINE, (ACAH, "x-a")),
+        ),
         ("status-299", "PUT", [], "omit", answer(299, MINE, (ACAM, "PUT"))),
         ("status-200-acao-star", "PUT", [], "omit", answer(200, ANY, (ACAM, "PUT"))),
     ]
@@ -235,7 +298,10 @@ def mode_cases() -> list[Entry]:
     ok = answer(200, ANY)
     rows = [
         ("same-origin-cross", scenario(mode="same-origin", actual=ok)),
-        ("same-origin-own", scenario(url=SAME, mode="same-origin", actual=answer(200), read=["x-a"])),
+        (
+            "same-origin-own",
+            scenario(url=SAME, mode="same-origin", actual=answer(200), read=["x-a"]),
+        ),
         (
             "same-origin-redirect-cross",
             scenario(
@@ -265,7 +331,12 @@ def mode_cases() -> list[Entry]:
                 actual=ok,
             ),
         ),
-        ("no-cors-read", scenario(mode="no-cors", actual=answer(200, ANY, ("X-A", "1")), read=["x-a", "content-type"])),
+        (
+            "no-cors-read",
+            scenario(
+                mode="no-cors", actual=answer(200, ANY, ("X-A", "1")), read=["x-a", "content-type"]
+            ),
+        ),
         (
             "no-cors-redirect-userinfo",
             scenario(
@@ -275,7 +346,9 @@ def mode_cases() -> list[Entry]:
         ),
         (
             "own-origin-custom-header",
-            scenario(url=SAME, headers=[("X-A", "1")], actual=answer(200, ("X-A", "2")), read=["x-a"]),
+            scenario(
+                url=SAME, headers=[("X-A", "1")], actual=answer(200, ("X-A", "2")), read=["x-a"]
+            ),
         ),
         (
             "own-origin-redirect-to-api",
@@ -363,7 +436,11 @@ def header_cases() -> list[Entry]:
         ("content-type-space-in-essence", "POST", [("Content-Type", "text /plain")]),
         ("content-type-empty", "POST", [("Content-Type", "")]),
         ("content-type-list", "POST", [("Content-Type", "text/plain, application/json")]),
-        ("content-type-twice", "POST", [("Content-Type", "text/plain"), ("Content-Type", "text/plain")]),
+        (
+            "content-type-twice",
+            "POST",
+            [("Content-Type", "text/plain"), ("Content-Type", "text/plain")],
+        ),
         ("accept-language-underscore", "GET", [("Accept-Language", "en_US")]),
         ("content-language-ok", "GET", [("Content-Language", "en-US, fr;q=0.5")]),
         ("content-language-129", "GET", [("Content-Language", "a" * 129)]),
@@ -394,7 +471,12 @@ def body_cases() -> list[Entry]:
     rows = [
         ("blob-upper-type", "POST", {"kind": "blob", "type": "TEXT/PLAIN"}, []),
         ("blob-charset", "POST", {"kind": "blob", "type": "text/plain;charset=utf-8"}, []),
-        ("blob-urlencoded", "POST", {"kind": "blob", "type": "application/x-www-form-urlencoded"}, []),
+        (
+            "blob-urlencoded",
+            "POST",
+            {"kind": "blob", "type": "application/x-www-form-urlencoded"},
+            [],
+        ),
         ("form-explicit-plain", "POST", {"kind": "form"}, [("Content-Type", "text/plain")]),
         ("text-on-put", "PUT", {"kind": "text"}, []),
         ("blob-json-on-put", "PUT", {"kind": "blob", "type": "application/json"}, []),
@@ -413,18 +495,38 @@ def body_cases() -> list[Entry]:
 def expose_cases() -> list[Entry]:
     rows: list[tuple[str, str, list[tuple[str, str]], list[str]]] = [
         ("listed", "omit", [ANY, (ACEH, "X-A"), ("X-A", "1"), ("X-B", "2")], ["x-a", "x-b"]),
-        ("star", "omit", [ANY, (ACEH, "*"), ("X-A", "1"), ("Set-Cookie", "a=b")], ["x-a", "set-cookie"]),
+        (
+            "star",
+            "omit",
+            [ANY, (ACEH, "*"), ("X-A", "1"), ("Set-Cookie", "a=b")],
+            ["x-a", "set-cookie"],
+        ),
         (
             "star-credentials",
             "include",
             [MINE, (ACAC, "true"), (ACEH, "*"), ("X-A", "1"), ("*", "2")],
             ["x-a", "*"],
         ),
-        ("two-lines", "omit", [ANY, (ACEH, "X-A"), (ACEH, "X-B"), ("X-A", "1"), ("X-B", "2")], ["x-a", "x-b"]),
+        (
+            "two-lines",
+            "omit",
+            [ANY, (ACEH, "X-A"), (ACEH, "X-B"), ("X-A", "1"), ("X-B", "2")],
+            ["x-a", "x-b"],
+        ),
         ("leading-comma", "omit", [ANY, (ACEH, ",X-A"), ("X-A", "1")], ["x-a"]),
-        ("double-comma", "omit", [ANY, (ACEH, "X-A,,X-B"), ("X-A", "1"), ("X-B", "2")], ["x-a", "x-b"]),
+        (
+            "double-comma",
+            "omit",
+            [ANY, (ACEH, "X-A,,X-B"), ("X-A", "1"), ("X-B", "2")],
+            ["x-a", "x-b"],
+        ),
         ("bad-token", "omit", [ANY, (ACEH, "X-A, b c"), ("X-A", "1")], ["x-a"]),
-        ("set-cookie-listed", "omit", [ANY, (ACEH, "Set-Cookie"), ("Set-Cookie", "a=b")], ["set-cookie"]),
+        (
+            "set-cookie-listed",
+            "omit",
+            [ANY, (ACEH, "Set-Cookie"), ("Set-Cookie", "a=b")],
+            ["set-cookie"],
+        ),
         (
             "safelisted",
             "omit",
@@ -456,7 +558,11 @@ def expose_cases() -> list[Entry]:
             "expose-own-origin-set-cookie",
             "expose",
             EXPOSE,
-            scenario(url=SAME, actual=answer(200, ("Set-Cookie", "a=b"), ("X-A", "1")), read=["set-cookie", "x-a"]),
+            scenario(
+                url=SAME,
+                actual=answer(200, ("Set-Cookie", "a=b"), ("X-A", "1")),
+                read=["set-cookie", "x-a"],
+            ),
         )
     )
     return entries
@@ -470,9 +576,15 @@ def redirect_cases() -> list[Entry]:
                 headers=[("Authorization", "x")],
                 preflight=[
                     {**answer(204, MINE, (ACAH, "authorization")), "url": TARGET},
-                    {**answer(204, (ACAO, "null"), (ACAH, "authorization")), "url": OTHER + "/{sid}/n"},
+                    {
+                        **answer(204, (ACAO, "null"), (ACAH, "authorization")),
+                        "url": OTHER + "/{sid}/n",
+                    },
                 ],
-                actual=[answer(307, ("Location", OTHER + "/{sid}/n"), MINE), answer(200, (ACAO, "null"))],
+                actual=[
+                    answer(307, ("Location", OTHER + "/{sid}/n"), MINE),
+                    answer(200, (ACAO, "null")),
+                ],
             ),
         ),
         (
@@ -490,9 +602,15 @@ def redirect_cases() -> list[Entry]:
                 headers=[("X-A", "1")],
                 preflight=[
                     {**allowing(), "url": TARGET},
-                    {**answer(204, (ACAO, "null"), (ACAM, "PUT"), (ACAH, "x-a")), "url": OTHER + "/{sid}/n"},
+                    {
+                        **answer(204, (ACAO, "null"), (ACAM, "PUT"), (ACAH, "x-a")),
+                        "url": OTHER + "/{sid}/n",
+                    },
                 ],
-                actual=[answer(308, ("Location", OTHER + "/{sid}/n"), MINE), answer(200, (ACAO, "null"))],
+                actual=[
+                    answer(308, ("Location", OTHER + "/{sid}/n"), MINE),
+                    answer(200, (ACAO, "null")),
+                ],
             ),
         ),
         (
@@ -509,7 +627,9 @@ def redirect_cases() -> list[Entry]:
         ),
         (
             "303-head-stays-head",
-            scenario(method="HEAD", actual=[answer(303, ("Location", "/{sid}/n"), ANY), answer(200, ANY)]),
+            scenario(
+                method="HEAD", actual=[answer(303, ("Location", "/{sid}/n"), ANY), answer(200, ANY)]
+            ),
         ),
         (
             "302-put-stays-put",
@@ -553,6 +673,14 @@ def cache_cases() -> list[Entry]:
     sequences = {
         "header-entry": [
             step(headers=[("X-A", "1")], preflight=allowing((MAX_AGE, "600")), actual=ok),
+            step(headers=[("X-A", "1")], preflight=refusing, actual=ok),
+        ],
+        "header-entry-listed-upper": [
+            step(
+                headers=[("X-A", "1")],
+                preflight=answer(204, MINE, (ACAM, "PUT"), (ACAH, "X-A"), (MAX_AGE, "600")),
+                actual=ok,
+            ),
             step(headers=[("X-A", "1")], preflight=refusing, actual=ok),
         ],
         "other-header-misses": [
@@ -605,7 +733,9 @@ def cache_cases() -> list[Entry]:
             step(method="PATCH", preflight=refusing, actual=ok),
         ],
     }
-    return [entry(f"cache-{name}", "preflight-cache", CACHE, steps) for name, steps in sequences.items()]
+    return [
+        entry(f"cache-{name}", "preflight-cache", CACHE, steps) for name, steps in sequences.items()
+    ]
 
 
 def bad_port_cases() -> list[Entry]:
@@ -624,7 +754,10 @@ def bad_port_cases() -> list[Entry]:
             "bad-port",
             BAD_PORT,
             scenario(
-                actual=[answer(302, ("Location", "http://127.0.0.1:6000/{sid}/n"), ANY), answer(200, ANY)]
+                actual=[
+                    answer(302, ("Location", "http://127.0.0.1:6000/{sid}/n"), ANY),
+                    answer(200, ANY),
+                ]
             ),
         )
     )

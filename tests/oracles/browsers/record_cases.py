@@ -20,8 +20,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from chromium_harness import Oracle, recorded_view
 from branch_cases import branch_cases
+from chromium_harness import Oracle, recorded_view
 from rule_cases import rule_cases
 from wpt_cases import wpt_cases
 
