@@ -387,6 +387,13 @@ def run_fetch(
     cache = cache if cache is not None else PreflightCache()
 
     while True:
+        if state.url.port in fetch_tables.BAD_PORTS:
+            # Fetch §4.1 main fetch: a bad port is a network error before the
+            # mode checks and before any preflight, on every hop.
+            if state.redirects == 0 and profile.bad_port_first_hop_silent:
+                return _finish(state, allowed=False, response_type="error", failed_at="request")
+            stage = "request" if state.redirects == 0 else "redirect"
+            return _network_error(state, stage, "net::ERR_UNSAFE_PORT")
         if not (state.same_origin_as_page(state.url) and state.response_tainting == "basic"):
             if request.mode == "same-origin":
                 # Only the first hop gets here: a redirect elsewhere is refused
@@ -425,12 +432,15 @@ def run_fetch(
         if net_error:
             return _network_error(state, stage, net_error)
         target: URL | None = None
-        if response.status in access.REDIRECT_STATUSES and location is not None and not location:
+        redirect_status = response.status in access.REDIRECT_STATUSES or (
+            response.status in profile.extra_redirect_statuses and not spec
+        )
+        if redirect_status and location is not None and not location:
             if profile.blank_location_redirects_to_self:
                 location = state.url.serialize()
             elif profile.blank_location_fails and request.redirect == "follow":
                 return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
-        if response.status in access.REDIRECT_STATUSES and location:
+        if redirect_status and location:
             stage = "redirect"
             target = _parse_location(location, state.url, profile)
             if (
@@ -521,6 +531,8 @@ def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> 
     if state.tainted and not spec and not profile.preflight_keeps_page_origin:
         # Measured: a request tainted by a redirect neither uses nor fills
         # Chromium's cache (its origin is a fresh opaque one).
+        return False
+    if state.unsafe and not spec and not profile.cache_covers_request_headers:
         return False
     return cache.allows(
         origin=state.preflight_origin,
@@ -758,7 +770,9 @@ def _follow_redirect(
         # headerName of CORS non-wildcard request-header name, delete headerName
         # from request's header list." So the next hop goes without
         # Authorization, and needs no preflight for it.
-        if not keeps_headers:
+        if not keeps_headers and not (
+            state.profile.keeps_authorization_across_origins and not spec
+        ):
             state.headers = [
                 (name, value)
                 for name, value in state.headers
