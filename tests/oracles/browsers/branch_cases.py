@@ -772,6 +772,170 @@ def bad_port_cases() -> list[Entry]:
     return entries
 
 
+WPT_BASIC = "WPT fetch/api/basic/request-headers.any.js; Fetch §3.1 append a request Origin header"
+
+
+def origin_header_cases() -> list[Entry]:
+    """Which requests carry `Origin` (Fetch §3.1; the hops record it)."""
+    rows = [
+        ("same-origin-get", scenario(url=SAME)),
+        ("same-origin-head", scenario(url=SAME, method="HEAD")),
+        ("same-origin-post", scenario(url=SAME, method="POST")),
+        ("same-origin-put", scenario(url=SAME, method="PUT")),
+        ("same-origin-delete-lower", scenario(url=SAME, method="delete")),
+        ("no-cors-get", scenario(mode="no-cors")),
+        ("no-cors-post", scenario(mode="no-cors", method="POST")),
+        ("no-cors-head", scenario(mode="no-cors", method="HEAD")),
+        ("cors-head", scenario(method="HEAD", actual=answer(200, ANY))),
+        (
+            "same-origin-post-303-get",
+            scenario(
+                url=SAME,
+                method="POST",
+                actual=[answer(303, ("Location", "/{sid}/n")), answer(200)],
+            ),
+        ),
+    ]
+    return [entry(f"origin-{label}", "origin-header", WPT_BASIC, s) for label, s in rows]
+
+
+def response_value_cases() -> list[Entry]:
+    """What `headers.get()` returns for response header values the server
+    pads, repeats or leaves empty (WPT fetch/api/headers/header-values-normalize.any.js,
+    fetch/api/basic/header-value-combining.any.js)."""
+    source = (
+        "Fetch §2.2 header value normalize, §2.2.1 get (combine); WPT "
+        "fetch/api/headers/header-values-normalize.any.js, "
+        "fetch/api/basic/header-value-combining.any.js"
+    )
+    rows: list[tuple[str, list[tuple[str, str]], list[str]]] = [
+        ("padded", [("X-A", "  a  ")], ["x-a"]),
+        ("tabs", [("X-A", "\ta\tb\t")], ["x-a"]),
+        ("empty", [("X-A", "")], ["x-a"]),
+        ("empty-then-value", [("X-A", ""), ("X-A", "b")], ["x-a"]),
+        ("three", [("X-A", "1"), ("x-a", "2"), ("X-a", "3")], ["x-a"]),
+        (
+            "content-type-twice",
+            [("Content-Type", "text/plain"), ("Content-Type", "text/html")],
+            ["content-type"],
+        ),
+        ("latin1", [("X-A", "\xe9")], ["x-a"]),
+    ]
+    entries = []
+    for label, headers, read in rows:
+        entries.append(
+            entry(
+                f"response-value-{label}",
+                "response-values",
+                source,
+                scenario(actual=answer(200, ANY, (ACEH, "*"), *headers), read=read),
+            )
+        )
+    return entries
+
+
+def max_age_cases() -> list[Entry]:
+    """Access-Control-Max-Age values read differently by the engines
+    (Chromium preflight_result.cc ParseAccessControlMaxAge, Firefox
+    nsCORSListenerProxy.cpp AddResultToCache, WebKit
+    CrossOriginPreflightResultCache.cpp parseAccessControlMaxAge)."""
+    refusing = answer(204)
+    ok = answer(200, MINE)
+    sequences = {}
+    for label, value in [
+        ("negative", "-1"),
+        ("decimal", "1.5"),
+        ("hex", "0x10"),
+        ("padded", " 600 "),
+        ("empty", ""),
+        ("list", "600, 600"),
+        ("leading-zero", "0600"),
+    ]:
+        sequences[f"max-age-{label}"] = [
+            scenario(method="PUT", preflight=allowing((MAX_AGE, value)), actual=ok),
+            scenario(method="PUT", preflight=refusing, actual=ok),
+        ]
+    return [
+        entry(f"cache-{name}", "preflight-cache", CACHE, steps) for name, steps in sequences.items()
+    ]
+
+
+CLIENT_HINTS = (
+    "Chromium services/network/public/cpp/cors/cors.cc IsCorsSafelistedHeader "
+    "(client hints); WPT cors/client-hint-request-headers.htm"
+)
+
+
+def client_hint_cases() -> list[Entry]:
+    preflight = answer(204, MINE, (ACAH, "*"))
+    rows = [
+        ("dpr-decimal", "DPR", "1.5"),
+        ("dpr-negative", "DPR", "-1"),
+        ("dpr-word", "DPR", "one"),
+        ("viewport-width-decimal", "Viewport-Width", "1.5"),
+        ("width-empty", "Width", ""),
+        ("device-memory-word", "Device-Memory", "lots"),
+        ("rtt-decimal", "RTT", "1.5"),
+        ("downlink-decimal", "Downlink", "1.5"),
+        ("ect-4g", "ECT", "4g"),
+        ("ect-unknown", "ECT", "5g"),
+        ("save-data-off", "Save-Data", "off"),
+        ("viewport-height", "Viewport-Height", "100"),
+    ]
+    return [
+        entry(
+            f"client-hint-{label}",
+            "headers",
+            CLIENT_HINTS,
+            scenario(headers=[(name, value)], preflight=preflight, actual=answer(200, ANY)),
+        )
+        for label, name, value in rows
+    ]
+
+
+def redirect_extra_cases() -> list[Entry]:
+    source = (
+        "Fetch §4.4 HTTP-redirect fetch; WPT fetch/api/redirect/redirect-keepalive.any.js, "
+        "fetch/api/redirect/redirect-location-escape.tentative.any.js"
+    )
+    rows = [
+        (
+            "keepalive-cross-origin",
+            scenario(
+                keepalive=True,
+                actual=[answer(302, ("Location", OTHER + "/{sid}/n"), ANY), answer(200, ANY)],
+            ),
+        ),
+        (
+            "keepalive-same-to-cross",
+            scenario(
+                url=SAME,
+                keepalive=True,
+                actual=[answer(302, ("Location", TARGET)), answer(200, ANY)],
+            ),
+        ),
+        (
+            "location-escaped",
+            scenario(
+                actual=[answer(302, ("Location", "/{sid}/%D0%9F%20x"), ANY), answer(200, ANY)]
+            ),
+        ),
+        (
+            "location-space",
+            scenario(actual=[answer(302, ("Location", "/{sid}/a b"), ANY), answer(200, ANY)]),
+        ),
+        (
+            "location-bad-escape",
+            scenario(actual=[answer(302, ("Location", "/{sid}/%zz"), ANY), answer(200, ANY)]),
+        ),
+        (
+            "location-percent-4",
+            scenario(actual=[answer(302, ("Location", "/{sid}/%4"), ANY), answer(200, ANY)]),
+        ),
+    ]
+    return [entry(f"redirect-{label}", "redirects", source, s) for label, s in rows]
+
+
 def branch_cases() -> list[Entry]:
     return [
         *cors_check_cases(),
@@ -784,4 +948,9 @@ def branch_cases() -> list[Entry]:
         *redirect_cases(),
         *cache_cases(),
         *bad_port_cases(),
+        *origin_header_cases(),
+        *response_value_cases(),
+        *max_age_cases(),
+        *client_hint_cases(),
+        *redirect_extra_cases(),
     ]
