@@ -193,12 +193,16 @@ class Engine:
     #: 306 (Source/WebKit/NetworkProcess/soup/NetworkDataTaskSoup.cpp
     #: shouldStartHTTPRedirection; measured: a 399 loops to the redirect limit).
     extra_redirect_statuses: frozenset[int] = frozenset()
-    #: Whether a cached preflight can cover a request that carries unsafe
-    #: headers. Firefox ESR 153 preflights every such request again
-    #: (measured in six sequences, branch-cache-*: `Access-Control-Allow-Headers`
-    #: naming the header in either case, or `*`, with Max-Age 600), while a
-    #: request needing only its method is served from the cache.
-    cache_covers_request_headers: bool = True
+    #: Whether `headers.get()` joins a repeated response header as Firefox's
+    #: nsHttpHeaderArray::MergeHeader does (measured): an empty value adds
+    #: nothing, and `Content-Type` values are joined with "," alone.
+    gecko_response_join: bool = False
+    #: Whether a response header value reaches the page as its bytes read as
+    #: UTF-8 (invalid sequences replaced by U+FFFD), re-encoded, then read as
+    #: Latin-1 (WebKitGTK: libsoup hands UTF-8 text, ResourceResponseBase
+    #: keeps Latin-1 strings; measured: a Latin-1 `\u00e9` reads as
+    #: `\u00ef\u00bf\u00bd`).
+    response_values_via_utf8: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -296,7 +300,7 @@ FIREFOX: Final = Engine(
     max_age_parse_limit=2**64 - 1,
     bad_port_first_hop_silent=True,
     keeps_authorization_across_origins=True,
-    cache_covers_request_headers=False,
+    gecko_response_join=True,
 )
 
 #: WebKitGTK 2.50 (CrossOriginPreflightResultCache.cpp: defaultPreflightCacheTimeout
@@ -336,6 +340,7 @@ WEBKIT: Final = Engine(
     manual_ignores_bad_location=True,
     redirect_keeps_headers=True,
     extra_redirect_statuses=frozenset(range(309, 400)),
+    response_values_via_utf8=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

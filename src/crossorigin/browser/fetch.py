@@ -181,7 +181,7 @@ def _finish(
     readable: dict[str, str | None]
     if allowed and response is not None:
         readable = access.readable_values(
-            response.headers,
+            _page_visible_headers(state.profile, response.headers),
             state.request.read_headers,
             response_type=response_type,
             credentials=state.credentials,
@@ -243,6 +243,39 @@ def _finish(
         hops=tuple(hops),
         browser=profile.name,
     )
+
+
+def _page_visible_headers(profile: Engine, headers: access.Headers) -> access.Headers:
+    """The response headers as the engine hands them to the page's Headers
+    object (see `Engine.gecko_response_join`, `Engine.response_values_via_utf8`)."""
+    if profile.response_values_via_utf8:
+        headers = tuple((name, _via_utf8(value)) for name, value in headers)
+    if not profile.gecko_response_join:
+        return headers
+    merged: dict[str, tuple[str, str]] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        value = value.strip(" \t")
+        if lowered not in merged:
+            merged[lowered] = (name, value)
+            continue
+        first_name, joined = merged[lowered]
+        if not value:
+            continue
+        if not joined:
+            merged[lowered] = (first_name, value)
+        else:
+            separator = "," if lowered == "content-type" else ", "
+            merged[lowered] = (first_name, f"{joined}{separator}{value}")
+    return tuple(merged.values())
+
+
+def _via_utf8(value: str) -> str:
+    """A header value as WebKitGTK shows it: the bytes on the wire (one per
+    character when all fit in Latin-1, else UTF-8, as the harness sends
+    them) decoded as UTF-8 with replacement, then re-read as Latin-1."""
+    raw = value.encode("latin-1") if max(value, default="\x00") <= "\xff" else value.encode()
+    return raw.decode("utf-8", "replace").encode().decode("latin-1")
 
 
 def _rejected(state: _State, *, error: str | None = None, console: str | None = None) -> Trace:
@@ -531,8 +564,6 @@ def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> 
     if state.tainted and not spec and not profile.preflight_keeps_page_origin:
         # Measured: a request tainted by a redirect neither uses nor fills
         # Chromium's cache (its origin is a fresh opaque one).
-        return False
-    if state.unsafe and not spec and not profile.cache_covers_request_headers:
         return False
     return cache.allows(
         origin=state.preflight_origin,

@@ -936,7 +936,34 @@ def redirect_extra_cases() -> list[Entry]:
     return [entry(f"redirect-{label}", "redirects", source, s) for label, s in rows]
 
 
+#: The entries that pin a model fix (the engine did what the model did not
+#: predict): the CI's live re-check re-records these; the rest are held to
+#: their recording without a browser only, to keep the browser pass short.
+#: No preflight-cache sequence is here: a Firefox just started serves nothing
+#: from its preflight cache for its first two sequences or so (measured: the
+#: same sequence misses first and hits from the third on), so those are
+#: recorded in the full run's order (`record_cases.py --browser firefox`).
+LIVE_RECHECKED: tuple[str, ...] = (
+    "branch-bad-port-",
+    "branch-method-",
+    "branch-mode-no-cors-put",
+    "branch-header-name-",
+    "branch-header-value-nul",
+    "branch-redirect-status-399-location",
+    "branch-redirect-authorization-dropped-cross-origin",
+    "branch-response-value-",
+)
+
+
 def branch_cases() -> list[Entry]:
+    entries = _all_branch_cases()
+    for item in entries:
+        if not item["name"].startswith(LIVE_RECHECKED):
+            item["live_recheck"] = False
+    return entries
+
+
+def _all_branch_cases() -> list[Entry]:
     return [
         *cors_check_cases(),
         *preflight_list_cases(),
