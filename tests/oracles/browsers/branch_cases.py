@@ -936,6 +936,79 @@ def redirect_extra_cases() -> list[Entry]:
     return [entry(f"redirect-{label}", "redirects", source, s) for label, s in rows]
 
 
+def forbidden_name_cases() -> list[Entry]:
+    """Every forbidden request-header name not already in a case: `fetch()`
+    drops it silently, so no preflight (Fetch §2.2.2; WPT
+    fetch/api/basic/request-forbidden-headers.any.js)."""
+    names = [
+        "Accept-Encoding",
+        "Access-Control-Request-Headers",
+        "Connection",
+        "Content-Length",
+        "Cookie",
+        "Host",
+        "Origin",
+        "Referer",
+        "TE",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Via",
+    ]
+    return [
+        entry(
+            f"forbidden-{name.lower()}",
+            "headers",
+            HEADERS,
+            scenario(
+                headers=[(name, "x")],
+                preflight=answer(204, MINE, (ACAH, "*")),
+                actual=answer(200, ANY),
+            ),
+        )
+        for name in names
+    ]
+
+
+def status_and_manual_cases() -> list[Entry]:
+    source = f"{CORS_CHECK}; {REDIRECTS}; WPT fetch/api/basic/http-response-code.any.js"
+    rows = [
+        ("status-204", scenario(actual=answer(204, ANY))),
+        ("status-205", scenario(actual=answer(205, ANY))),
+        ("status-304", scenario(actual=answer(304, ANY))),
+        ("status-302-no-location", scenario(actual=answer(302, ANY))),
+        (
+            "manual-own-origin",
+            scenario(url=SAME, redirect="manual", actual=answer(302, ("Location", "/{sid}/n"))),
+        ),
+        (
+            "manual-cross-acao",
+            scenario(redirect="manual", actual=answer(302, ("Location", "/{sid}/n"), ANY)),
+        ),
+        (
+            "error-mode-after-preflight",
+            scenario(
+                method="PUT",
+                redirect="error",
+                preflight=allowing(),
+                actual=answer(307, ("Location", "/{sid}/n"), MINE),
+            ),
+        ),
+        (
+            "preflight-ok-actual-no-acao",
+            scenario(method="PUT", preflight=allowing(), actual=answer(200)),
+        ),
+        (
+            "own-origin-credentials-include",
+            scenario(url=SAME, credentials="include", actual=answer(200)),
+        ),
+        (
+            "cross-site-localhost",
+            scenario(url="http://localhost:{api_port}/{sid}/p", actual=answer(200, MINE)),
+        ),
+    ]
+    return [entry(f"response-{label}", "responses", source, s) for label, s in rows]
+
+
 #: The entries that pin a model fix (the engine did what the model did not
 #: predict): the CI's live re-check re-records these; the rest are held to
 #: their recording without a browser only, to keep the browser pass short.
@@ -980,4 +1053,6 @@ def _all_branch_cases() -> list[Entry]:
         *max_age_cases(),
         *client_hint_cases(),
         *redirect_extra_cases(),
+        *forbidden_name_cases(),
+        *status_and_manual_cases(),
     ]
