@@ -17,6 +17,7 @@ from typing import Final
 from crossorigin.header_lists import OWS, split_list
 
 __all__ = [
+    "BAD_PORTS",
     "CHROMIUM_PREFLIGHT_CACHE_CAP_SECONDS",
     "CORS_NON_WILDCARD_REQUEST_HEADER_NAMES",
     "CORS_RESPONSE_HEADER_NAMES",
@@ -76,6 +77,23 @@ def normalize_method(method: str) -> str:
 
 def is_cors_safelisted_method(method: str) -> bool:
     return method in CORS_SAFELISTED_METHODS
+
+
+#: Fetch §2.9 "bad port": a fetch to an http(s) URL on one of these ports is a
+#: network error before anything is sent, in every mode and on every redirect
+#: hop. Chromium net/base/port_util.cc kRestrictedPorts, Firefox
+#: netwerk/base/nsIOService.cpp gBadPortList and WebKit
+#: Source/WebCore/platform/URL.cpp portAllowed hold the same list (port 0
+#: included; measured in all three: tests/oracles/browsers/branch_cases.py
+#: branch-bad-port-*).
+BAD_PORTS: Final = frozenset(
+    {0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87}
+    | {95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139}
+    | {143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548}
+    | {554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659}
+    | {4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697}
+    | {10080}
+)
 
 
 def is_forbidden_method(method: str) -> bool:

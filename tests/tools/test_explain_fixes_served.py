@@ -31,7 +31,7 @@ def _fix(stack: str) -> str:
         {
             "page_origin": PAGE,
             "request": {
-                "url": "http://127.0.0.1:9/",
+                "url": "http://127.0.0.1:8000/",
                 "method": "PUT",
                 "headers": [list(pair) for pair in HEADERS],
                 "credentials": "include",

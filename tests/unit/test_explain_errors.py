@@ -307,3 +307,25 @@ def test_a_line_without_url_or_origin_gives_no_advice_built_on_placeholders() ->
     result = explain_error("FTP URLs are disabled", browser="webkit")
     assert result["reason"] == "FtpDisabled"
     assert not any("unknown.invalid" in note for note in result["notes"])
+
+
+@pytest.mark.parametrize(
+    ("line", "cause"),
+    [
+        (
+            messages.webkit_bad_port_line(port=6000, url="http://127.0.0.1:6000/x"),
+            "network-error",
+        ),
+        (messages.webkit_no_cors_redirect_mode_line(), "request-mode"),
+    ],
+)
+def test_webkit_refusals_before_sending_are_explained(line: str, cause: str) -> None:
+    result = explain_error(line, browser="webkit")
+    assert result["cause"] == cause
+    assert "A CORS failure reported by" not in result["summary"]
+
+
+def test_chromium_bad_port_error_is_explained() -> None:
+    result = explain_error("GET http://127.0.0.1:6000/x net::ERR_UNSAFE_PORT")
+    assert result["not_cors"] is None and result["cause"] == "network-error"
+    assert "bad ports" in result["summary"]

@@ -255,7 +255,11 @@ def parse_max_age(value: str | None, *, spec: bool = False, engine: Engine = CHR
         return default
     if engine.max_age_digits_only and not spec:
         # Firefox (nsCORSListenerProxy.cpp, AddResultToCache) reads digits
-        # alone; anything else caches nothing (measured: `+60`, `abc`).
+        # alone; anything else caches nothing (measured: `+60`, `abc`). An
+        # empty value counts as absent: the default (measured,
+        # branch-cache-max-age-empty).
+        if not value:
+            return engine.max_age_default
         if not value.isascii() or not value.isdigit():
             return engine.max_age_unparsable
         limit = engine.max_age_parse_limit

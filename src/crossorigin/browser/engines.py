@@ -211,6 +211,32 @@ class Engine:
     #: unsuccessful preflight (WebKit: NetworkLoadChecker::checkRedirection
     #: validates the response first; measured).
     checks_redirect_before_location: bool = False
+    #: Whether a first request to a bad port fails with no network error
+    #: name and no console line (Firefox refuses it before a channel exists;
+    #: measured) rather than as a named network error (Chromium
+    #: net::ERR_UNSAFE_PORT). A redirect to a bad port is a network error in
+    #: all three.
+    bad_port_first_hop_silent: bool = False
+    #: Whether `Authorization` still needs a preflight on a hop to another
+    #: origin (Firefox: the load info keeps the unsafe header names the fetch
+    #: started with, nsCORSListenerProxy.cpp UpdateChannel; measured) where
+    #: Fetch §4.4 step 13 removes it.
+    keeps_authorization_across_origins: bool = False
+    #: Statuses followed as redirects (with a Location) beyond Fetch's 301,
+    #: 302, 303, 307, 308: WebKitGTK follows any 3xx but 300, 304, 305 and
+    #: 306 (Source/WebKit/NetworkProcess/soup/NetworkDataTaskSoup.cpp
+    #: shouldStartHTTPRedirection; measured: a 399 loops to the redirect limit).
+    extra_redirect_statuses: frozenset[int] = frozenset()
+    #: Whether `headers.get()` joins a repeated response header as Firefox's
+    #: nsHttpHeaderArray::MergeHeader does (measured): an empty value adds
+    #: nothing, and `Content-Type` values are joined with "," alone.
+    gecko_response_join: bool = False
+    #: Whether a response header value reaches the page as its bytes read as
+    #: UTF-8 (invalid sequences replaced by U+FFFD), re-encoded, then read as
+    #: Latin-1 (WebKitGTK: libsoup hands UTF-8 text, ResourceResponseBase
+    #: keeps Latin-1 strings; measured: a Latin-1 `\u00e9` reads as
+    #: `\u00ef\u00bf\u00bd`).
+    response_values_via_utf8: bool = False
 
 
 #: Chromium 156 (preflight_result.cc: kMaxPreflightCacheTime 2 hours,
@@ -279,6 +305,7 @@ FIREFOX: Final = Engine(
         ("RedirectContainsCredentials", "NS_ERROR_DOM_BAD_URI"),
         # A `same-origin` request redirected to another origin.
         ("SameOriginModeRedirect", "NS_ERROR_DOM_BAD_URI"),
+        ("net::ERR_UNSAFE_PORT", "NS_ERROR_PORT_ACCESS_NOT_ALLOWED"),
     ),
     logs_cors_network_errors=True,
     caches_permanent_redirects=False,
@@ -305,6 +332,9 @@ FIREFOX: Final = Engine(
     # caches nothing (measured: 9223372036854775807 caches for the cap,
     # 99999999999999999999 not at all).
     max_age_parse_limit=2**64 - 1,
+    bad_port_first_hop_silent=True,
+    keeps_authorization_across_origins=True,
+    gecko_response_join=True,
 )
 
 #: WebKitGTK 2.50 (CrossOriginPreflightResultCache.cpp: defaultPreflightCacheTimeout
@@ -348,6 +378,8 @@ WEBKIT: Final = Engine(
     redirect_checks_first_credentials=True,
     userinfo_checked_after_preflight=True,
     checks_redirect_before_location=True,
+    extra_redirect_statuses=frozenset(range(309, 400)),
+    response_values_via_utf8=True,
 )
 
 ENGINES: Final = {profile.name: profile for profile in (CHROMIUM, FIREFOX, WEBKIT)}

@@ -194,7 +194,7 @@ def _finish(
     readable: dict[str, str | None]
     if allowed and response is not None:
         readable = access.readable_values(
-            response.headers,
+            _page_visible_headers(state.profile, response.headers),
             state.request.read_headers,
             response_type=response_type,
             credentials=state.credentials,
@@ -262,6 +262,39 @@ def _finish(
         hops=tuple(hops),
         browser=profile.name,
     )
+
+
+def _page_visible_headers(profile: Engine, headers: access.Headers) -> access.Headers:
+    """The response headers as the engine hands them to the page's Headers
+    object (see `Engine.gecko_response_join`, `Engine.response_values_via_utf8`)."""
+    if profile.response_values_via_utf8:
+        headers = tuple((name, _via_utf8(value)) for name, value in headers)
+    if not profile.gecko_response_join:
+        return headers
+    merged: dict[str, tuple[str, str]] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        value = value.strip(" \t")
+        if lowered not in merged:
+            merged[lowered] = (name, value)
+            continue
+        first_name, joined = merged[lowered]
+        if not value:
+            continue
+        if not joined:
+            merged[lowered] = (first_name, value)
+        else:
+            separator = "," if lowered == "content-type" else ", "
+            merged[lowered] = (first_name, f"{joined}{separator}{value}")
+    return tuple(merged.values())
+
+
+def _via_utf8(value: str) -> str:
+    """A header value as WebKitGTK shows it: the bytes on the wire (one per
+    character when all fit in Latin-1, else UTF-8, as the harness sends
+    them) decoded as UTF-8 with replacement, then re-read as Latin-1."""
+    raw = value.encode("latin-1") if max(value, default="\x00") <= "\xff" else value.encode()
+    return raw.decode("utf-8", "replace").encode().decode("latin-1")
 
 
 def _rejected(state: _State, *, error: str | None = None, console: str | None = None) -> Trace:
@@ -431,6 +464,24 @@ def run_fetch(
     cache = cache if cache is not None else PreflightCache()
 
     while True:
+        if state.url.port in fetch_tables.BAD_PORTS:
+            # Fetch §4.1 main fetch: a bad port is a network error before the
+            # mode checks and before any preflight, on every hop.
+            if state.redirects == 0 and profile.bad_port_first_hop_silent:
+                return _finish(state, allowed=False, response_type="error", failed_at="request")
+            stage = "request" if state.redirects == 0 else "redirect"
+            if profile.checks == "webkit":
+                # WebKit prints the port and URL; no network error name.
+                line = messages.webkit_bad_port_line(port=state.url.port, url=state.url.serialize())
+                return _finish(
+                    state,
+                    allowed=False,
+                    response_type="error",
+                    failed_at=stage,
+                    network_error="net::ERR_UNSAFE_PORT",
+                    console=line,
+                )
+            return _network_error(state, stage, "net::ERR_UNSAFE_PORT")
         if not (state.same_origin_as_page(state.url) and state.response_tainting == "basic"):
             if request.mode == "same-origin":
                 # Only the first hop gets here: a redirect elsewhere is refused
@@ -452,6 +503,8 @@ def run_fetch(
                         if profile.logs_mode_errors
                         else None
                     )
+                    if profile.checks == "webkit":
+                        console = messages.webkit_no_cors_redirect_mode_line()
                     return _rejected(state, console=console)
                 state.response_tainting = "opaque"
             else:
@@ -496,7 +549,10 @@ def run_fetch(
         state.redirect_target = state.redirect_text = None
         late = profile.checks_redirect_before_location and not spec
         blank_fails = False
-        if response.status in access.REDIRECT_STATUSES and location is not None and not location:
+        redirect_status = response.status in access.REDIRECT_STATUSES or (
+            response.status in profile.extra_redirect_statuses and not spec
+        )
+        if redirect_status and location is not None and not location:
             if profile.blank_location_redirects_to_self:
                 location = state.url.serialize()
             elif profile.blank_location_fails and request.redirect == "follow":
@@ -504,7 +560,7 @@ def run_fetch(
                     return _network_error(state, "redirect", "net::ERR_INVALID_REDIRECT")
                 # WebKit: no redirect, so the response's CORS check comes first.
                 blank_fails = True
-        if response.status in access.REDIRECT_STATUSES and location:
+        if redirect_status and location:
             stage = "redirect"
             target = _parse_location(location, state.url, profile)
             state.redirect_target = target
@@ -973,7 +1029,9 @@ def _follow_redirect(
         # headerName of CORS non-wildcard request-header name, delete headerName
         # from request's header list." So the next hop goes without
         # Authorization, and needs no preflight for it.
-        if not keeps_headers:
+        if not keeps_headers and not (
+            state.profile.keeps_authorization_across_origins and not spec
+        ):
             state.headers = [
                 (name, value)
                 for name, value in state.headers

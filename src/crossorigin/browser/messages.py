@@ -317,6 +317,18 @@ def webkit_mode_line(*, url: str) -> str:
     return f"Fetch API cannot load {url}."
 
 
+def webkit_no_cors_redirect_mode_line() -> str:
+    """WebKit's line for a cross-origin `no-cors` request whose redirect mode
+    is not `follow` (measured; it names no URL)."""
+    return "No-Cors mode requires follow redirect mode"
+
+
+def webkit_bad_port_line(*, port: int | str, url: str) -> str:
+    """WebKit's line for a request to one of Fetch's bad ports, the first
+    hop or a redirect's (measured; WebCore's PortBlocking)."""
+    return f"Not allowed to use restricted network port {port}: {url}"
+
+
 def webkit_unsafe_redirect_line(*, url: str, page_origin: str) -> str:
     """WebKit's line for a `same-origin` request redirected to another origin
     (NetworkLoadChecker.cpp continueCheckingRequest; the text ends in a

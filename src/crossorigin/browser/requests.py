@@ -289,13 +289,31 @@ def prepare_request(
     for name, value in headers:
         if max(name, default="\x00") > "\xff" or max(value, default="\x00") > "\xff":
             raise _fetch_error(_ISO_8859_1_ERROR, engine, _byte_string_error(headers), "Type error")
+    # Firefox's and WebKit's words measured (tests/oracles/browsers/branch_cases.py
+    # branch-method-*, branch-mode-no-cors-put; Firefox dom/fetch/Request.cpp,
+    # WebKit Source/WebCore/Modules/fetch/FetchRequest.cpp).
     if not fetch_tables.is_token(method):
-        raise _fetch_error(f"'{method}' is not a valid HTTP method.")
+        raise _fetch_error(
+            f"'{method}' is not a valid HTTP method.",
+            engine,
+            f"Invalid request method {method}.",
+            "Method is not a valid HTTP token.",
+        )
     if fetch_tables.is_forbidden_method(method):
-        raise _fetch_error(f"'{method}' HTTP method is unsupported.")
+        raise _fetch_error(
+            f"'{method}' HTTP method is unsupported.",
+            engine,
+            f"Invalid request method {method}.",
+            "Method is forbidden.",
+        )
     normalized = fetch_tables.normalize_method(method)
     if mode == "no-cors" and not fetch_tables.is_cors_safelisted_method(normalized):
-        raise _fetch_error(f"'{normalized}' is unsupported in no-cors mode.")
+        raise _fetch_error(
+            f"'{normalized}' is unsupported in no-cors mode.",
+            engine,
+            f"Invalid request method {normalized}.",
+            "Method must be GET, POST or HEAD in no-cors mode.",
+        )
     if cache == "only-if-cached" and mode != "same-origin":
         raise _fetch_error(
             "'only-if-cached' can be set only with 'same-origin' mode",
@@ -317,10 +335,23 @@ def prepare_request(
     joined: dict[str, tuple[int, str]] = {}
     for name, raw_value in headers:
         if not fetch_tables.is_token(name):
-            raise _fetch_error("Invalid name")
+            # Firefox prints the name lower-cased (dom/fetch/InternalHeaders.cpp
+            # IsInvalidName; measured).
+            raise _fetch_error(
+                "Invalid name",
+                engine,
+                f"{name.lower()} is an invalid header name.",
+                f"Invalid header name: '{name}'",
+            )
         value = raw_value.strip(_HTTP_WHITESPACE)
         if any(char in _INVALID_VALUE_CHARACTERS for char in value):
-            raise _fetch_error("Invalid value")
+            # Firefox's text is a C string: it ends at a NUL (measured).
+            raise _fetch_error(
+                "Invalid value",
+                engine,
+                f"{value.split(chr(0), 1)[0]} is an invalid header value.",
+                f"Header '{name}' has invalid value: '{value}'",
+            )
         # Fetch §5.2 "append": the forbidden check sees the appended value alone...
         if forbidden(name, value):
             continue

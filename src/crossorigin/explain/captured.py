@@ -610,6 +610,12 @@ _ENGINE_ONLY: Final = {
         "A mode: 'same-origin' request was redirected to another origin, and the browser "
         "stopped there. Request the final URL, or keep the redirect on the page's origin.",
     ),
+    "bad-port": (
+        "network-error",
+        "The URL's port is one browsers never connect to (Fetch's bad ports, e.g. 0, 21, "
+        "25, 6000, 6667, 10080: ports of other protocols): nothing is sent. Serve the API "
+        "on another port; no CORS header helps.",
+    ),
     "access-control-checks": (
         "cors",
         "WebKit's summary line for a failed CORS check of this URL: the console line just "

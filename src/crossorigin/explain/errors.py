@@ -198,6 +198,7 @@ _GENERIC: Final = {
     ),
 }
 
+
 def _webkit_table() -> tuple[LineTemplate, ...]:
     """WebKit's reason lines, and the lines it prints beside them: the
     refusals of fetch() itself and, after every CORS failure, its summary
@@ -210,6 +211,8 @@ def _webkit_table() -> tuple[LineTemplate, ...]:
             messages.webkit_unsafe_redirect_line(url=_URL, page_origin=_ORIGIN).strip(),
         ),
         ("access-control-checks", f"Fetch API cannot load {_URL} due to access control checks."),
+        ("no-cors-redirect-mode", messages.webkit_no_cors_redirect_mode_line()),
+        ("bad-port", messages.webkit_bad_port_line(port=_PARAMETER, url=_URL)),
     )
     rows = [*reasons, *(_template("webkit", None, cause, line) for cause, line in others)]
     return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))

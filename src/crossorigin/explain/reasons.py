@@ -320,6 +320,11 @@ NETWORK_ERRORS: Final[Mapping[str, str]] = {
         "The server redirects to a URL the browser never follows from a fetch (data:, "
         "about:, blob:, file:); redirect to an http(s) URL."
     ),
+    "net::ERR_UNSAFE_PORT": (
+        "The URL's port is one browsers never connect to (Fetch's bad ports, e.g. 0, 21, "
+        "25, 6000, 6667, 10080: ports of other protocols); serve the API on another port. "
+        "No CORS header helps: nothing is sent."
+    ),
     "net::ERR_UNKNOWN_URL_SCHEME": (
         "The server redirects to a scheme fetch() cannot request (e.g. ws:); redirect to "
         "an http(s) URL."

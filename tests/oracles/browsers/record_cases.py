@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 # tests/support (servers.processes), as pytest's pythonpath has it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
 
+from branch_cases import branch_cases
 from chromium_harness import Oracle, recorded_view
 from rule_cases import rule_cases
 from wpt_cases import wpt_cases
@@ -50,7 +51,7 @@ def open_oracle(browser: str) -> Any:
 
 
 def all_cases() -> list[dict[str, Any]]:
-    return [*rule_cases(), *wpt_cases()]
+    return [*rule_cases(), *wpt_cases(), *branch_cases()]
 
 
 def record_entry(oracle: Any, entry: dict[str, Any]) -> list[dict[str, Any]]:
