@@ -217,10 +217,13 @@ class Engine:
     #: net::ERR_UNSAFE_PORT). A redirect to a bad port is a network error in
     #: all three.
     bad_port_first_hop_silent: bool = False
-    #: Whether `Authorization` still needs a preflight on a hop to another
-    #: origin (Firefox: the load info keeps the unsafe header names the fetch
-    #: started with, nsCORSListenerProxy.cpp UpdateChannel; measured) where
-    #: Fetch §4.4 step 13 removes it.
+    #: Whether a hop to another origin that took `Authorization` off (Fetch
+    #: §4.4 step 13) is still preflighted, its preflight no longer naming it
+    #: (Firefox: the load info keeps the unsafe header names the fetch
+    #: started with, nsCORSListenerProxy.cpp UpdateChannel, while the
+    #: channel's headers lose it; measured: a same-origin GET with
+    #: Authorization redirected to another origin sends a preflight with no
+    #: Access-Control-Request-Headers).
     keeps_authorization_across_origins: bool = False
     #: Statuses followed as redirects (with a Location) beyond Fetch's 301,
     #: 302, 303, 307, 308: WebKitGTK follows any 3xx but 300, 304, 305 and

@@ -142,6 +142,9 @@ class _State:
     origin_kept: bool = False
     # Whether any hop so far needed a preflight (Engine.preflight_sticks).
     preflighted: bool = False
+    # Authorization taken off by a redirect to another origin, the hop still
+    # preflighted (Engine.keeps_authorization_across_origins).
+    authorization_dropped: bool = False
     # A refused userinfo redirect waiting for the next hop's preflight
     # (Engine.userinfo_checked_after_preflight).
     userinfo_refused: bool = False
@@ -515,9 +518,15 @@ def run_fetch(
                 not fetch_tables.is_cors_safelisted_method(state.method)
                 or bool(state.unsafe)
                 or (state.preflighted and profile.preflight_sticks and not spec)
+                or state.authorization_dropped
             )
             state.preflighted = state.preflighted or needs_preflight
-            if needs_preflight and not _cached(state, cache, spec=spec, now=now):
+            # A hop preflighted only for the Authorization it lost has nothing
+            # left for the standard's cache layout to look up (any URL would
+            # pass); Firefox needs an entry for the URL there, so it is sent.
+            if needs_preflight and (
+                state.authorization_dropped or not _cached(state, cache, spec=spec, now=now)
+            ):
                 refused = _preflight(state, transport, cache, spec=spec, now=now)
                 if refused is not None:
                     return refused
@@ -1029,14 +1038,15 @@ def _follow_redirect(
         # headerName of CORS non-wildcard request-header name, delete headerName
         # from request's header list." So the next hop goes without
         # Authorization, and needs no preflight for it.
-        if not keeps_headers and not (
-            state.profile.keeps_authorization_across_origins and not spec
-        ):
-            state.headers = [
+        if not keeps_headers:
+            kept = [
                 (name, value)
                 for name, value in state.headers
                 if name.lower() not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
             ]
+            if len(kept) < len(state.headers) and not spec:
+                state.authorization_dropped = state.profile.keeps_authorization_across_origins
+            state.headers = kept
         if not state.same_origin_as_page(state.url):
             state.tainted = True
     status = response.status

@@ -695,6 +695,29 @@ def redirect_cases() -> list[Entry]:
                 ),
             }
         )
+    # Fetch §4.4 step 13 takes Authorization off a hop to another origin, so
+    # that hop needs no preflight for it; Firefox still preflights it (its
+    # load info keeps the unsafe names the fetch started with), and the
+    # preflight names no header (found by browser-diff seed 2, random-2-289).
+    same_origin_start = PAGE + "/{sid}/r"
+    for label, preflight_answer in [
+        ("passes", answer(204, ANY_ACAO)),
+        ("refused", answer(500, ANY_ACAO)),
+    ]:
+        entries.append(
+            {
+                "name": f"redirect-authorization-dropped-from-page-preflight-{label}",
+                "area": "redirects",
+                "source": f"{REDIRECT}; Firefox netwerk/protocol/http/nsCORSListenerProxy.cpp "
+                "UpdateChannel",
+                "scenario": scenario(
+                    url=same_origin_start,
+                    headers=[("Authorization", "Bearer t0ken")],
+                    preflight=preflight_answer,
+                    actual=[answer(301, ("Location", API + "/{sid}/n")), answer(200, ANY_ACAO)],
+                ),
+            }
+        )
     # WebKit checks the 3xx of a cross-origin hop with the credentials policy
     # of the first request (`same-origin` from the page's own origin: "use"),
     # though not the final response.
