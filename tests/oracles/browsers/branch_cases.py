@@ -16,14 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
-PAGE = "http://127.0.0.1:{page_port}"
-API = "http://127.0.0.1:{api_port}"
-OTHER = "http://127.0.0.1:{other_port}"
-TARGET = API + "/{sid}/p"
-SAME = PAGE + "/{sid}/p"
+from rule_cases import (
+    CORS_CHECK,
+    OTHER,
+    PAGE,
+    TARGET,
+    Entry,
+    Scenario,
+    answer,
+    scenario,
+)
 
-Scenario = dict[str, Any]
-Entry = dict[str, Any]
+SAME = PAGE + "/{sid}/p"
 
 ACAO = "Access-Control-Allow-Origin"
 ACAC = "Access-Control-Allow-Credentials"
@@ -34,7 +38,6 @@ MAX_AGE = "Access-Control-Max-Age"
 ANY = (ACAO, "*")
 MINE = (ACAO, PAGE)
 
-CORS_CHECK = "Fetch §4.10 CORS check; Chromium services/network/public/cpp/cors/cors.cc CheckAccess"
 FIREFOX_CHECK = "Firefox netwerk/protocol/http/nsCORSListenerProxy.cpp CheckRequestApproved"
 WEBKIT_CHECK = "WebKit Source/WebCore/loader/CrossOriginAccessControl.cpp passesAccessControlCheck"
 PREFLIGHT = (
@@ -65,39 +68,6 @@ BAD_PORT = (
     "WPT fetch/api/request/request-bad-port.any.js"
 )
 BODIES = "Fetch §5.1 extract a body (Content-Type); WPT fetch/api/basic/request-upload.any.js"
-
-
-def answer(status: int = 200, *headers: tuple[str, str]) -> Scenario:
-    return {"status": status, "headers": [list(h) for h in headers]}
-
-
-def scenario(
-    *,
-    url: str = TARGET,
-    method: str = "GET",
-    headers: list[tuple[str, str]] | None = None,
-    credentials: str = "omit",
-    preflight: Any = None,
-    actual: Any = None,
-    read: list[str] | None = None,
-    **request_extra: Any,
-) -> Scenario:
-    result: Scenario = {
-        "page_origin": PAGE,
-        "request": {
-            "url": url,
-            "method": method,
-            "headers": [list(h) for h in headers or []],
-            "credentials": credentials,
-            **request_extra,
-        },
-        "responses": {"actual": actual if actual is not None else answer(200)},
-    }
-    if preflight is not None:
-        result["responses"]["preflight"] = preflight
-    if read:
-        result["read_headers"] = read
-    return result
 
 
 def entry(name: str, area: str, source: str, value: Any) -> Entry:

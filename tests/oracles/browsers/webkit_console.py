@@ -42,7 +42,7 @@ from chromium_harness import (
     _ScenarioHandler,
     fetch_argument,
 )
-from webkit_harness import MINIBROWSER, _free_display
+from webkit_harness import MINIBROWSER, start_xvfb
 
 from crossorigin.browser.messages import WEBKIT_REDIRECT_PREFIX, WEBKIT_TEXTS
 from servers.processes import stop
@@ -155,14 +155,8 @@ class WebKitConsoleOracle(ScenarioServers):
         self._page_origin = f"http://127.0.0.1:{self.page_port}"
         self.version = ""
         try:
-            display = _free_display()
-            self._processes.append(
-                subprocess.Popen(
-                    ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+            display, xvfb = start_xvfb()
+            self._processes.append(xvfb)
             self._start_browser(display)
         except Exception:
             self.close()

@@ -79,6 +79,17 @@ def _free_display() -> str:
     raise RuntimeError("no free X display number")
 
 
+def start_xvfb() -> tuple[str, subprocess.Popen[bytes]]:
+    """A private Xvfb display for MiniBrowser: its name and the process."""
+    display = _free_display()
+    process = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return display, process
+
+
 class WebKitOracle(ScenarioServers):
     """One MiniBrowser under WebKitWebDriver on a private Xvfb display, one
     window per page origin. The interface of chromium_harness.Oracle."""
@@ -90,14 +101,8 @@ class WebKitOracle(ScenarioServers):
         self._session: str | None = None
         self._windows: dict[str, str] = {}
         try:
-            display = _free_display()
-            self._processes.append(
-                subprocess.Popen(
-                    ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+            display, xvfb = start_xvfb()
+            self._processes.append(xvfb)
             self._driver_port = _free_port()
             self._processes.append(
                 subprocess.Popen(
