@@ -198,3 +198,20 @@ def test_parsing_is_linear_in_the_input() -> None:
 
     small, large = min(cost(2_000) for _ in range(3)), min(cost(20_000) for _ in range(3))
     assert large < 100 * max(small, 1e-4), (small, large)
+
+
+@pytest.mark.parametrize(
+    ("text", "serialized"),
+    [
+        # URL Standard §4.4 file state / file slash state / file host state.
+        ("file:/x", "file:///x"),
+        ("file:x", "file:///x"),
+        ("file:\\x", "file:///x"),
+        ("file:///etc/x", "file:///etc/x"),
+        ("file://h/x", "file://h/x"),
+        ("file:\\\\h\\x", "file://h/x"),
+    ],
+)
+def test_file_urls_take_a_host_only_after_two_slashes(text: str, serialized: str) -> None:
+    parsed = parse_url(text)
+    assert parsed is not None and parsed.serialize() == serialized

@@ -519,9 +519,16 @@ def _parse(text: str, base: URL | None) -> URL | None:
             and not (len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\")
         ):
             return _relative(rest, base)
-        # URL Standard §4.4 file host state: `file:///p` has an empty host
-        # (only the two slashes before it are skipped).
-        after = rest[2:] if scheme == "file" and rest[:2] == "//" else rest.lstrip("/\\")
+        if scheme == "file":
+            # URL Standard §4.4 file state: two slashes lead to the host
+            # (`file:///p` has an empty one); one slash or none, straight to
+            # the path, with an empty host (`file:/p`, `file:p`: file:///p).
+            if len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\":
+                after = rest[2:]
+            else:
+                after = "/" + (rest[1:] if rest[:1] in ("/", "\\") else rest)
+        else:
+            after = rest.lstrip("/\\")
         parsed = _authority(scheme, after)
         if parsed is None:
             return None
