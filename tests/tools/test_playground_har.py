@@ -13,6 +13,7 @@ the file through the command line.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -558,3 +559,37 @@ def test_a_long_body_is_kept_cut_and_says_so(
     assert post["text"] == body[:MAX_RECORDED_BODY]
     assert entry["request"]["bodySize"] == len(body)
     assert post["comment"] == f"the first {MAX_RECORDED_BODY} bytes of {len(body)}"
+
+
+@pytest.mark.parametrize(
+    "browser",
+    [
+        {"resolved": True, "status": 200, "readable": ["x-total-count"]},
+        {"resolved": True, "status": 200, "readable": "x-total-count"},
+        {"resolved": False, "error": ["not", "a", "string"], "readable": None},
+    ],
+)
+def test_a_malformed_page_report_never_breaks_the_export(
+    playground: Playground, client: httpx.Client, browser: dict[str, Any]
+) -> None:
+    """The report is whatever the page posted: a part of the wrong shape is
+    left out of `_fetch`, and the export still answers."""
+    attempt = f"odd-report-{uuid.uuid4().hex[:8]}"
+    url = f"{playground.api_url}?attempt={attempt}"
+    client.get(url, headers={"Origin": playground.page_origin})
+    client.post(
+        playground.page_url + "control/report",
+        json={
+            "attempt": attempt,
+            "url": url,
+            "request": {"method": "GET", "url": url},
+            "browser": browser,
+            "read_headers": [],
+        },
+    )
+    for params in ({"attempt": attempt}, {}):
+        answer = client.get(playground.page_url + "har", params=params)
+        assert answer.status_code == 200, answer.text
+    one = client.get(playground.page_url + "har", params={"attempt": attempt}).json()
+    (entry,) = _entries(one)
+    assert entry["_fetch"]["read_headers"] == {}

@@ -314,7 +314,7 @@ def _unsent_entry(
     record: AttemptRecord, report: Mapping[str, Any], pageref: str, started: float
 ) -> dict[str, Any]:
     """The request the page asked for, which never reached the API."""
-    asked = report.get("request") or {}
+    asked = _mapping(report.get("request"))
     method = str(asked.get("method") or "GET")
     url = str(report.get("url") or "")
     script_headers = [
@@ -384,10 +384,16 @@ def _unsent_entry(
     }
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _fetch_field(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the page's script saw (the `_fetch` custom field)."""
-    browser = report.get("browser") or {}
-    asked = report.get("request") or {}
+    # The page's report is whatever the page posted: each part is used only
+    # when it has the shape the page sends.
+    browser = _mapping(report.get("browser"))
+    asked = _mapping(report.get("request"))
     resolved = bool(browser.get("resolved"))
     return {
         "outcome": "resolved" if resolved else "rejected",
@@ -398,7 +404,7 @@ def _fetch_field(report: Mapping[str, Any]) -> dict[str, Any]:
         "mode": "cors",
         "read_headers": {
             str(name): (None if value is None else str(value))
-            for name, value in (browser.get("readable") or {}).items()
+            for name, value in _mapping(browser.get("readable")).items()
         },
         "user_agent": str(browser.get("user_agent") or ""),
     }
