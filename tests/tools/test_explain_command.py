@@ -670,3 +670,21 @@ def test_a_malformed_fetch_field_is_ignored(tmp_path: Path, fetch: Any) -> None:
     code, [found] = requests_of(tmp_path, har(allowed))
     assert (code, found["allowed"]) == (0, True)
     assert found["cause"] in ("allowed", "unreadable-headers")
+
+
+@pytest.mark.parametrize("error", ["net::ERR_ABORTED", "net::ERR_BLOCKED_BY_CLIENT"])
+def test_only_a_cors_like_failure_suggests_credentials(tmp_path: Path, error: str) -> None:
+    """An aborted or client-blocked request is no sign the page asked for
+    credentials: `*` is not reported as refused for them."""
+    aborted = entry(
+        request_headers=[("Origin", PAGE)],
+        response_headers=[("Access-Control-Allow-Origin", "*")],
+        _error=error,
+    )
+    _, [found] = requests_of(tmp_path, har(aborted))
+    assert found["reason"] != "WildcardOriginNotAllowed"
+    assert not any("credentials: 'include'" in note for note in found["notes"])
+    # Chromium's failure for a CORS refusal still is one.
+    refused = {**aborted, "_error": "net::ERR_FAILED"}
+    _, [found] = requests_of(tmp_path, har(refused))
+    assert found["reason"] == "WildcardOriginNotAllowed"

@@ -440,7 +440,7 @@ def _run(
         return _run_as(entry, origin, hops, preflight, browser, "include")
     rebuilt = _run_as(entry, origin, hops, preflight, browser, "same-origin")
     said = said or {}
-    failed = entry.url in said or any(hop.error for hop in hops)
+    failed = entry.url in said or any(_cors_like(hop.error) for hop in hops)
     if failed and (rebuilt.trace is None or rebuilt.trace.allowed):
         # No Cookie was recorded, but the browser failed a request the model
         # allows without credentials. `credentials: "include"` sends no
@@ -470,6 +470,14 @@ def _asked(preflight: Entry | None) -> tuple[str, ...]:
         return ()
     value = combined_value(preflight.request_headers, "access-control-request-headers")
     return tuple(name.lower() for name in split_list(value or ""))
+
+
+def _cors_like(error: str | None) -> bool:
+    """Whether a recorded failure may be a CORS one: Chromium records every
+    CORS failure as `net::ERR_FAILED`; an abort (`net::ERR_ABORTED`), a
+    blocked client (`net::ERR_BLOCKED_BY_CLIENT`) or a DNS error is no sign
+    the page asked for credentials."""
+    return error is not None and (error == "net::ERR_FAILED" or "cors" in error.lower())
 
 
 def _mode(entry: Entry) -> str:
