@@ -688,3 +688,37 @@ def test_only_a_cors_like_failure_suggests_credentials(tmp_path: Path, error: st
     refused = {**aborted, "_error": "net::ERR_FAILED"}
     _, [found] = requests_of(tmp_path, har(refused))
     assert found["reason"] == "WildcardOriginNotAllowed"
+
+
+def test_requests_known_only_from_the_console_are_capped() -> None:
+    from crossorigin.explain.captured import MAX_CONSOLE_ONLY, console_only
+
+    lines = [
+        f"Refused to connect to 'https://api.test/{index}' because it violates the "
+        "following Content Security Policy directive: \"connect-src 'self'\"."
+        for index in range(MAX_CONSOLE_ONLY + 500)
+    ]
+    found = console_only(lines, [], None)
+    assert len(found) == MAX_CONSOLE_ONLY
+    assert found[0]["not_cors"] == "csp"
+
+
+def test_a_long_run_without_equals_is_scanned_once() -> None:
+    """The secret-parameter pattern bounds a parameter name, so `?token...`
+    repeated without `=` costs work in proportion to its length."""
+    import time
+
+    from crossorigin.explain.captured import hide_secrets
+
+    def seconds(size: int) -> float:
+        text = "?tokentoken" * (size // 11)
+        started = time.perf_counter()
+        hide_secrets(text)
+        return time.perf_counter() - started
+
+    seconds(1000)
+    small, large = seconds(20_000), seconds(160_000)
+    assert large < max(small, 0.0005) * 32  # linear: 8x; quadratic: 64x
+    assert hide_secrets("https://a.test/?access_token=abc&x=1") == (
+        "https://a.test/?access_token=<hidden>&x=1"
+    )

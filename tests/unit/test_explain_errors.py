@@ -329,3 +329,26 @@ def test_chromium_bad_port_error_is_explained() -> None:
     result = explain_error("GET http://127.0.0.1:6000/x net::ERR_UNSAFE_PORT")
     assert result["not_cors"] is None and result["cause"] == "network-error"
     assert "bad ports" in result["summary"]
+
+
+def test_a_line_repeating_a_webkit_prefix_is_read_in_linear_time() -> None:
+    """`redirection URL {} has credentials` once matched its parameter with
+    `[^\\n]*?`: a line repeating "redirection URL x " cost a scan to the end
+    of the line at every repeat (quadratic). The group is one word now, so
+    each start gives up within it: eight times the line, about eight times
+    the work (a generous ratio of two sizes, not a time limit)."""
+    import time
+
+    from crossorigin.explain.errors import MAX_LINE
+
+    def seconds(size: int) -> float:
+        line = ("redirection URL x " * (size // 18 + 1))[:size]
+        started = time.perf_counter()
+        for _ in range(5):
+            recognise(line, browser="webkit")
+        return time.perf_counter() - started
+
+    seconds(1000)
+    small, large = seconds(MAX_LINE // 8), seconds(MAX_LINE)
+    # Linear: about 8x; quadratic: 64x. Generous either way.
+    assert large < max(small, 0.0005) * 32

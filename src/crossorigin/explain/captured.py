@@ -77,9 +77,12 @@ class ExplainedRequest(TypedDict):
 
 
 #: A query parameter whose name says it carries a credential.
+#: Names are bounded (128 characters each side of the word), so a long run
+#: of `?tokentoken...` without `=` is given up on within 256 characters of
+#: each `?` or `&`, not after a scan to the end of the text.
 _SECRET_PARAMETER: Final = re.compile(
-    r"(?i)([?&][^=&\s'\"#]*(?:token|secret|password|passwd|auth|key|session|signature|sig)"
-    r"[^=&\s'\"#]*=)[^&\s'\"#]+"
+    r"(?i)([?&][^=&\s'\"#]{0,128}?(?:token|secret|password|passwd|auth|key|session|signature|sig)"
+    r"[^=&\s'\"#]{0,128}=)[^&\s'\"#]+"
 )
 
 
@@ -156,6 +159,11 @@ def console_failures(console: Mapping[str, list[Recognised]]) -> dict[str, str |
     return failures
 
 
+#: Requests known only from the console, at most (a console of thousands of
+#: distinct failing URLs is a flood, not a session to read one by one).
+MAX_CONSOLE_ONLY: Final = 1000
+
+
 def console_only(
     lines: Iterable[str], recorded_urls: Iterable[str], browser: str | None
 ) -> list[ExplainedRequest]:
@@ -164,8 +172,10 @@ def console_only(
     `connect-src` refusal is in no Network panel and no HAR) is known only
     from its console line."""
     seen = set(recorded_urls)
-    found = []
+    found: list[ExplainedRequest] = []
     for line in lines:
+        if len(found) >= MAX_CONSOLE_ONLY:
+            break
         if not line.strip():
             continue
         recognised = recognise(line, browser=browser)

@@ -52,6 +52,10 @@ _URL: Final = "@@URL@@"
 _INITIAL: Final = "@@INITIAL@@"
 _ORIGIN: Final = "@@ORIGIN@@"
 _PARAMETER: Final = "@@PARAMETER@@"
+#: A parameter that is one word (a URL, a method, a header name): matched
+#: without spaces, so a line repeating the words before it is given up on
+#: within a word at each start, not after a scan to the end of the line.
+_WORD: Final = "@@WORD@@"
 _STATUS: Final = "@@STATUS@@"
 # A URL as a browser prints it never holds whitespace, nor an origin a
 # quote; so those groups stop at the first space and a failed match gives up
@@ -61,6 +65,7 @@ _GROUPS: Final = {
     _INITIAL: "(?P<initial_url>\\S+?)",
     _ORIGIN: "(?P<origin>[^\\s']+?)",
     _PARAMETER: "(?P<parameter>[^\\n]*?)",
+    _WORD: "(?P<parameter>\\S+?)",
     _STATUS: "(?P<status>[0-9]+|\\(null\\))",
 }
 #: Lines longer than this are not recognised (a console line is a sentence
@@ -153,6 +158,12 @@ def _chromium_table() -> tuple[LineTemplate, ...]:
     return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))
 
 
+#: WebKit's texts whose parameter is one word: a URL, a method or a header name.
+_WEBKIT_WORD_PARAMETERS: Final = frozenset(
+    {"RedirectWithCredentials", "RedirectModeError", "MethodNotAllowed", "HeaderNotAllowed"}
+)
+
+
 def _engine_table(engine: str, texts_name: str, line_name: str) -> tuple[LineTemplate, ...]:
     """Firefox's or WebKit's table from `messages.py`, when it defines them."""
     texts = getattr(messages, texts_name, None)
@@ -165,7 +176,9 @@ def _engine_table(engine: str, texts_name: str, line_name: str) -> tuple[LineTem
             printed = line(key, url=_URL, parameter=_PARAMETER, status=_STATUS)
             reason = key.rstrip("0123456789")
         else:
-            printed = line(key, origin=_ORIGIN, parameter=_PARAMETER, status=_STATUS)
+            word = key in _WEBKIT_WORD_PARAMETERS
+            parameter = _WORD if word else _PARAMETER
+            printed = line(key, origin=_ORIGIN, parameter=parameter, status=_STATUS)
             reason = key
         rows.append(_template(engine, reason, "cors", printed))
     return tuple(sorted(rows, key=lambda row: -len(row.pattern.pattern)))
