@@ -478,6 +478,19 @@ def _other_engine_preflight_check(
     )
 
 
+def engine_refused_header_names(
+    response_headers: Headers, unsafe_header_names: Sequence[str], *, credentials: bool
+) -> frozenset[str]:
+    """Of `unsafe_header_names`, those Firefox's or WebKit's preflight check
+    (above) refuses, each judged alone, for a response whose status, CORS
+    check and lists pass: the engine's reading of Access-Control-Allow-
+    Headers parsed once, then `allowed_by_preflight`'s header rule."""
+    names, _ = _gecko_tokens(combined_value(response_headers, "access-control-allow-headers"))
+    allowed = frozenset(name.lower() for name in names)
+    wildcard = not credentials and "*" in allowed
+    return frozenset(name for name in unsafe_header_names if name not in allowed and not wildcard)
+
+
 # --- Exposure ----------------------------------------------------------------------------
 
 

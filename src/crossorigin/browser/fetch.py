@@ -872,23 +872,17 @@ def _first_refused_header(
     headers WebKit knows by name before the others (HTTPHeaderMap keeps
     them apart; measured: `x-lower` before `X-API-Key`, `Content-Type`
     before `x-lower`)."""
+    if spec:
+        return sorted_first
+    # The response's list is read once: judging each header alone with the
+    # whole preflight check cost the list's length per header (quadratic).
+    refused = access.engine_refused_header_names(
+        response.headers, state.unsafe, credentials=state.credentials
+    )
     known = [pair for pair in state.headers if pair[0].lower() in _WEBKIT_KNOWN_HEADERS]
     others = [pair for pair in state.headers if pair[0].lower() not in _WEBKIT_KNOWN_HEADERS]
     for name, _ in known + others:
-        lowered = name.lower()
-        if lowered not in state.unsafe:
-            continue
-        alone = access.preflight_check(
-            status=response.status,
-            response_headers=response.headers,
-            request_origin=state.preflight_origin,
-            credentials=state.credentials,
-            method=state.method,
-            unsafe_header_names=[lowered],
-            spec=spec,
-            engine=state.profile,
-        )
-        if alone.reason == "HeaderNotAllowed":
+        if name.lower() in refused:
             return name
     return sorted_first
 
