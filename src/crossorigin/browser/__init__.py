@@ -12,7 +12,7 @@ Modules, one concern each: `types` (requests, responses, traces), `url`
 fetch() sends), `access` (checks on responses), `preflight_cache`, `messages`
 (Chromium's console text), `fetch` (the fetch algorithm, step order),
 `scenario` (scenario files, `simulate`), `command` (`crossorigin simulate`).
-`model` keeps the first round's import path.
+`model` keeps an older import path (`crossorigin.browser.model`) working.
 """
 
 from crossorigin.browser.access import CorsCheckResult, cors_check
