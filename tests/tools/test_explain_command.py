@@ -712,9 +712,12 @@ def test_a_long_run_without_equals_is_scanned_once() -> None:
 
     def seconds(size: int) -> float:
         text = "?tokentoken" * (size // 11)
-        started = time.perf_counter()
-        hide_secrets(text)
-        return time.perf_counter() - started
+        best = float("inf")
+        for _ in range(5):  # the best of five: a pause of the machine is not the code's
+            started = time.perf_counter()
+            hide_secrets(text)
+            best = min(best, time.perf_counter() - started)
+        return best
 
     seconds(1000)
     small, large = seconds(20_000), seconds(160_000)

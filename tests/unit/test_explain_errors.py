@@ -343,10 +343,12 @@ def test_a_line_repeating_a_webkit_prefix_is_read_in_linear_time() -> None:
 
     def seconds(size: int) -> float:
         line = ("redirection URL x " * (size // 18 + 1))[:size]
-        started = time.perf_counter()
-        for _ in range(5):
+        best = float("inf")
+        for _ in range(5):  # the best of five: a pause of the machine is not the code's
+            started = time.perf_counter()
             recognise(line, browser="webkit")
-        return time.perf_counter() - started
+            best = min(best, time.perf_counter() - started)
+        return best
 
     seconds(1000)
     small, large = seconds(MAX_LINE // 8), seconds(MAX_LINE)
