@@ -301,17 +301,24 @@ def allowed_by_preflight(
         or (not credentials and "*" in method_set)
     ):
         return "MethodDisallowedByPreflightResponse", method
-    name_set = set(header_names)
+    name_set = frozenset(header_names)
     wildcard = not credentials and "*" in name_set
     for name in unsafe_header_names:
-        if name in name_set:
-            continue
-        if wildcard and (
-            not spec or name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
-        ):
-            continue
-        return "HeaderDisallowedByPreflightResponse", name
+        if not _header_covered(name, name_set, wildcard=wildcard, spec=spec):
+            return "HeaderDisallowedByPreflightResponse", name
     return None
+
+
+def _header_covered(name: str, allowed: frozenset[str], *, wildcard: bool, spec: bool) -> bool:
+    """Whether a preflight's lower-cased `allowed` names cover the unsafe
+    header `name`; `wildcard`: a `*` among them counts (not with
+    credentials). The standard keeps Authorization out of `*`; Chromium,
+    outside spec mode, does not."""
+    if name in allowed:
+        return True
+    return wildcard and (
+        not spec or name not in fetch_tables.CORS_NON_WILDCARD_REQUEST_HEADER_NAMES
+    )
 
 
 def preflight_check(
@@ -484,11 +491,15 @@ def engine_refused_header_names(
     """Of `unsafe_header_names`, those Firefox's or WebKit's preflight check
     (above) refuses, each judged alone, for a response whose status, CORS
     check and lists pass: the engine's reading of Access-Control-Allow-
-    Headers parsed once, then `allowed_by_preflight`'s header rule."""
+    Headers parsed once, then the header rule `allowed_by_preflight` uses."""
     names, _ = _gecko_tokens(combined_value(response_headers, "access-control-allow-headers"))
     allowed = frozenset(name.lower() for name in names)
     wildcard = not credentials and "*" in allowed
-    return frozenset(name for name in unsafe_header_names if name not in allowed and not wildcard)
+    return frozenset(
+        name
+        for name in unsafe_header_names
+        if not _header_covered(name, allowed, wildcard=wildcard, spec=False)
+    )
 
 
 # --- Exposure ----------------------------------------------------------------------------
