@@ -75,3 +75,21 @@ def corpus_disagreements(oracle: Any, browser: str) -> dict[str, dict[str, Any]]
                 found[entry["name"]] = differing
                 break
     return found
+
+
+def check_engine(browser: str, known: dict[str, str]) -> None:
+    """The CI check of one engine, in one test so one browser runs per
+    worker: the recorded cases re-recorded equal the engine's recording, and
+    the model as that engine matches it on the CI corpus except `known`
+    (name -> why)."""
+    shown = {"firefox": "Firefox", "webkit": "WebKit"}.get(browser, browser)
+    for oracle in open_or_skip(browser):
+        stale = stale_recordings(oracle, browser)
+        assert not stale, (
+            f"{shown} changed; python tests/oracles/browsers/record_cases.py "
+            f"--browser {browser}: {stale[:10]}"
+        )
+        found = corpus_disagreements(oracle, browser)
+    unexpected = {name: diff for name, diff in found.items() if name not in known}
+    assert not unexpected, "\n".join(f"{name}: {diff}" for name, diff in unexpected.items())
+    assert set(known) <= set(found), f"now agree, drop from KNOWN: {set(known) - set(found)}"

@@ -4,7 +4,7 @@ and the model as Firefox agrees with it on the CI corpus."""
 from __future__ import annotations
 
 import pytest
-from engine_live import corpus_disagreements, open_or_skip, stale_recordings
+from engine_live import check_engine
 
 pytestmark = pytest.mark.browser
 
@@ -16,13 +16,4 @@ def test_firefox_still_does_what_was_recorded_and_the_model_agrees() -> None:
     """One test, so one Firefox per run (pytest-xdist spreads tests over workers):
     the rule and WPT cases re-recorded equal recorded-firefox.json, and the model
     as Firefox matches Firefox on the CI corpus except the KNOWN entries."""
-    for oracle in open_or_skip("firefox"):
-        stale = stale_recordings(oracle, "firefox")
-        assert not stale, (
-            f"Firefox changed; python tests/oracles/browsers/record_cases.py "
-            f"--browser firefox: {stale[:10]}"
-        )
-        found = corpus_disagreements(oracle, "firefox")
-    unexpected = {name: diff for name, diff in found.items() if name not in KNOWN}
-    assert not unexpected, "\n".join(f"{name}: {diff}" for name, diff in unexpected.items())
-    assert set(KNOWN) <= set(found), f"now agree, drop from KNOWN: {set(KNOWN) - set(found)}"
+    check_engine("firefox", KNOWN)
