@@ -524,6 +524,11 @@ def explain_error(line: str, *, browser: str | None = None) -> ExplainedRequest:
         ]
         if found.initial_url:
             result["notes"].insert(0, f"The request was redirected from {found.initial_url}.")
+    elif found.kind == "cors" and (found.reason or found.cause) in _WEBKIT_NETWORK_ERRORS:
+        # WebKit's words for what Chromium reports as a network error: the
+        # explanation is that error's.
+        result["cause"], name = _WEBKIT_NETWORK_ERRORS[found.reason or found.cause]
+        result["summary"] = NETWORK_ERRORS[name]
     elif found.kind == "cors" and (found.reason or found.cause) in _ENGINE_ONLY:
         result["cause"], result["summary"] = _ENGINE_ONLY[found.reason or found.cause]
     elif found.kind == "cors":
@@ -600,6 +605,15 @@ _NOT_CORS_WORDS: Final = {
 }
 
 
+#: WebKit's reasons (and recogniser causes) for failures Chromium reports as
+#: network errors (see `messages.webkit_network_reason`): (cause, that error).
+_WEBKIT_NETWORK_ERRORS: Final = {
+    "TooManyRedirects": ("network-error", "net::ERR_TOO_MANY_REDIRECTS"),
+    "InvalidResponse": ("network-error", "net::ERR_INVALID_HTTP_RESPONSE"),
+    "RedirectNotHTTP": ("redirect", "net::ERR_UNSAFE_REDIRECT"),
+    "bad-port": ("network-error", "net::ERR_UNSAFE_PORT"),
+}
+
 #: Failures with no Chromium reason (Firefox's and WebKit's reason names),
 #: and the lines where fetch() refused a request itself (the recogniser's
 #: cause): (cause, explanation).
@@ -620,12 +634,6 @@ _ENGINE_ONLY: Final = {
         "A mode: 'same-origin' request was redirected to another origin, and the browser "
         "stopped there. Request the final URL, or keep the redirect on the page's origin.",
     ),
-    "bad-port": (
-        "network-error",
-        "The URL's port is one browsers never connect to (Fetch's bad ports, e.g. 0, 21, "
-        "25, 6000, 6667, 10080: ports of other protocols): nothing is sent. Serve the API "
-        "on another port; no CORS header helps.",
-    ),
     "access-control-checks": (
         "cors",
         "WebKit's summary line for a failed CORS check of this URL: the console line just "
@@ -637,22 +645,6 @@ _ENGINE_ONLY: Final = {
         "The server redirected, and the script asked fetch() not to follow redirects "
         "(redirect: 'error'): request the final URL, or drop redirect: 'error'. No CORS "
         "header helps.",
-    ),
-    "TooManyRedirects": (
-        "network-error",
-        "More than 20 redirects (a redirect loop): fix the redirects on the server; not a "
-        "CORS header problem.",
-    ),
-    "RedirectNotHTTP": (
-        "redirect",
-        "The response redirected to a URL that is not http(s) (a custom scheme, data:, "
-        "about:), which WebKit does not follow: redirect to an http(s) URL, or request the "
-        "final URL directly.",
-    ),
-    "InvalidResponse": (
-        "network-error",
-        "WebKit could not parse the HTTP response (a malformed status line or header "
-        "block, often a proxy's): not a CORS header problem.",
     ),
     "CORSDidNotSucceed": (
         "network-error",
