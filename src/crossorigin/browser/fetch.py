@@ -542,9 +542,9 @@ def run_fetch(
             # left for the standard's cache layout to look up (any URL would
             # pass); Firefox needs an entry for the URL there, so it is sent.
             if needs_preflight and (
-                state.authorization_dropped or not _cached(state, cache, spec=spec, now=now)
+                state.authorization_dropped or not _cached(state, cache, now=now)
             ):
-                refused = _preflight(state, transport, cache, spec=spec, now=now)
+                refused = _preflight(state, transport, cache, now=now)
                 if refused is not None:
                     return refused
         if state.userinfo_refused:
@@ -633,7 +633,7 @@ def run_fetch(
                 credentials=state.credentials,
                 response_headers=response.headers,
             )
-            if failure is None and _first_credentials(state, target, spec=spec):
+            if failure is None and _first_credentials(state, target):
                 # WebKit's web process checks the 3xx again with the first
                 # request's credentials, once the network process has made
                 # the next hop's preflight (measured).
@@ -684,18 +684,18 @@ def run_fetch(
             return _finish(state, allowed=False, response_type="error", failed_at="redirect")
         if request.redirect == "manual":
             return _finish(state, allowed=True, response_type="opaqueredirect", response=response)
-        refused = _follow_redirect(state, response, target, spec=spec)
+        refused = _follow_redirect(state, response, target)
         if refused is not None:
             return refused
 
 
-def _first_credentials(state: _State, target: URL | None, *, spec: bool) -> bool:
+def _first_credentials(state: _State, target: URL | None) -> bool:
     """Whether a redirect's CORS check runs with the credentials the first
     request had: `same-origin` credentials of a fetch that started on the
     page's origin (Engine.redirect_checks_first_credentials)."""
     return (
         state.profile.redirect_checks_first_credentials
-        and not spec
+        and not state.spec
         and target is not None
         and state.request.redirect == "follow"
         and state.request.credentials == "same-origin"
@@ -746,8 +746,8 @@ def _scheme_network_error(state: _State, target: URL) -> Trace:
     return _network_error(state, "redirect", name)
 
 
-def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> bool:
-    profile = state.profile
+def _cached(state: _State, cache: PreflightCache, *, now: float) -> bool:
+    profile, spec = state.profile, state.spec
     skip = _NO_LOOKUP_CACHE_MODES if spec else profile.cache_skip_lookup
     if state.request.cache in skip:
         return False
@@ -771,9 +771,10 @@ def _cached(state: _State, cache: PreflightCache, *, spec: bool, now: float) -> 
 
 
 def _preflight(
-    state: _State, transport: Transport, cache: PreflightCache, *, spec: bool, now: float
+    state: _State, transport: Transport, cache: PreflightCache, *, now: float
 ) -> Trace | None:
     """Fetch §4.8 CORS-preflight fetch: None when it allows the request."""
+    spec = state.spec
     headers = [("Accept", "*/*"), ("Origin", state.preflight_origin)]
     headers.append(("Access-Control-Request-Method", state.method))
     if state.unsafe:
@@ -807,7 +808,7 @@ def _preflight(
             cache.forget(origin=state.preflight_origin, url=state.url.serialize())
         parameter = verdict.failed_parameter
         if verdict.reason == "HeaderNotAllowed":
-            parameter = _first_refused_header(state, response, parameter, spec=spec)
+            parameter = _first_refused_header(state, response, parameter)
         return _finish(
             state,
             allowed=False,
@@ -864,15 +865,13 @@ _WEBKIT_KNOWN_HEADERS: Final = frozenset(
 )
 
 
-def _first_refused_header(
-    state: _State, response: HTTPResponse, sorted_first: str, *, spec: bool
-) -> str:
+def _first_refused_header(state: _State, response: HTTPResponse, sorted_first: str) -> str:
     """The header WebKit names when its preflight refuses some: the first
     the page set that the response does not allow, as the page wrote it,
     headers WebKit knows by name before the others (HTTPHeaderMap keeps
     them apart; measured: `x-lower` before `X-API-Key`, `Content-Type`
     before `x-lower`)."""
-    if spec:
+    if state.spec:
         return sorted_first
     # The response's list is read once: judging each header alone with the
     # whole preflight check cost the list's length per header (quadratic).
@@ -961,11 +960,10 @@ def _restarts(state: _State, response: HTTPResponse) -> bool:
     )
 
 
-def _follow_redirect(
-    state: _State, response: HTTPResponse, target: URL, *, spec: bool
-) -> Trace | None:
+def _follow_redirect(state: _State, response: HTTPResponse, target: URL) -> Trace | None:
     """Fetch §4.4 HTTP-redirect fetch: update `state` for the next hop, or the
     Trace of a refused redirect."""
+    spec = state.spec
     state.redirects += 1
     target = _inherit_fragment(target, state)
     if target.scheme not in _FETCHABLE_SCHEMES and state.profile.redirect_scheme_errors:
